@@ -1,0 +1,5 @@
+import sys
+
+from canopy.cli import main
+
+sys.exit(main())

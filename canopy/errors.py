@@ -1,0 +1,46 @@
+"""The exception tree of :mod:`canopy`.
+
+:class:`CanopyError` is the root; the command line turns any of these (and any
+:class:`tropical.errors.TropicalError`) into one clear line on standard error.
+
+Examples
+--------
+>>> from canopy.errors import UnknownProxyError, CanopyError
+>>> issubclass(UnknownProxyError, ValueError) and issubclass(UnknownProxyError, CanopyError)
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CanopyError",
+    "InvalidArchitectureError",
+    "UnknownProxyError",
+    "UnsupportedOperationError",
+    "DataFileError",
+    "StoreError",
+]
+
+
+class CanopyError(Exception):
+    """Base class of every error raised on purpose by :mod:`canopy`."""
+
+
+class InvalidArchitectureError(CanopyError, ValueError):
+    """A malformed architecture: bad NB201 string, bad DARTS genotype, bad widths, ..."""
+
+
+class UnknownProxyError(CanopyError, ValueError):
+    """A proxy name that is not registered."""
+
+
+class UnsupportedOperationError(CanopyError, TypeError):
+    """A model contains an operation the tropical calculus does not support (the message names it and where)."""
+
+
+class DataFileError(CanopyError, OSError):
+    """A benchmark data file is missing, unreadable or corrupt (the message names the file)."""
+
+
+class StoreError(CanopyError, RuntimeError):
+    """The durable result store cannot be used (written by another version, corrupt, locked)."""
