@@ -19,6 +19,7 @@ __all__ = [
     "UnsupportedOperationError",
     "DataFileError",
     "StoreError",
+    "ProxySettingsError",
 ]
 
 
@@ -44,3 +45,7 @@ class DataFileError(CanopyError, OSError):
 
 class StoreError(CanopyError, RuntimeError):
     """The durable result store cannot be used (written by another version, corrupt, locked)."""
+
+
+class ProxySettingsError(CanopyError, ValueError):
+    """Invalid proxy settings or inputs (bad batch size, p=0 for VKDNW, wrong input shape, ...)."""
