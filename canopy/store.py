@@ -1,0 +1,716 @@
+"""Durable result store: every computed score survives a crash, and a restarted run skips it.
+
+:class:`ResultStore` is a single SQLite file in WAL mode. A *result* is keyed by
+``(space, arch, proxy, settings, seed)``:
+
+* ``space`` -- the search space (``"nb201"``, ``"darts"``, ...);
+* ``arch`` -- the architecture in its canonical *encoding* (for NB201 the arch string re-serialised by
+  :class:`canopy.spaces.nb201.NB201Cell`). Isomorphic cells are *different* keys on purpose: they are
+  different trained networks in the benchmark and proxies that depend on parameter order may differ;
+* ``proxy`` -- the proxy name;
+* ``settings`` -- a mapping of proxy settings, stored as canonical JSON (sorted keys, no spaces) and keyed by
+  its SHA-256 prefix (:func:`settings_hash`);
+* ``seed`` -- an int.
+
+The value is a float score or any JSON payload (NaN and infinities allowed), with the wall-clock seconds, the
+package versions that produced it and a UTC timestamp.
+
+Durability: one transaction per :meth:`ResultStore.put`, ``synchronous=NORMAL`` in WAL mode, so a process
+killed with SIGKILL loses at most the result it was writing (a power loss may also lose the last few commits,
+never corrupt the file). Several processes may write at once: each waits on the SQLite lock
+(``timeout`` seconds) and retries.
+
+Compatibility: a ``meta`` table records the schema version and the canopy version that created the file.
+Opening a store of another schema version raises :class:`canopy.errors.StoreError` naming both versions
+*before anything is written*; a file that is not a SQLite database (or fails ``PRAGMA quick_check``) raises
+:class:`~canopy.errors.StoreError` too.
+
+Named runs (e.g. search trajectories): :meth:`ResultStore.start_run` creates or reopens a run by name and
+config; :meth:`ResultStore.add_step` appends one JSON row per step (one transaction each);
+:meth:`ResultStore.steps` reads them back in step order, so a restarted search can resume from the last step.
+
+Examples
+--------
+>>> import tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "results.sqlite")
+>>> with ResultStore(path) as store:
+...     key = store.key("nb201", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "params", {"every_op": True})
+...     store.put(key, 1.5, seconds=0.01)
+...     store.get(key).value
+True
+1.5
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import json
+import math
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from canopy.errors import StoreError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ResultKey",
+    "Result",
+    "ResultStore",
+    "canonical_json",
+    "settings_hash",
+    "package_versions",
+]
+
+#: Version of the on-disk layout. Bump it (and refuse old files) whenever the tables change.
+SCHEMA_VERSION = 1
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS results (
+    space TEXT NOT NULL,
+    arch TEXT NOT NULL,
+    proxy TEXT NOT NULL,
+    settings_hash TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    settings TEXT NOT NULL,
+    value TEXT NOT NULL,
+    score REAL,
+    seconds REAL,
+    versions TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (space, arch, proxy, settings_hash, seed)
+);
+CREATE INDEX IF NOT EXISTS results_by_proxy ON results (space, proxy, settings_hash, seed);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    config TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_steps (
+    run_id INTEGER NOT NULL REFERENCES runs (run_id),
+    step INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, step)
+);
+"""
+
+
+def canonical_json(obj: Any) -> str:
+    """Serialise ``obj`` as canonical JSON: sorted keys, no whitespace, tuples as lists.
+
+    Parameters
+    ----------
+    obj : JSON-serialisable object
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    StoreError
+        If ``obj`` is not JSON-serialisable.
+
+    Examples
+    --------
+    >>> canonical_json({"b": 1, "a": (2, 3)})
+    '{"a":[2,3],"b":1}'
+    """
+    try:
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"value is not JSON-serialisable: {exc}") from None
+
+
+def settings_hash(settings: Mapping[str, Any] | None) -> str:
+    """Key of a settings mapping: the first 16 hex digits of the SHA-256 of its canonical JSON.
+
+    Parameters
+    ----------
+    settings : mapping or None
+        Proxy settings; ``None`` is the empty mapping.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> settings_hash({"a": 1, "b": 2}) == settings_hash({"b": 2, "a": 1})
+    True
+    >>> settings_hash(None) == settings_hash({})
+    True
+    """
+    text = canonical_json(dict(settings or {}))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that can change a score: python, canopy, numpy, torch (if imported).
+
+    Only modules already imported are asked (so this never imports torch).
+
+    Returns
+    -------
+    dict of str to str
+
+    Examples
+    --------
+    >>> "python" in package_versions() and "canopy" in package_versions()
+    True
+    """
+    import platform
+    import sys
+
+    import canopy
+
+    out = {"python": platform.python_version(), "canopy": canopy.__version__}
+    for name in ("numpy", "torch", "scipy"):
+        module = sys.modules.get(name)
+        if module is not None:
+            out[name] = str(getattr(module, "__version__", "?"))
+    return out
+
+
+class ResultKey(NamedTuple):
+    """Key of one stored result (see the module docstring). Build it with :meth:`ResultStore.key`."""
+
+    space: str
+    arch: str
+    proxy: str
+    settings_hash: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class Result:
+    """One stored result: its key, decoded value, settings and provenance."""
+
+    key: ResultKey
+    value: Any
+    settings: dict[str, Any] = field(default_factory=dict)
+    seconds: float | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+    created_at: str = ""
+
+    @property
+    def score(self) -> float | None:
+        """The value as a float when it is a number (NaN included), else ``None``."""
+        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
+            return None
+        return float(self.value)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class ResultStore:
+    """A durable, resumable SQLite store of proxy results and named runs (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file; created (with its folder) when absent.
+    timeout : float, default 60
+        Seconds to wait on a lock held by another process before raising :class:`StoreError`.
+
+    Raises
+    ------
+    StoreError
+        The file is not a SQLite database, is corrupt, or was written with another schema version
+        (the message names both versions; the file is not modified).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> store = ResultStore(os.path.join(tempfile.mkdtemp(), "s.sqlite"))
+    >>> k = store.key("nb201", "a", "p", None, seed=1)
+    >>> store.has(k), store.put(k, {"deciles": [0.1, 0.2]}), store.has(k)
+    (False, True, True)
+    >>> store.missing([k, store.key("nb201", "b", "p", None, seed=1)])
+    [ResultKey(space='nb201', arch='b', proxy='p', settings_hash='44136fa355b3678a', seed=1)]
+    >>> store.close()
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        self.timeout = float(timeout)
+        self._conn: sqlite3.Connection | None = None
+        self._check_header()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=self.timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open result store {self.path}: {exc}") from None
+        self._conn = conn
+        try:
+            self._check_version()
+            self._retry(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone())
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._init_schema()
+        except StoreError:
+            self.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"result store {self.path} is corrupt or not a result store: {exc}") from None
+
+    # ------------------------------------------------------------------ opening and checks
+    def _check_header(self) -> None:
+        if not self.path.exists():
+            return
+        if self.path.is_dir():
+            raise StoreError(f"result store path {self.path} is a directory")
+        with open(self.path, "rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+        if head and head != _SQLITE_MAGIC:
+            raise StoreError(f"result store {self.path} is corrupt or not a SQLite database (bad header)")
+
+    def _check_version(self) -> None:
+        """Read-only checks before anything is written."""
+        conn = self._require()
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            return
+        if "meta" not in tables:
+            raise StoreError(
+                f"{self.path} is a SQLite file but not a CANOPY result store (no meta table; tables: "
+                f"{', '.join(sorted(tables))})"
+            )
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        version = meta.get("schema_version")
+        if version != str(SCHEMA_VERSION):
+            import canopy
+
+            raise StoreError(
+                f"result store {self.path} has schema version {version} (written by canopy "
+                f"{meta.get('canopy_version', '?')}); this canopy {canopy.__version__} reads schema version "
+                f"{SCHEMA_VERSION} only -- use a new --store path or the matching canopy version"
+            )
+        row = conn.execute("PRAGMA quick_check").fetchone()
+        if row is None or row[0] != "ok":
+            raise StoreError(f"result store {self.path} is corrupt: quick_check says {row[0] if row else '?'}")
+
+    def _init_schema(self) -> None:
+        import canopy
+
+        def create() -> None:
+            conn = self._require()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?), "
+                    "('canopy_version', ?), ('created_at', ?)",
+                    (str(SCHEMA_VERSION), canopy.__version__, _now()),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+        self._retry(create)
+
+    def _require(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"result store {self.path} is closed")
+        return self._conn
+
+    def _retry(self, fn: Any) -> Any:
+        """Run ``fn`` retrying while another process holds the lock, up to ``timeout`` seconds."""
+        deadline = time.monotonic() + self.timeout
+        delay = 0.01
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                if not _is_locked(exc) or time.monotonic() > deadline:
+                    raise StoreError(f"result store {self.path}: {exc}") from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"result store {self.path} is corrupt: {exc}") from None
+
+    def _write(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[int]:
+        """Run the statements in one IMMEDIATE transaction; return each statement's rowcount."""
+
+        def transaction() -> list[int]:
+            conn = self._require()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                counts = [conn.execute(sql, params).rowcount for sql, params in statements]
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            return counts
+
+        return self._retry(transaction)
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self._retry(lambda: self._require().execute(sql, params).fetchall())
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> ResultStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ResultStore({str(self.path)!r})"
+
+    @property
+    def meta(self) -> dict[str, str]:
+        """The ``meta`` table (schema_version, canopy_version, created_at)."""
+        return dict(self._read("SELECT key, value FROM meta"))
+
+    # ------------------------------------------------------------------ results
+    @staticmethod
+    def key(
+        space: str,
+        arch: str,
+        proxy: str,
+        settings: Mapping[str, Any] | None = None,
+        seed: int = 0,
+    ) -> ResultKey:
+        """Build the key of a result; ``settings`` is hashed with :func:`settings_hash`.
+
+        Examples
+        --------
+        >>> ResultStore.key("nb201", "arch", "params", {"every_op": True}, 0).proxy
+        'params'
+        """
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise StoreError(f"seed must be an int, got {seed!r}")
+        return ResultKey(str(space), str(arch), str(proxy), settings_hash(settings), int(seed))
+
+    def put(
+        self,
+        key: ResultKey,
+        value: Any,
+        *,
+        settings: Mapping[str, Any] | None = None,
+        seconds: float | None = None,
+        versions: Mapping[str, str] | None = None,
+        overwrite: bool = False,
+    ) -> bool:
+        """Store one result in its own transaction.
+
+        Parameters
+        ----------
+        key : ResultKey
+        value : float or JSON-serialisable
+        settings : mapping, optional
+            The settings behind ``key.settings_hash`` (stored for readability; checked against the hash).
+        seconds : float, optional
+            Wall-clock seconds the computation took.
+        versions : mapping, optional
+            Package versions; default :func:`package_versions`.
+        overwrite : bool, default False
+            Replace an existing result. Otherwise an existing result is kept.
+
+        Returns
+        -------
+        bool
+            True when the row was written, False when it existed already (and ``overwrite`` is False).
+
+        Raises
+        ------
+        StoreError
+            On a settings/hash mismatch, a value that is not JSON, or a lock held past the timeout.
+        """
+        settings_d = dict(settings or {})
+        if settings is not None and settings_hash(settings_d) != key.settings_hash:
+            raise StoreError(f"settings {canonical_json(settings_d)} do not match the key's settings hash")
+        value_text = canonical_json(value)
+        score = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            score = float(value)
+        verb = "INSERT OR REPLACE" if overwrite else "INSERT OR IGNORE"
+        sql = (
+            f"{verb} INTO results (space, arch, proxy, settings_hash, seed, settings, value, score, seconds, "
+            "versions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        params = (
+            *key,
+            canonical_json(settings_d),
+            value_text,
+            score,
+            None if seconds is None else float(seconds),
+            canonical_json(dict(versions) if versions is not None else package_versions()),
+            _now(),
+        )
+        return self._write([(sql, params)])[0] > 0
+
+    def get(self, key: ResultKey, default: Any = None) -> Result | Any:
+        """The stored :class:`Result` for ``key``, or ``default``.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> with ResultStore(os.path.join(tempfile.mkdtemp(), "s.sqlite")) as s:
+        ...     s.get(s.key("nb201", "a", "p")) is None
+        True
+        """
+        rows = self._read(
+            "SELECT space, arch, proxy, settings_hash, seed, value, settings, seconds, versions, created_at "
+            "FROM results WHERE space=? AND arch=? AND proxy=? AND settings_hash=? AND seed=?",
+            tuple(key),
+        )
+        return _row_to_result(rows[0]) if rows else default
+
+    def has(self, key: ResultKey) -> bool:
+        """Whether a result for ``key`` is stored."""
+        rows = self._read(
+            "SELECT 1 FROM results WHERE space=? AND arch=? AND proxy=? AND settings_hash=? AND seed=?",
+            tuple(key),
+        )
+        return bool(rows)
+
+    def missing(self, keys: Iterable[ResultKey]) -> list[ResultKey]:
+        """The keys (in the given order, without repeats) that have no stored result.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> with ResultStore(os.path.join(tempfile.mkdtemp(), "s.sqlite")) as s:
+        ...     k = s.key("nb201", "a", "p")
+        ...     len(s.missing([k, k]))
+        1
+        """
+        wanted = list(dict.fromkeys(keys))
+        present: set[ResultKey] = set()
+        groups: dict[tuple[str, str, str, int], list[str]] = {}
+        for k in wanted:
+            groups.setdefault((k.space, k.proxy, k.settings_hash, k.seed), []).append(k.arch)
+        for (space, proxy, shash, seed), archs in groups.items():
+            for start in range(0, len(archs), 500):
+                chunk = archs[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._read(
+                    f"SELECT arch FROM results WHERE space=? AND proxy=? AND settings_hash=? AND seed=? "
+                    f"AND arch IN ({marks})",
+                    (space, proxy, shash, seed, *chunk),
+                )
+                present.update(ResultKey(space, a, proxy, shash, seed) for (a,) in rows)
+        return [k for k in wanted if k not in present]
+
+    def iter_results(
+        self,
+        *,
+        space: str | None = None,
+        proxy: str | None = None,
+        settings: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        arch: str | None = None,
+    ) -> Iterator[Result]:
+        """Iterate stored results matching every given filter (ordered by key).
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> with ResultStore(os.path.join(tempfile.mkdtemp(), "s.sqlite")) as s:
+        ...     _ = s.put(s.key("nb201", "a", "p"), 1.0)
+        ...     _ = s.put(s.key("nb201", "b", "q"), 2.0)
+        ...     [r.key.arch for r in s.iter_results(proxy="q")]
+        ['b']
+        """
+        where, params = _filters(space=space, proxy=proxy, settings=settings, seed=seed, arch=arch)
+        rows = self._read(
+            "SELECT space, arch, proxy, settings_hash, seed, value, settings, seconds, versions, created_at "
+            f"FROM results{where} ORDER BY space, proxy, settings_hash, seed, arch",
+            params,
+        )
+        for row in rows:
+            yield _row_to_result(row)
+
+    def count(self, **filters: Any) -> int:
+        """Number of stored results matching the filters of :meth:`iter_results`."""
+        where, params = _filters(**filters)
+        return int(self._read(f"SELECT COUNT(*) FROM results{where}", params)[0][0])
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def to_dataframe(self, **filters: Any) -> Any:
+        """Results as a :class:`pandas.DataFrame` (one row per result; ``value`` decoded, ``score`` float).
+
+        Columns: space, arch, proxy, settings_hash, seed, settings, value, score, seconds, versions,
+        created_at.
+        """
+        import pandas as pd
+
+        rows = [_result_record(r) for r in self.iter_results(**filters)]
+        return pd.DataFrame(rows, columns=_EXPORT_COLUMNS)
+
+    def export_csv(self, path: str | os.PathLike[str], **filters: Any) -> int:
+        """Write the results to a CSV file (settings/value/versions as JSON text); return the row count."""
+        n = 0
+        with open(path, "w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(_EXPORT_COLUMNS)
+            for result in self.iter_results(**filters):
+                rec = _result_record(result)
+                for col in ("settings", "value", "versions"):
+                    rec[col] = canonical_json(rec[col])
+                writer.writerow([rec[c] for c in _EXPORT_COLUMNS])
+                n += 1
+        return n
+
+    def export_json(self, path: str | os.PathLike[str], **filters: Any) -> int:
+        """Write the results as a JSON list of records; return the row count."""
+        records = [_result_record(r) for r in self.iter_results(**filters)]
+        Path(path).write_text(json.dumps(records, indent=1, allow_nan=True) + "\n")
+        return len(records)
+
+    # ------------------------------------------------------------------ named runs
+    def start_run(self, name: str, config: Mapping[str, Any] | None = None, *, kind: str = "run") -> int:
+        """Create the named run, or reopen it when it exists with the same config; return its id.
+
+        Parameters
+        ----------
+        name : str
+            Unique run name (e.g. ``"evolution-vkdnw-seed0"``).
+        config : mapping, optional
+            Everything that defines the run (proxy, settings, budget, seed, ...).
+        kind : str, default "run"
+            A free label (``"search"``, ``"random"``, ...).
+
+        Raises
+        ------
+        StoreError
+            A run of that name exists with another config.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> with ResultStore(os.path.join(tempfile.mkdtemp(), "s.sqlite")) as s:
+        ...     run = s.start_run("evo-0", {"proxy": "params", "seed": 0}, kind="search")
+        ...     s.add_step(run, 0, {"arch": "a", "fitness": 1.0})
+        ...     s.add_step(run, 1, {"arch": "b", "fitness": 2.0})
+        ...     s.start_run("evo-0", {"seed": 0, "proxy": "params"}) == run, s.last_step(run)
+        True
+        True
+        (True, 1)
+        """
+        config_text = canonical_json(dict(config or {}))
+        self._write(
+            [
+                (
+                    "INSERT OR IGNORE INTO runs (name, kind, config, created_at) VALUES (?, ?, ?, ?)",
+                    (str(name), str(kind), config_text, _now()),
+                )
+            ]
+        )
+        run_id, stored = self._read("SELECT run_id, config FROM runs WHERE name=?", (str(name),))[0]
+        if stored != config_text:
+            raise StoreError(f"run {name!r} exists in {self.path} with another config: {stored}")
+        return int(run_id)
+
+    def runs(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """All runs (``run_id``, ``name``, ``kind``, ``config``, ``created_at``, ``steps``), oldest first."""
+        sql = (
+            "SELECT r.run_id, r.name, r.kind, r.config, r.created_at, COUNT(s.step) FROM runs r "
+            "LEFT JOIN run_steps s ON s.run_id = r.run_id"
+        )
+        params: tuple[Any, ...] = ()
+        if kind is not None:
+            sql += " WHERE r.kind=?"
+            params = (kind,)
+        sql += " GROUP BY r.run_id ORDER BY r.run_id"
+        return [
+            {"run_id": r[0], "name": r[1], "kind": r[2], "config": json.loads(r[3]), "created_at": r[4],
+             "steps": r[5]}
+            for r in self._read(sql, params)
+        ]
+
+    def add_step(self, run_id: int, step: int, payload: Any) -> bool:
+        """Append one step row (one transaction); return False if that step was stored already."""
+        sql = "INSERT OR IGNORE INTO run_steps (run_id, step, payload, created_at) VALUES (?, ?, ?, ?)"
+        return self._write([(sql, (int(run_id), int(step), canonical_json(payload), _now()))])[0] > 0
+
+    def steps(self, run_id: int) -> list[Any]:
+        """The payloads of a run's steps, in step order."""
+        rows = self._read("SELECT payload FROM run_steps WHERE run_id=? ORDER BY step", (int(run_id),))
+        return [json.loads(p) for (p,) in rows]
+
+    def last_step(self, run_id: int) -> int | None:
+        """The largest stored step of a run, or ``None`` for a run without steps."""
+        value = self._read("SELECT MAX(step) FROM run_steps WHERE run_id=?", (int(run_id),))[0][0]
+        return None if value is None else int(value)
+
+
+_EXPORT_COLUMNS = [
+    "space", "arch", "proxy", "settings_hash", "seed", "settings", "value", "score", "seconds", "versions",
+    "created_at",
+]
+
+
+def _filters(**filters: Any) -> tuple[str, tuple[Any, ...]]:
+    clauses, params = [], []
+    for name, value in filters.items():
+        if value is None:
+            continue
+        if name == "settings":
+            clauses.append("settings_hash=?")
+            params.append(settings_hash(value))
+        elif name in ("space", "proxy", "seed", "arch", "settings_hash"):
+            clauses.append(f"{name}=?")
+            params.append(value)
+        else:
+            raise StoreError(f"unknown result filter {name!r}")
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+
+def _row_to_result(row: tuple[Any, ...]) -> Result:
+    space, arch, proxy, shash, seed, value, settings, seconds, versions, created_at = row
+    return Result(
+        key=ResultKey(space, arch, proxy, shash, int(seed)),
+        value=json.loads(value),
+        settings=json.loads(settings),
+        seconds=seconds,
+        versions=json.loads(versions),
+        created_at=created_at,
+    )
+
+
+def _result_record(result: Result) -> dict[str, Any]:
+    return {
+        **result.key._asdict(),
+        "settings": result.settings,
+        "value": result.value,
+        "score": result.score,
+        "seconds": result.seconds,
+        "versions": result.versions,
+        "created_at": result.created_at,
+    }
