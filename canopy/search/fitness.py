@@ -1,0 +1,238 @@
+"""Fitness functions for search: a proxy by name, or the validation accuracy; with a durable cache.
+
+Names understood by :func:`make_fitness`:
+
+* ``"valid"`` — the ground-truth **validation** accuracy of the space's benchmark (for NB201: 200-epoch seed
+  mean; for CIFAR-10 the ``cifar10-valid`` x-valid accuracy). Test accuracy is never a fitness.
+* ``"tropical"`` or ``"tropical:<mode>"`` — the tropical expressivity score of the cell
+  (:func:`canopy.nas.cells.nb201_cell_score` / :func:`~canopy.nas.cells.darts_cell_score`), mode
+  ``"generic"`` by default.
+* any name in :data:`canopy.proxies.PROXIES` — the proxy applied to the space's torch model
+  (``space.build_model``), with synthetic inputs seeded by ``proxy_seed``.
+* ``"stored:<proxy>"`` — scores precomputed by ``canopy evaluate`` and read from the
+  :class:`~canopy.store.ResultStore` only (an architecture without a stored score is an error).
+
+Proxy evaluations are cached: :class:`CachedFitness` keeps an in-memory dict and, when given a store, reads and
+writes the durable :class:`canopy.store.ResultStore` under the key ``(space, arch key, proxy, settings,
+proxy_seed)``. The proxy seed is fixed across search seeds so every search seed shares the cache.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from canopy.errors import CanopyError, StoreError
+
+__all__ = ["CachedFitness", "MemoryStore", "make_fitness", "TROPICAL_PREFIX"]
+
+TROPICAL_PREFIX = "tropical"
+
+
+class MemoryStore:
+    """An in-memory stand-in with the small part of :class:`canopy.store.ResultStore` the cache uses.
+
+    Examples
+    --------
+    >>> s = MemoryStore()
+    >>> k = s.key("nb201", "a", "p", {"m": 1}, 0)
+    >>> s.get(k) is None, s.put(k, 2.5), s.get(k).value
+    (True, True, 2.5)
+    """
+
+    @dataclass(frozen=True)
+    class _Result:
+        value: Any
+
+    def __init__(self) -> None:
+        self._data: dict[tuple, Any] = {}
+
+    @staticmethod
+    def key(space: str, arch: str, proxy: str, settings: Mapping[str, Any] | None = None, seed: int = 0) -> tuple:
+        """A hashable key (same arguments as :meth:`canopy.store.ResultStore.key`)."""
+        return (space, arch, proxy, tuple(sorted((settings or {}).items())), int(seed))
+
+    def get(self, key: tuple, default: Any = None) -> Any:
+        """The stored result (with ``.value``) or ``default``."""
+        if key in self._data:
+            return self._Result(self._data[key])
+        return default
+
+    def put(self, key: tuple, value: Any, **_: Any) -> bool:
+        """Store a value; keep an existing one. Returns True when written."""
+        if key in self._data:
+            return False
+        self._data[key] = value
+        return True
+
+
+@dataclass
+class CachedFitness:
+    """A fitness ``arch -> float`` whose values are cached in memory and (optionally) in a store.
+
+    Parameters
+    ----------
+    fn : callable
+        The uncached fitness.
+    space_name, proxy : str
+        Parts of the store key.
+    key : callable
+        ``arch -> str`` (the space's key).
+    settings : dict
+        Proxy settings (part of the store key).
+    seed : int
+        Proxy seed (part of the store key).
+    store : ResultStore or MemoryStore or None
+        Durable cache; None keeps only the in-memory dict.
+    store_only : bool
+        Never call ``fn``: a miss in the store raises (for precomputed scores).
+
+    Attributes
+    ----------
+    calls, hits : int
+        Uncached evaluations and cache hits (memory or store).
+
+    Examples
+    --------
+    >>> f = CachedFitness(lambda a: float(len(a)), "toy", "len", key=str)
+    >>> f("abc"), f("abc"), (f.calls, f.hits)
+    (3.0, 3.0, (1, 1))
+    """
+
+    fn: Callable[[Any], float]
+    space_name: str
+    proxy: str
+    key: Callable[[Any], str]
+    settings: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    store: Any = None
+    store_only: bool = False
+    calls: int = 0
+    hits: int = 0
+    _memo: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def __call__(self, arch: Any) -> float:
+        """The (cached) fitness of ``arch``."""
+        k = self.key(arch)
+        got = self._memo.get(k)
+        if got is not None:
+            self.hits += 1
+            return got
+        skey = None
+        if self.store is not None:
+            skey = self.store.key(self.space_name, k, self.proxy, self.settings, self.seed)
+            res = self.store.get(skey)
+            if res is not None:
+                value = float(res.value) if res.value is not None else math.nan
+                self._memo[k] = value
+                self.hits += 1
+                return value
+        if self.store_only:
+            raise StoreError(
+                f"no stored {self.proxy!r} score for {k!r} in space {self.space_name!r} "
+                f"(run `canopy evaluate` first)"
+            )
+        t0 = time.perf_counter()
+        value = float(self.fn(arch))
+        self.calls += 1
+        self._memo[k] = value
+        if skey is not None:
+            self.store.put(skey, value, settings=self.settings, seconds=time.perf_counter() - t0)
+        return value
+
+
+def make_fitness(
+    space: Any,
+    name: str,
+    *,
+    dataset: str = "cifar10",
+    data_dir: Any = None,
+    proxy_seed: int = 0,
+    settings: Mapping[str, Any] | None = None,
+    store: Any = None,
+) -> Callable[[Any], float]:
+    """Resolve a fitness name for a space (see the module docstring for the names).
+
+    Parameters
+    ----------
+    space : search-space adapter
+    name : str
+        ``"valid"``, ``"tropical[:mode]"``, a registered proxy name, or ``"stored:<proxy>"``.
+    dataset : str
+        Benchmark dataset for ``"valid"`` and the number of classes of model-based proxies.
+    data_dir : path, optional
+        Benchmark data folder (else ``CANOPY_DATA_DIR``).
+    proxy_seed : int
+        Seed of the proxy's synthetic inputs and initialisation (shared by all search seeds).
+    settings : mapping, optional
+        Proxy settings.
+    store : ResultStore or MemoryStore, optional
+        Durable cache of proxy values (default: in-memory only).
+
+    Returns
+    -------
+    callable
+        ``arch -> float``; a :class:`CachedFitness` except for ``"valid"``.
+
+    Raises
+    ------
+    canopy.errors.UnknownProxyError
+        For a name that is neither special nor registered.
+
+    Examples
+    --------
+    >>> from canopy.search.spaces import BitStrings
+    >>> make_fitness(BitStrings(3), "valid")
+    Traceback (most recent call last):
+    ...
+    canopy.errors.CanopyError: space 'bits3' has no ground truth, so 'valid' cannot be a fitness
+    """
+    settings_d = dict(settings or {})
+    if name == "test":
+        raise CanopyError("test accuracy is never a search fitness; use 'valid'")
+    if name == "valid":
+        if not hasattr(space, "ground_truth"):
+            raise CanopyError(f"space {space.name!r} has no ground truth, so 'valid' cannot be a fitness")
+        oracle = space.ground_truth(dataset, data_dir)
+        return lambda arch: float(oracle(arch)[0])
+    if name == TROPICAL_PREFIX or name.startswith(TROPICAL_PREFIX + ":"):
+        mode = name.split(":", 1)[1] if ":" in name else settings_d.get("mode", "generic")
+        if not hasattr(space, "tropical_score"):
+            raise CanopyError(f"space {space.name!r} has no tropical score")
+        settings_d["mode"] = mode
+        return CachedFitness(
+            lambda arch: space.tropical_score(arch, mode),
+            space.name,
+            TROPICAL_PREFIX,
+            key=space.key,
+            settings=settings_d,
+            seed=0,
+            store=store,
+        )
+    if name.startswith("stored:"):
+        if store is None:
+            raise CanopyError(f"fitness {name!r} reads precomputed scores and needs a store (--store)")
+        return CachedFitness(
+            _never, space.name, name.split(":", 1)[1], key=space.key, settings=settings_d, seed=proxy_seed,
+            store=store, store_only=True,
+        )
+    from canopy.proxies import get_proxy
+
+    spec = get_proxy(name)  # raises UnknownProxyError
+    fn = getattr(spec, "fn", None) or getattr(spec, "function", None) or spec
+    num_classes = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120}.get(dataset, 10)
+
+    def proxy_fitness(arch: Any) -> float:
+        model = space.build_model(arch, num_classes=num_classes)
+        return float(fn(model, seed=proxy_seed, **settings_d))
+
+    return CachedFitness(
+        proxy_fitness, space.name, name, key=space.key, settings=settings_d, seed=proxy_seed, store=store
+    )
+
+
+def _never(arch: Any) -> float:  # pragma: no cover - store_only never calls it
+    raise AssertionError("unreachable")
