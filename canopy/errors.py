@@ -20,6 +20,8 @@ __all__ = [
     "DataFileError",
     "StoreError",
     "ProxySettingsError",
+    "UnknownModeError",
+    "BoundNotApplicableError",
 ]
 
 
@@ -49,3 +51,11 @@ class StoreError(CanopyError, RuntimeError):
 
 class ProxySettingsError(CanopyError, ValueError):
     """Invalid proxy settings or inputs (bad batch size, p=0 for VKDNW, wrong input shape, ...)."""
+
+
+class UnknownModeError(CanopyError, ValueError):
+    """A bound / score mode that is not registered (the message lists the valid modes)."""
+
+
+class BoundNotApplicableError(CanopyError, ValueError):
+    """A bound's hypotheses fail for this architecture (the message names the failing condition)."""
