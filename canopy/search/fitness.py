@@ -7,7 +7,9 @@ Names understood by :func:`make_fitness`:
 * ``"tropical"`` or ``"tropical:<mode>"`` — the tropical expressivity score of the cell
   (:func:`canopy.nas.cells.nb201_cell_score` / :func:`~canopy.nas.cells.darts_cell_score`), mode
   ``"generic"`` by default.
-* any name in :data:`canopy.proxies.PROXIES` — the proxy applied to the space's torch model
+* ``"params"`` / ``"flops"`` on spaces with a closed form (NB201, the MobileNetV2-style space) — the exact
+  closed-form count (settings: ``counting``), no model built;
+* any other name in :data:`canopy.proxies.PROXIES` — the proxy applied to the space's torch model
   (``space.build_model``), with synthetic inputs seeded by ``proxy_seed``.
 * ``"stored:<proxy>"`` — scores precomputed by ``canopy evaluate`` and read from the
   :class:`~canopy.store.ResultStore` only (an architecture without a stored score is an error).
@@ -219,11 +221,21 @@ def make_fitness(
             _never, space.name, name.split(":", 1)[1], key=space.key, settings=settings_d, seed=proxy_seed,
             store=store, store_only=True,
         )
+    num_classes = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120, "imagenet": 1000}.get(dataset, 10)
+    if space.name == "mobilenet":
+        num_classes = 1000
+    if name in getattr(space, "closed_form_proxies", ()):
+        cf_settings = {"closed_form": True, "num_classes": num_classes, **settings_d}
+        counting = cf_settings.get("counting")
+        extra = {} if counting is None else {"counting": counting}
+        return CachedFitness(
+            lambda arch: space.closed_form(name, arch, num_classes=num_classes, **extra),
+            space.name, name, key=space.key, settings=cf_settings, seed=0, store=store,
+        )
     from canopy.proxies import get_proxy
 
     spec = get_proxy(name)  # raises UnknownProxyError
     fn = getattr(spec, "fn", None) or getattr(spec, "function", None) or spec
-    num_classes = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120}.get(dataset, 10)
 
     def proxy_fitness(arch: Any) -> float:
         model = space.build_model(arch, num_classes=num_classes)

@@ -74,6 +74,8 @@ class NB201Space:
     """
 
     name = "nb201"
+    #: proxies with an exact closed form on this space (equal to counting the built model's tensors)
+    closed_form_proxies = ("params", "flops")
 
     def __init__(self) -> None:
         from canopy.spaces import nb201
@@ -128,6 +130,18 @@ class NB201Space:
             )
 
         return oracle
+
+    def closed_form(self, name: str, arch: Any, num_classes: int = 10, counting: str = "every_op") -> float:
+        """Closed-form ``"params"`` or ``"flops"`` of ``TinyNetwork(C=16, N=5)`` with this cell.
+
+        Uses :meth:`NB201Cell.num_params` / :meth:`NB201Cell.flops` (``proxies.md`` §1.5); ``counting`` is
+        ``"every_op"`` (the NB201 API convention) or ``"effective"``.
+        """
+        if name == "params":
+            return float(arch.num_params(num_classes=num_classes, counting=counting))
+        if name == "flops":
+            return float(arch.flops(num_classes=num_classes, counting=counting))
+        raise CanopyError(f"no closed form for {name!r} on nb201")
 
     def tropical_score(self, arch: Any, mode: str = "generic") -> float:
         """:func:`canopy.nas.cells.nb201_cell_score` of the cell."""
@@ -212,6 +226,17 @@ class MobileNetSpace:
         self.budget_mflops = float(budget_mflops)
         self.resolution = int(resolution)
         self.name = "mobilenet"
+
+    #: exact closed forms (equal to counting the built torch module)
+    closed_form_proxies = ("params", "flops")
+
+    def closed_form(self, name: str, arch: Any, num_classes: int = 1000) -> float:
+        """Closed-form ``"params"`` or ``"flops"`` (at this space's resolution)."""
+        if name == "params":
+            return float(self._mb.num_params(arch, num_classes=num_classes))
+        if name == "flops":
+            return float(self._mb.flops(arch, resolution=self.resolution, num_classes=num_classes))
+        raise CanopyError(f"no closed form for {name!r} on mobilenet")
 
     def sample(self, rng: np.random.Generator) -> Any:
         """A random architecture within the budget."""
