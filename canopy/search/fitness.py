@@ -214,35 +214,72 @@ def make_fitness(
             seed=0,
             store=store,
         )
-    if name.startswith("stored:"):
-        if store is None:
-            raise CanopyError(f"fitness {name!r} reads precomputed scores and needs a store (--store)")
-        return CachedFitness(
-            _never, space.name, name.split(":", 1)[1], key=space.key, settings=settings_d, seed=proxy_seed,
-            store=store, store_only=True,
-        )
+    stored_only = name.startswith("stored:")
+    proxy = name.split(":", 1)[1] if stored_only else name
     num_classes = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120, "imagenet": 1000}.get(dataset, 10)
     if space.name == "mobilenet":
         num_classes = 1000
-    if name in getattr(space, "closed_form_proxies", ()):
+    if not stored_only and proxy in getattr(space, "closed_form_proxies", ()):
         cf_settings = {"closed_form": True, "num_classes": num_classes, **settings_d}
         counting = cf_settings.get("counting")
         extra = {} if counting is None else {"counting": counting}
         return CachedFitness(
-            lambda arch: space.closed_form(name, arch, num_classes=num_classes, **extra),
-            space.name, name, key=space.key, settings=cf_settings, seed=0, store=store,
+            lambda arch: space.closed_form(proxy, arch, num_classes=num_classes, **extra),
+            space.name, proxy, key=space.key, settings=cf_settings, seed=0, store=store,
         )
+    if stored_only and store is None:
+        raise CanopyError(f"fitness {name!r} reads precomputed scores and needs a store (--store)")
+    if space.name == "nb201":
+        return _evaluate_backed(space, proxy, dataset, proxy_seed, settings_d, store, stored_only)
     from canopy.proxies import get_proxy
 
-    spec = get_proxy(name)  # raises UnknownProxyError
+    spec = get_proxy(proxy)  # raises UnknownProxyError
     fn = getattr(spec, "fn", None) or getattr(spec, "function", None) or spec
 
     def proxy_fitness(arch: Any) -> float:
         model = space.build_model(arch, num_classes=num_classes)
-        return float(fn(model, seed=proxy_seed, **settings_d))
+        return _as_score(fn(model, seed=proxy_seed, **settings_d))
 
     return CachedFitness(
-        proxy_fitness, space.name, name, key=space.key, settings=settings_d, seed=proxy_seed, store=store
+        proxy_fitness, space.name, proxy, key=space.key, settings=settings_d, seed=proxy_seed, store=store,
+        store_only=stored_only,
+    )
+
+
+def _as_score(value: Any) -> float:
+    """A proxy output as a float: numbers as they are, payloads by their ``"score"`` entry, failures NaN."""
+    if value is None:
+        return math.nan
+    if isinstance(value, Mapping):
+        return _as_score(value.get("score"))
+    return float(value)
+
+
+def _evaluate_backed(
+    space: Any, proxy: str, dataset: str, seed: int, settings: dict[str, Any], store: Any, stored_only: bool
+) -> CachedFitness:
+    """NB201 proxies computed exactly as ``canopy evaluate`` does, under the same store keys.
+
+    A search therefore reuses every score ``canopy evaluate`` stored, and vice versa. A proxy that fails on an
+    architecture gets fitness NaN (it ranks last).
+    """
+    import json
+
+    from canopy.evaluate import compute_item, make_items
+
+    template = make_items("nb201", ["_"], [proxy], dataset=dataset, seed=seed, proxy_settings={proxy: settings})[0]
+    item_settings = json.loads(template.settings)
+
+    def fn(cell: Any) -> float:
+        item = make_items(
+            "nb201", [space.key(cell)], [proxy], dataset=dataset, seed=seed, proxy_settings={proxy: settings}
+        )[0]
+        _, value, _, _error = compute_item(item)
+        return _as_score(value)
+
+    return CachedFitness(
+        fn, "nb201", proxy, key=space.key, settings=item_settings, seed=template.seed, store=store,
+        store_only=stored_only,
     )
 
 
