@@ -144,13 +144,6 @@ def run_seeds(
     from canopy.search.spaces import get_space
 
     space = space if space is not None else get_space(config.space)
-    if oracle == "auto":
-        oracle = None
-        if hasattr(space, "ground_truth"):
-            try:
-                oracle = space.ground_truth(config.dataset, data_dir)
-            except CanopyError:
-                oracle = None
     cache = store if store is not None else (fitness_store if fitness_store is not None else MemoryStore())
     fitness = fitness if fitness is not None else make_fitness(
         space,
@@ -161,6 +154,13 @@ def run_seeds(
         settings=config.proxy_settings,
         store=cache,
     )
+    if oracle == "auto":
+        oracle = None
+        if hasattr(space, "ground_truth"):
+            try:
+                oracle = space.ground_truth(config.dataset, data_dir)
+            except CanopyError:
+                oracle = None
     out: list[Trajectory] = []
     for seed in seeds:
         cfg = config.as_dict(seed)
