@@ -1,0 +1,111 @@
+"""Scatter and rank plots of a proxy against ground-truth accuracy (one figure per proxy).
+
+Left panel: proxy score against test accuracy. Right panel: proxy rank against accuracy rank (rank 1 = best),
+which is what Kendall τ / Spearman ρ measure. The title carries τ, ρ and nDCG; the footer the protocol.
+
+Examples
+--------
+>>> import tempfile, os
+>>> out = correlation_figure([90.0, 91.0, 93.0, 92.5], [1.0, 2.0, 4.0, 3.0], proxy="toy",
+...                          path=os.path.join(tempfile.mkdtemp(), "toy.png"))
+>>> os.path.getsize(out) > 0
+True
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["correlation_figure", "plot_correlations"]
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    from scipy.stats import rankdata
+
+    return list(rankdata([-v for v in values], method="average"))
+
+
+def correlation_figure(
+    accuracies: Sequence[float],
+    scores: Sequence[float],
+    *,
+    proxy: str,
+    path: str | os.PathLike[str],
+    metrics: Mapping[str, Any] | None = None,
+    protocol: str = "",
+) -> Path:
+    """Write a scatter + rank figure of one proxy to ``path`` (format from the suffix); return the path.
+
+    Parameters
+    ----------
+    accuracies, scores : sequence of float
+        Same length; non-finite scores are left out of the plot.
+    proxy : str
+        Name shown in the title.
+    path : path
+    metrics : mapping, optional
+        ``{"tau": {"value": ...}, "rho": ..., "ndcg": ...}`` as in :func:`canopy.evaluate.correlate_scores`.
+    protocol : str
+        One line shown under the plot.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    pairs = [(a, s) for a, s in zip(accuracies, scores) if s is not None and math.isfinite(s)]
+    acc = [a for a, _ in pairs]
+    sc = [s for _, s in pairs]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 4))
+    try:
+        ax1.scatter(sc, acc, s=6, alpha=0.5)
+        ax1.set_xlabel(f"{proxy} score")
+        ax1.set_ylabel("test accuracy (%)")
+        if sc:
+            ax2.scatter(_ranks(sc), _ranks(acc), s=6, alpha=0.5)
+        ax2.set_xlabel(f"{proxy} rank (1 = best)")
+        ax2.set_ylabel("accuracy rank (1 = best)")
+        title = proxy
+        if metrics:
+            parts = []
+            for name, label in (("tau", "τ"), ("rho", "ρ"), ("ndcg", "nDCG")):
+                value = (metrics.get(name) or {}).get("value")
+                if value is not None and math.isfinite(value):
+                    parts.append(f"{label} = {value:.3f}")
+            title += "   " + ", ".join(parts)
+        fig.suptitle(title)
+        if protocol:
+            fig.text(0.01, 0.01, protocol, fontsize=6, wrap=True)
+        fig.tight_layout(rect=(0, 0.05, 1, 0.95))
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def plot_correlations(result: Any, outdir: str | os.PathLike[str]) -> list[Path]:
+    """One figure per proxy of a :class:`canopy.evaluate.EvaluationResult` in ``outdir``; return the paths.
+
+    Files are named ``<space>_<dataset>_<proxy>.png``.
+    """
+    out = []
+    for proxy, scores in result.scores.items():
+        corr = result.correlations.get(proxy, {})
+        protocol = "; ".join(f"{k}={v}" for k, v in corr.get("protocol", {}).items() if k != "versions")
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{result.space}_{result.dataset}_{proxy}") + ".png"
+        out.append(
+            correlation_figure(result.accuracies, scores, proxy=proxy, path=Path(outdir) / name, metrics=corr,
+                               protocol=protocol)
+        )
+    return out
