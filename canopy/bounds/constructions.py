@@ -87,7 +87,7 @@ class Construction:
         --------
         >>> c = generic_layer_construction(1, 2)
         >>> [str(c.forward([Fraction(k, 4)])) for k in range(5)]
-        ['1/2', '1/4', '1/20', '1/4', '1/2']
+        ['-101/252', '-19/126', '1/6', '5/12', '2/3']
         """
         h = [Fraction(v) for v in x]
         last = len(self.weights) - 1
