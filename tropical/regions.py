@@ -1,0 +1,859 @@
+"""Certified exact activation-region and linear-region enumeration for ReLU networks.
+
+Three counts, three definitions (the literature uses several non-equivalent ones; Stargalla, Hertrich &
+Reichman, *The Computational Complexity of Counting Linear Regions in ReLU Neural Networks*, NeurIPS 2025,
+arXiv 2505.16716):
+
+``activation_regions``
+    The full-dimensional sets of the domain on which the activation pattern (which hidden neurons have a
+    positive pre-activation) is constant. A neuron whose pre-activation is constant on a region imposes no
+    constraint there, so lower-dimensional pattern sets are never counted.
+``linear_regions``
+    Maximal connected sets on which the network's function is affine (Montúfar et al. 2014), with
+    connectivity *through facets*: activation regions whose closures share an ``(n - 1)``-dimensional face and
+    whose exact affine maps are equal are merged (transitively).
+``distinct_affine_maps``
+    The number of distinct exact affine maps over all regions (pieces with equal maps that do not touch count
+    once).
+
+Algorithm
+---------
+Layer-wise hyperplane insertion with the double-description method (:mod:`tropical.polyhedron`). Every cell
+is an exact polyhedron kept in both representations in homogenized coordinates ``(x, t)``: its irredundant
+facets and its generators (vertices ``t > 0``, rays ``t = 0``, lines) as primitive integer vectors, with
+incidence bitsets. Each layer's rational weights are scaled to integers (a positive scaling commutes with
+ReLU and keeps every sign). Each generator carries the exact homogenized values of the current layer's
+pre-activations, so whether neuron ``k`` cuts a cell is the sign pattern of integers at its generators: all
+``>= 0`` (or all ``<= 0``) certifies that the hyperplane misses the interior (the cell is the convex hull of its
+generators), mixed strict signs split the cell by one double-description step. Regions are streamed in
+depth-first order, so memory grows with the number of regions, never with ``2 ** neurons``.
+
+Linear regions: two activation regions can only share a facet across the *membrane* of the split that
+separated them (the hyperplane of that split inside the parent cell). Pieces of a membrane on the two sides
+are matched exactly (one side's facet is contained in the other's, checked on its generators); when the
+matching is a bijection it is a certified face-to-face matching, otherwise every candidate pair is decided by
+an exact double-description clip. Regions with equal maps across matched facets are merged with a union-find
+(:func:`adjacency_graph` returns the same graph as a :mod:`networkx` graph).
+
+Examples
+--------
+>>> from tropical.network import ReLUNetwork
+>>> net = ReLUNetwork([[[1, -1], [2, 1]], [[1, -1]]], [[0, -1], [0]])
+>>> c = count_regions(net)
+>>> c.activation_regions, c.linear_regions, c.distinct_affine_maps, c.partial
+(4, 4, 4, False)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import comb, lcm
+from typing import TYPE_CHECKING, Any
+
+from tropical.errors import BudgetExceededError, DimensionMismatchError, InexactInputError
+from tropical.polyhedron import EmptyPolyhedronError, Polyhedron, dd_step, facets_overlap, primitive
+
+if TYPE_CHECKING:
+    from tropical.network import ReLUNetwork
+
+__all__ = [
+    "Box",
+    "Polytope",
+    "Region",
+    "LinearRegion",
+    "RegionCounts",
+    "DEFINITIONS",
+    "count_regions",
+    "activation_regions",
+    "linear_regions",
+    "adjacency_graph",
+    "region_upper_bound",
+    "tropical_crosscheck",
+    "EmptyPolyhedronError",
+]
+
+DEFINITIONS: dict[str, str] = {
+    "activation_regions": "full-dimensional sets of the domain on which the activation pattern is constant "
+    "(a neuron constant on a region imposes no constraint)",
+    "linear_regions": "maximal connected unions of activation regions with equal exact affine maps, "
+    "connected through shared (n-1)-dimensional facets",
+    "distinct_affine_maps": "number of distinct exact affine maps taken on the activation regions",
+    "reference": "Stargalla, Hertrich & Reichman, NeurIPS 2025 (arXiv 2505.16716): the definitions in the "
+    "literature are not equivalent",
+}
+
+
+# ----------------------------------------------------------------------------------------------- domains
+def _rat(v: object, what: str) -> Fraction:
+    if isinstance(v, bool) or not isinstance(v, (int, Fraction)):
+        if isinstance(v, float):
+            raise InexactInputError(f"{what} is the float {v!r}; pass int or fractions.Fraction")
+        raise InexactInputError(f"{what} must be int or fractions.Fraction, got {type(v).__name__}")
+    return Fraction(v)
+
+
+@dataclass(frozen=True)
+class Box:
+    """The box ``[lo, hi]`` (``lo``/``hi`` exact scalars or per-coordinate sequences).
+
+    Examples
+    --------
+    >>> Box(-1, 1).inequalities(2)[1]
+    (Fraction(1, 1), Fraction(1, 1), Fraction(1, 1), Fraction(1, 1))
+    """
+
+    lo: Any
+    hi: Any
+
+    def inequalities(self, n: int) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
+        """``(A, b)`` with ``A x <= b`` describing the box in dimension ``n``."""
+        def vec(v: Any, name: str) -> list[Fraction]:
+            if isinstance(v, (list, tuple)):
+                if len(v) != n:
+                    raise DimensionMismatchError(f"Box.{name} has {len(v)} entries, the network input has {n}")
+                return [_rat(x, f"Box.{name}[{i}]") for i, x in enumerate(v)]
+            return [_rat(v, f"Box.{name}")] * n
+
+        lo, hi = vec(self.lo, "lo"), vec(self.hi, "hi")
+        for i, (a, b) in enumerate(zip(lo, hi)):
+            if not a < b:
+                raise EmptyPolyhedronError(f"Box: lo[{i}] = {a} is not below hi[{i}] = {b}")
+        rows: list[tuple[Fraction, ...]] = []
+        rhs: list[Fraction] = []
+        for i in range(n):
+            e = tuple(Fraction(int(i == j)) for j in range(n))
+            rows.append(e)
+            rhs.append(hi[i])
+            rows.append(tuple(-c for c in e))
+            rhs.append(-lo[i])
+        return tuple(rows), tuple(rhs)
+
+
+@dataclass(frozen=True)
+class Polytope:
+    """The polyhedron ``{x : A x <= b}`` (exact entries; must be full-dimensional, may be unbounded).
+
+    Examples
+    --------
+    >>> Polytope([[1, 1], [-1, 0], [0, -1]], [1, 0, 0]).inequalities(2)[1]
+    (Fraction(1, 1), Fraction(0, 1), Fraction(0, 1))
+    """
+
+    A: Any
+    b: Any
+
+    def inequalities(self, n: int) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
+        """``(A, b)`` as exact tuples, checked against dimension ``n``."""
+        rows = [tuple(_rat(x, f"Polytope.A[{i}][{j}]") for j, x in enumerate(r)) for i, r in enumerate(self.A)]
+        rhs = tuple(_rat(x, f"Polytope.b[{i}]") for i, x in enumerate(self.b))
+        if len(rows) != len(rhs):
+            raise DimensionMismatchError(f"Polytope: A has {len(rows)} rows but b has {len(rhs)} entries")
+        for i, r in enumerate(rows):
+            if len(r) != n:
+                raise DimensionMismatchError(
+                    f"Polytope: row {i} of A has {len(r)} entries, the network input has {n}")
+        return tuple(rows), rhs
+
+
+def _domain_polyhedron(domain: Box | Polytope | None, n: int) -> Polyhedron:
+    if domain is None:
+        return Polyhedron.whole_space(n)
+    if not isinstance(domain, (Box, Polytope)):
+        raise TypeError(f"domain must be None, Box or Polytope, got {type(domain).__name__}")
+    A, b = domain.inequalities(n)
+    p = Polyhedron.whole_space(n)
+    for r, bi in zip(A, b):
+        try:
+            p = p.intersect(r, bi)
+        except EmptyPolyhedronError:
+            raise EmptyPolyhedronError(f"the domain {domain!r} is empty or not full-dimensional") from None
+    return p
+
+
+# ----------------------------------------------------------------------------------------------- regions
+class Region:
+    """One activation region: pattern, irredundant H-representation, interior point, exact affine map.
+
+    Attributes
+    ----------
+    pattern : tuple of tuple of bool
+        ``pattern[l][k]`` is True iff neuron ``k`` of hidden layer ``l`` is positive on the interior.
+    facet_labels : tuple
+        One label per facet: ``("neuron", layer, index)`` or ``("domain",)``.
+
+    Examples
+    --------
+    >>> from tropical.network import ReLUNetwork
+    >>> net = ReLUNetwork([[[1]], [[1]]], [[0], [0]])        # relu(x) on the line
+    >>> [r.pattern for r in activation_regions(net)]
+    [((True,),), ((False,),)]
+    >>> r = next(activation_regions(net))
+    >>> r.inequalities, r.interior_point, r.affine_map
+    ((((-1,), 0),), (Fraction(1, 1),), (((Fraction(1, 1),),), (Fraction(0, 1),)))
+    """
+
+    __slots__ = ("pattern", "_n", "_facets", "facet_labels", "_psum", "_map", "_scale", "_out")
+
+    def __init__(self, pattern: tuple[tuple[bool, ...], ...], n: int, facets: tuple[tuple[int, ...], ...],
+                 labels: tuple[tuple[Any, ...], ...], psum: tuple[int, ...], mapkey: tuple[int, ...],
+                 scale: int, out: int) -> None:
+        self.pattern = pattern
+        self._n = n
+        self._facets = facets
+        self.facet_labels = labels
+        self._psum = psum
+        self._map = mapkey
+        self._scale = scale
+        self._out = out
+
+    @property
+    def inequalities(self) -> tuple[tuple[tuple[int, ...], int], ...]:
+        """Irredundant H-representation: pairs ``(a, b)`` meaning ``a . x <= b`` (primitive integers)."""
+        n = self._n
+        return tuple((tuple(-c for c in f[:n]), f[n]) for f in self._facets)
+
+    @property
+    def interior_point(self) -> tuple[Fraction, ...]:
+        """An exact point of the interior (the dehomogenized sum of the region's generators)."""
+        n = self._n
+        t = self._psum[n]
+        return tuple(Fraction(c, t) for c in self._psum[:n])
+
+    @property
+    def affine_map(self) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
+        """``(A, c)``: the network output is ``A x + c`` on this region (exact)."""
+        n, s = self._n, self._scale
+        rows = [self._map[r * (n + 1):(r + 1) * (n + 1)] for r in range(self._out)]
+        return (tuple(tuple(Fraction(v, s) for v in row[:n]) for row in rows),
+                tuple(Fraction(row[n], s) for row in rows))
+
+    @property
+    def map_key(self) -> tuple[int, ...]:
+        """A hashable exact key of the affine map (equal keys iff equal maps within one network)."""
+        return self._map
+
+    def contains(self, x: Sequence[int | Fraction], *, strict: bool = False) -> bool:
+        """Whether ``x`` lies in the closed region (in its interior when ``strict``)."""
+        xs = [_rat(v, "x") for v in x] + [Fraction(1)]
+        if len(xs) != self._n + 1:
+            raise DimensionMismatchError(f"x has {len(xs) - 1} entries, the region lives in dimension {self._n}")
+        for f in self._facets:
+            s = sum(a * b for a, b in zip(f, xs))
+            if s < 0 or (strict and s == 0):
+                return False
+        return True
+
+    def evaluate(self, x: Sequence[int | Fraction]) -> tuple[Fraction, ...]:
+        """The affine map of the region at ``x`` (equals the network there when ``x`` is in the region)."""
+        A, c = self.affine_map
+        xs = [_rat(v, "x") for v in x]
+        return tuple(sum((a * b for a, b in zip(row, xs)), Fraction(0)) + ci for row, ci in zip(A, c))
+
+    def __repr__(self) -> str:
+        bits = "|".join("".join("1" if b else "0" for b in layer) for layer in self.pattern)
+        return f"Region(pattern={bits}, facets={len(self._facets)})"
+
+
+@dataclass(frozen=True)
+class LinearRegion:
+    """A linear region: a facet-connected union of activation regions with one exact affine map."""
+
+    affine_map: tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]
+    regions: tuple[Region, ...]
+
+
+@dataclass(frozen=True)
+class RegionCounts:
+    """Exact region counts of a network over a domain (see :data:`DEFINITIONS`).
+
+    ``partial`` is True when a time budget stopped the enumeration: the counts then cover only the regions
+    found so far (lower bounds for ``activation_regions`` and ``distinct_affine_maps``).
+    """
+
+    activation_regions: int
+    linear_regions: int
+    distinct_affine_maps: int
+    partial: bool = False
+    definition: dict[str, str] = field(default_factory=lambda: dict(DEFINITIONS))
+    upper_bound: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the counts."""
+        return {
+            "activation_regions": self.activation_regions,
+            "linear_regions": self.linear_regions,
+            "distinct_affine_maps": self.distinct_affine_maps,
+            "partial": self.partial,
+            "upper_bound": self.upper_bound,
+            "seconds": round(self.seconds, 4),
+            "definition": dict(self.definition),
+        }
+
+
+# --------------------------------------------------------------------------------------------- the bound
+def region_upper_bound(input_dim: int, widths: Sequence[int]) -> int:
+    """Closed-form upper bound on the number of activation regions (per-layer Zaslavsky product).
+
+    .. math:: \\prod_{l=1}^{L} \\sum_{j=0}^{d_l} \\binom{n_l}{j}, \\qquad d_l = \\min(n_0, n_1, \\dots, n_{l-1})
+
+    Inside one region of the first ``l - 1`` layers, layer ``l`` is an arrangement of ``n_l`` hyperplanes in
+    an affine image of dimension at most ``d_l``, which has at most ``sum_{j <= d_l} C(n_l, j)`` regions
+    (Zaslavsky; degenerate arrangements have fewer).
+
+    Examples
+    --------
+    >>> region_upper_bound(2, [4]), region_upper_bound(4, [10, 10, 10])
+    (11, 57512456)
+    """
+    total = 1
+    d = input_dim
+    for w in widths:
+        total *= sum(comb(w, j) for j in range(min(d, w) + 1))
+        d = min(d, w)
+    return total
+
+
+# ------------------------------------------------------------------------------------- the enumeration
+def _integer_layers(net: ReLUNetwork) -> tuple[list[tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]], int]:
+    """Scale each layer to integers; returns the layers (weights, homogenized biases) and the output scale."""
+    layers = []
+    scale = 1
+    for W, b in zip(net.weights, net.biases):
+        den = lcm(*(x.denominator for row in W for x in row), *(x.denominator for x in b))
+        Wi = tuple(tuple(x.numerator * (den // x.denominator) for x in row) for row in W)
+        bi = tuple(x.numerator * (den // x.denominator) * scale for x in b)
+        scale *= den
+        layers.append((Wi, bi))
+    return layers, scale
+
+
+
+class _Enumerator:
+    """Depth-first layer-wise insertion; yields raw region data (internal)."""
+
+    def __init__(self, net: ReLUNetwork, domain: Box | Polytope | None, *, max_regions: int | None,
+                 time_budget: float | None, progress: bool) -> None:
+        try:
+            n = net.input_dim
+            widths = tuple(net.widths)
+        except AttributeError:
+            raise TypeError(f"net must be a tropical.network.ReLUNetwork, got {type(net).__name__}") from None
+        if time_budget is not None and (isinstance(time_budget, bool) or not time_budget > 0):
+            raise ValueError(f"time_budget must be a positive number of seconds, got {time_budget!r}")
+        if max_regions is not None and (isinstance(max_regions, bool) or not isinstance(max_regions, int)
+                                        or max_regions < 1):
+            raise ValueError(f"max_regions must be a positive int or None, got {max_regions!r}")
+        self.net = net
+        self.n = n
+        self.widths = widths
+        self.bound = region_upper_bound(n, widths)
+        self.poly = _domain_polyhedron(domain, n)
+        self.layers, self.scale = _integer_layers(net)
+        self.max_regions = max_regions
+        self.time_budget = time_budget
+        self.progress = progress
+        self.partial = False
+        self.count = 0
+        self.splits = 0
+        self.start = time.perf_counter()
+
+    def _check_cap(self) -> None:
+        if self.max_regions is not None and self.count >= self.max_regions:
+            raise BudgetExceededError(
+                f"more than max_regions={self.max_regions} activation regions (the closed-form bound for "
+                f"input {self.n}, widths {list(self.widths)} is {self.bound}); pass a larger max_regions "
+                "(or max_regions=None) to enumerate them all"
+            )
+
+    def run(self) -> Iterator[tuple[Any, ...]]:
+        """Yield ``(pattern, gens, incs, lines, ineqs, labels, active, mapkey)`` per region."""
+        n = self.n
+        np1 = n + 1
+        layers = self.layers
+        hidden = layers[:-1]
+        wout, bout = layers[-1]
+        L = len(hidden)
+        poly = self.poly
+        ineqs0 = list(poly.ineqs)
+        labels0: list[tuple[Any, ...]] = [("infinity",)] + [("domain",)] * (len(ineqs0) - 1)
+        deadline = None if self.time_budget is None else self.start + self.time_budget
+        next_report = self.start + 1.0
+        tick = 0
+
+        def mapkey_of(M: list[tuple[int, ...]] | None, bits: tuple[bool, ...]) -> tuple[int, ...]:
+            out: list[int] = []
+            for r, wrow in enumerate(wout):
+                if M is None:
+                    row = list(wrow) + [bout[r]]
+                else:
+                    row = [0] * np1
+                    for j, on in enumerate(bits):
+                        w = wrow[j]
+                        if on and w:
+                            mj = M[j]
+                            for c in range(np1):
+                                row[c] += w * mj[c]
+                    row[n] += bout[r]
+                out.extend(row)
+            return tuple(out)
+
+        def layer_matrix(li: int, M: list[tuple[int, ...]] | None, bits: tuple[bool, ...]) -> list[tuple[int, ...]]:
+            W, b = hidden[li]
+            if M is None:
+                return [tuple(W[k]) + (b[k],) for k in range(len(W))]
+            rows = []
+            for k in range(len(W)):
+                wrow = W[k]
+                row = [0] * np1
+                for j, on in enumerate(bits):
+                    w = wrow[j]
+                    if on and w:
+                        mj = M[j]
+                        for c in range(np1):
+                            row[c] += w * mj[c]
+                row[n] += b[k]
+                rows.append(tuple(row))
+            return rows
+
+        def extend(vecs: list[tuple[int, ...]], M: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+            out = []
+            for g in vecs:
+                x = g[:np1]
+                out.append(x + tuple(sum(a * c for a, c in zip(row, x)) for row in M))
+            return out
+
+        if L == 0:
+            self.count = 1
+            gens, incs, lines = poly.gens, poly.incs, poly.lines_
+            yield ((), gens, incs, lines, ineqs0, labels0, poly.active, mapkey_of(None, ()))
+            return
+
+        M0 = layer_matrix(0, None, ())
+        # stack item: gens, incs, lines, ineqs, labels, active, layer, k, M, pattern, bits
+        stack: list[tuple[Any, ...]] = [
+            (extend(poly.gens, M0), list(poly.incs), extend(poly.lines_, M0), ineqs0, labels0, poly.active,
+             0, 0, M0, (), ())
+        ]
+        while stack:
+            gens, incs, lines, ineqs, labels, active, li, k, M, pattern, bits = stack.pop()
+            tick += 1
+            if tick & 63 == 0:
+                now = time.perf_counter()
+                if deadline is not None and now > deadline:
+                    self.partial = True
+                    return
+                if self.progress and now > next_report:
+                    next_report = now + 1.0
+                    print(f"regions: {self.count} activation regions, {len(stack)} pending cells, "
+                          f"{now - self.start:.1f} s", file=sys.stderr)
+            width = len(M)
+            while k < width:
+                row = M[k]
+                if not any(row[:n]):
+                    bits = bits + (row[n] > 0,)
+                    k += 1
+                    continue
+                j = np1 + k
+                pos = neg = False
+                for g in gens:
+                    v = g[j]
+                    if v > 0:
+                        pos = True
+                        if neg:
+                            break
+                    elif v < 0:
+                        neg = True
+                        if pos:
+                            break
+                cut = pos and neg
+                lvals = None
+                if not cut and lines:
+                    lvals = [ln[j] for ln in lines]
+                    cut = any(lvals)
+                if not cut:
+                    bits = bits + (pos,)
+                    k += 1
+                    continue
+                vals = [g[j] for g in gens]
+                if lvals is None:
+                    lvals = [ln[j] for ln in lines]
+                bit = 1 << len(ineqs)
+                plus, minus = dd_step(gens, incs, lines, vals, lvals, active, bit, np1 - len(lines))
+                self.splits += 1
+                h = primitive(row)
+                sid = self.splits
+                lab_p = ("neuron", li, k, sid, 1)
+                lab_m = ("neuron", li, k, sid, -1)
+                mg, mi, ml, ma = minus  # type: ignore[misc]
+                stack.append((mg, mi, ml, ineqs + [tuple(-c for c in h)], labels + [lab_m], ma,
+                              li, k + 1, M, pattern, bits + (False,)))
+                gens, incs, lines, active = plus  # type: ignore[misc]
+                ineqs = ineqs + [h]
+                labels = labels + [lab_p]
+                bits = bits + (True,)
+                k += 1
+            pattern = pattern + (bits,)
+            if li + 1 < L:
+                M2 = layer_matrix(li + 1, M, bits)
+                stack.append((extend(gens, M2), incs, extend(lines, M2), ineqs, labels, active,
+                              li + 1, 0, M2, pattern, ()))
+                continue
+            self._check_cap()
+            self.count += 1
+            yield (pattern, gens, incs, lines, ineqs, labels, active, mapkey_of(M, bits))
+
+
+def _region_from_raw(raw: tuple[Any, ...], n: int, scale: int, out: int) -> Region:
+    pattern, gens, incs, lines, ineqs, labels, active, mapkey = raw
+    facets = []
+    labs = []
+    for i, h in enumerate(ineqs):
+        if active >> i & 1 and labels[i][0] != "infinity":
+            facets.append(h)
+            lab = labels[i]
+            labs.append(lab[:3] if lab[0] == "neuron" else lab)
+    np1 = n + 1
+    psum = [0] * np1
+    for g in gens:
+        for c in range(np1):
+            psum[c] += g[c]
+    return Region(pattern, n, tuple(facets), tuple(labs), tuple(psum), mapkey, scale, out)
+
+
+def activation_regions(
+    net: ReLUNetwork,
+    domain: Box | Polytope | None = None,
+    *,
+    max_regions: int | None = 100_000,
+    time_budget: float | None = None,
+    progress: bool = False,
+) -> Iterator[Region]:
+    """Stream the activation regions of ``net`` over ``domain`` (certified exact).
+
+    Parameters
+    ----------
+    net : tropical.network.ReLUNetwork
+    domain : None, Box or Polytope
+        ``None`` is all of ``Q^n``.
+    max_regions : int or None, default 100_000
+        Stop with :class:`~tropical.errors.BudgetExceededError` once more regions than this are found (the
+        closed-form bound :func:`region_upper_bound` is in the message). ``None``: no cap.
+    time_budget : float, optional
+        Seconds; when exceeded the stream stops with :class:`~tropical.errors.BudgetExceededError` (the
+        regions already yielded are exact).
+    progress : bool
+        Report progress on standard error about once a second.
+
+    Yields
+    ------
+    Region
+
+    Raises
+    ------
+    BudgetExceededError, EmptyPolyhedronError, DimensionMismatchError, InexactInputError
+
+    Examples
+    --------
+    >>> from tropical.network import ReLUNetwork
+    >>> net = ReLUNetwork([[[1, 0], [0, 1]], [[1, 1]]], [[0, 0], [0]])
+    >>> sorted(r.pattern for r in activation_regions(net, Box(-1, 1)))
+    [((False, False),), ((False, True),), ((True, False),), ((True, True),)]
+    """
+    en = _Enumerator(net, domain, max_regions=max_regions, time_budget=time_budget, progress=progress)
+    out = len(en.layers[-1][0])
+    for raw in en.run():
+        yield _region_from_raw(raw, en.n, en.scale, out)
+    if en.partial:
+        raise BudgetExceededError(f"time_budget={time_budget} s exceeded after {en.count} activation regions")
+
+
+# ------------------------------------------------------------------------------------------- merging
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: list[int] = []
+
+    def add(self) -> None:
+        self.parent.append(len(self.parent))
+
+    def find(self, a: int) -> int:
+        p = self.parent
+        while p[a] != a:
+            p[a] = p[p[a]]
+            a = p[a]
+        return a
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+class _Merger:
+    """Collects regions and finds the same-map facet adjacencies (certified).
+
+    Two regions can share a facet only across the *membrane* of the split that separated them (pieces of
+    other membranes have disjoint relative interiors). Plus-side pieces are all emitted before minus-side
+    ones (depth-first order), so each minus-side piece is compared, on its generators, with the plus-side
+    pieces of the same membrane that carry the same affine map: contained in the closed plus region -> a
+    shared facet; on the non-positive side of one of its facets -> disjoint relative interiors; otherwise an
+    exact double-description clip decides.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.mapids: dict[tuple[int, ...], int] = {}
+        self.region_map: list[int] = []
+        self.region_facets: list[tuple[list[tuple[int, ...]], list[tuple[Any, ...]]]] = []
+        self.plus: dict[int, dict[int, list[int]]] = {}
+        self.edges: list[tuple[int, int]] = []
+        self.fallback_pairs = 0
+        self.uf = _UnionFind()
+
+    def add(self, raw: tuple[Any, ...]) -> int:
+        _pattern, gens, incs, lines, ineqs, labels, active, mapkey = raw
+        i = len(self.region_map)
+        mid = self.mapids.setdefault(mapkey, len(self.mapids))
+        self.region_map.append(mid)
+        self.uf.add()
+        facets = []
+        labs = []
+        for b, h in enumerate(ineqs):
+            if active >> b & 1 and labels[b][0] != "infinity":
+                facets.append(h)
+                labs.append(labels[b])
+        self.region_facets.append((facets, labs))
+        for b, lab in enumerate(labels):
+            if lab[0] != "neuron" or not active >> b & 1:
+                continue
+            sid = lab[3]
+            if lab[4] > 0:
+                self.plus.setdefault(sid, {}).setdefault(mid, []).append(i)
+                continue
+            cands = self.plus.get(sid, {}).get(mid)
+            if not cands:
+                continue
+            fb = 1 << b
+            tight = [g for g, z in zip(gens, incs) if z & fb]
+            for c in cands:
+                rel = self._relation(tight, lines, c, sid)
+                if rel is None:
+                    self.fallback_pairs += 1
+                    rel = self._exact_adjacent(c, i, sid)
+                if rel:
+                    self.edges.append((c, i))
+                    self.uf.union(c, i)
+        return i
+
+    def _relation(self, tight: list[tuple[int, ...]], lines: list[tuple[int, ...]], j: int,
+                  sid: int) -> bool | None:
+        """True: the facet (generators ``tight``) lies in closed region ``j``; False: it lies beyond a facet
+        of ``j`` (disjoint relative interiors); None: undecided."""
+        n1 = self.n + 1
+        inside = True
+        facets, labs = self.region_facets[j]
+        for f, lab in zip(facets, labs):
+            if lab[0] == "neuron" and lab[3] == sid:
+                continue
+            pos = neg = False
+            for g in tight:
+                v = sum(a * b for a, b in zip(f, g[:n1]))
+                if v > 0:
+                    pos = True
+                elif v < 0:
+                    neg = True
+            if any(sum(a * b for a, b in zip(f, ln[:n1])) for ln in lines):
+                pos = neg = True
+            if not pos:
+                return False
+            if neg:
+                inside = False
+        return True if inside else None
+
+    def _exact_adjacent(self, i: int, j: int, sid: int) -> bool:
+        """Whether regions ``i`` (plus side) and ``j`` (minus side) share an (n-1)-face on membrane ``sid``."""
+        fi, li = self.region_facets[i]
+        fj, lj = self.region_facets[j]
+        p = Polyhedron.whole_space(self.n)
+        hbit = -1
+        for h, lab in zip(fi, li):
+            before = len(p.ineqs)
+            p = p._cut(h, strict_error=True)
+            if lab[0] == "neuron" and lab[3] == sid:
+                hbit = 1 << before if len(p.ineqs) > before else -1
+        if hbit < 0:
+            return False
+        others = [h for h, lab in zip(fj, lj) if not (lab[0] == "neuron" and lab[3] == sid)]
+        return facets_overlap(p.gens, p.incs, p.lines_, hbit, others)
+
+    def finish(self) -> _UnionFind:
+        return self.uf
+
+
+def count_regions(
+    net: ReLUNetwork,
+    domain: Box | Polytope | None = None,
+    *,
+    max_regions: int | None = 100_000,
+    time_budget: float | None = None,
+    progress: bool = False,
+) -> RegionCounts:
+    """Exact counts of activation regions, linear regions and distinct affine maps (certified).
+
+    Parameters
+    ----------
+    net : tropical.network.ReLUNetwork
+        Exact weights (see :mod:`tropical.convert` for float models).
+    domain : None, Box or Polytope
+        The input domain; ``None`` means all of ``Q^n``.
+    max_regions : int or None, default 100_000
+        The closed-form bound :func:`region_upper_bound` is computed first; the enumeration refuses with
+        :class:`~tropical.errors.BudgetExceededError` as soon as it finds more activation regions than this.
+    time_budget : float, optional
+        Seconds. When exceeded, the result is returned with ``partial=True`` and the counts cover the regions
+        found so far.
+    progress : bool
+        Progress lines on standard error on long runs.
+
+    Returns
+    -------
+    RegionCounts
+        ``activation_regions``, ``linear_regions``, ``distinct_affine_maps``, ``partial``, ``definition``.
+
+    Raises
+    ------
+    BudgetExceededError
+        More than ``max_regions`` activation regions.
+    EmptyPolyhedronError
+        The domain is empty or not full-dimensional.
+
+    Notes
+    -----
+    The three counts follow :data:`DEFINITIONS`; ``activation_regions >= linear_regions >=
+    distinct_affine_maps``.
+
+    Examples
+    --------
+    >>> from tropical.network import ReLUNetwork
+    >>> net = ReLUNetwork([[[1], [1], [1]], [[1, -2, 1]]], [[0, -1, -2], [0]])   # a hat on [0, 2]
+    >>> c = count_regions(net)
+    >>> c.activation_regions, c.linear_regions, c.distinct_affine_maps
+    (4, 4, 3)
+    >>> count_regions(net, Box(Fraction(1, 2), 3)).activation_regions
+    3
+    """
+    en = _Enumerator(net, domain, max_regions=max_regions, time_budget=time_budget, progress=progress)
+    merger = _Merger(en.n)
+    for raw in en.run():
+        merger.add(raw)
+    uf = merger.finish()
+    comps = len({uf.find(i) for i in range(len(merger.region_map))})
+    return RegionCounts(
+        activation_regions=len(merger.region_map),
+        linear_regions=comps,
+        distinct_affine_maps=len(merger.mapids),
+        partial=en.partial,
+        upper_bound=en.bound,
+        seconds=time.perf_counter() - en.start,
+    )
+
+
+def _collect(net: ReLUNetwork, domain: Box | Polytope | None, max_regions: int | None,
+             time_budget: float | None) -> tuple[list[Region], _Merger, _UnionFind, bool]:
+    en = _Enumerator(net, domain, max_regions=max_regions, time_budget=time_budget, progress=False)
+    merger = _Merger(en.n)
+    out = len(en.layers[-1][0])
+    regions = []
+    for raw in en.run():
+        merger.add(raw)
+        regions.append(_region_from_raw(raw, en.n, en.scale, out))
+    return regions, merger, merger.finish(), en.partial
+
+
+def linear_regions(
+    net: ReLUNetwork,
+    domain: Box | Polytope | None = None,
+    *,
+    max_regions: int | None = 100_000,
+    time_budget: float | None = None,
+) -> list[LinearRegion]:
+    """The linear regions of ``net``: facet-connected unions of activation regions with one affine map.
+
+    Raises :class:`~tropical.errors.BudgetExceededError` when ``time_budget`` runs out (use
+    :func:`count_regions` for a partial answer).
+
+    Examples
+    --------
+    >>> from tropical.network import ReLUNetwork
+    >>> net = ReLUNetwork([[[1], [1]], [[1, 0]]], [[0, -1], [0]])     # the second neuron is invisible
+    >>> [len(lr.regions) for lr in linear_regions(net)]
+    [2, 1]
+    """
+    regions, merger, uf, partial = _collect(net, domain, max_regions, time_budget)
+    if partial:
+        raise BudgetExceededError(f"time_budget={time_budget} s exceeded; use count_regions for partial counts")
+    groups: dict[int, list[Region]] = {}
+    for i, r in enumerate(regions):
+        groups.setdefault(uf.find(i), []).append(r)
+    return [LinearRegion(g[0].affine_map, tuple(g)) for _, g in sorted(groups.items())]
+
+
+def adjacency_graph(net: ReLUNetwork, domain: Box | Polytope | None = None, *,
+                    max_regions: int | None = 100_000) -> Any:
+    """The :mod:`networkx` graph of activation regions joined across shared facets with equal affine maps.
+
+    Nodes are region indices (attribute ``region``); its connected components are the linear regions.
+    ``networkx`` is imported only here.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from tropical.network import ReLUNetwork
+    >>> net = ReLUNetwork([[[1], [1]], [[1, 0]]], [[0, -1], [0]])
+    >>> nx.number_connected_components(adjacency_graph(net))
+    2
+    """
+    import networkx as nx
+
+    regions, merger, _uf, _partial = _collect(net, domain, max_regions, None)
+    g = nx.Graph()
+    for i, r in enumerate(regions):
+        g.add_node(i, region=r)
+    g.add_edges_from(merger.edges)
+    return g
+
+
+# ------------------------------------------------------------------------------------- cross-check
+def tropical_crosscheck(net: ReLUNetwork) -> dict[str, int]:
+    """Counts from the tropical form ``F ⊘ G`` of a scalar network, to compare with :func:`count_regions`.
+
+    Returns ``{"monomials_F", "monomials_G", "upper_vertices_F_plus_G"}``: the non-redundant monomials of
+    ``F`` and ``G`` (their numbers of linear regions) and the number of upper vertices of the Minkowski sum of
+    their Newton polytopes, an upper bound on the linear regions of the network (Zhang et al. 2018).
+    Uses ``net.to_tropical()`` (imported lazily).
+    """
+    trop = net.to_tropical()
+    return _crosscheck_counts(trop)
+
+
+def _crosscheck_counts(trop: Any) -> dict[str, int]:
+    F = getattr(trop, "numerator", None)
+    G = getattr(trop, "denominator", None)
+    if F is None or G is None:
+        raise TypeError("to_tropical() did not return an object with numerator/denominator")
+    if isinstance(F, (list, tuple)):
+        if len(F) != 1:
+            raise DimensionMismatchError(f"the cross-check needs a scalar network, got output dimension {len(F)}")
+        F, G = F[0], G[0]
+    out = {
+        "monomials_F": F.num_linear_regions() if hasattr(F, "num_linear_regions") else len(F.nonredundant()),
+        "monomials_G": G.num_linear_regions() if hasattr(G, "num_linear_regions") else len(G.nonredundant()),
+    }
+    prod = F * G
+    out["upper_vertices_F_plus_G"] = (prod.num_linear_regions() if hasattr(prod, "num_linear_regions")
+                                      else len(prod.nonredundant()))
+    return out
