@@ -55,8 +55,9 @@ def serra_bound(input_dim: int, widths: Sequence[int]) -> int:
 
     An **upper bound** on the number of linear regions of every ReLU network of this architecture; never
     larger than :func:`~canopy.bounds.generic.generic_bound`, equal to it unless some layer is narrow
-    relative to the effective dimension, tight for one hidden layer (Zaslavsky) and equal to
-    :math:`\prod_l (n_l + 1)` for :math:`n_0 = 1`.
+    relative to the effective dimension, tight for one hidden layer (Zaslavsky) and, for :math:`n_0 = 1`,
+    equal to :math:`\prod_l (n_l + 1)` unless a layer before the last has width 1 (then it is smaller,
+    e.g. 3 for widths ``[1, 1]``, which is the true maximum).
 
     Parameters
     ----------
