@@ -104,6 +104,10 @@ class ProxyAdapter:
         Whether the score depends on the dataset (number of classes / resolution). Model proxies always do.
     seeded : bool
         Whether the score depends on the seed (cell proxies are deterministic: their key uses seed 0).
+    cell_fn : callable, optional
+        A closed-form NB201 fast path ``cell_fn(cell, **settings)`` of a model proxy, giving the same number as
+        the proxy on the built network (params, FLOPs, ℵ); used instead of building the network. The store key
+        is the same either way.
     """
 
     name: str
@@ -112,6 +116,7 @@ class ProxyAdapter:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     dataset_dependent: bool = True
     seeded: bool = True
+    cell_fn: Callable[..., Any] | None = None
 
 
 _REGISTRY: dict[str, ProxyAdapter] = {}
@@ -217,6 +222,40 @@ def _library_proxies() -> dict[str, Any]:
     return dict(getattr(proxies, "PROXIES", {}) or {})
 
 
+def _library_spec(name: str) -> Any | None:
+    """The :mod:`canopy.proxies` spec of a name or alias, or None."""
+    proxies = importlib.import_module("canopy.proxies")
+    aliases = getattr(proxies, "ALIASES", {}) or {}
+    return _library_proxies().get(aliases.get(name, name))
+
+
+def _resolution(input_shape: Sequence[int] | None) -> int:
+    return int(input_shape[-1]) if input_shape else 32
+
+
+def _cell_params(cell: Any, *, num_classes: int = 10, counting: str = "every_op", **_: Any) -> float:
+    return float(cell.num_params(num_classes=num_classes, counting=counting))
+
+
+def _cell_flops(cell: Any, *, num_classes: int = 10, counting: str = "every_op",
+                input_shape: Sequence[int] | None = None, **_: Any) -> float:
+    return float(cell.flops(num_classes=num_classes, counting=counting, resolution=_resolution(input_shape)))
+
+
+def _cell_aleph(cell: Any, **_: Any) -> float:
+    return float(cell.aleph)
+
+
+#: NB201 closed forms equal to the :mod:`canopy.proxies` value on ``build_nb201_network(cell, num_classes)``
+#: (tests/test_evaluate.py checks the equality on sample cells).
+_NB201_FAST_PATHS: dict[str, Callable[..., float]] = {
+    "params": _cell_params,
+    "flops": _cell_flops,
+    "aleph": _cell_aleph,
+}
+_FAST_PATH_SETTINGS = {"params": {"counting"}, "flops": {"counting", "input_shape"}, "aleph": set()}
+
+
 def available_proxies() -> list[str]:
     """Names accepted by :func:`resolve_proxy` (built-in, registered and :mod:`canopy.proxies`).
 
@@ -229,6 +268,15 @@ def available_proxies() -> list[str]:
     return sorted({*_builtin_adapters(), *_REGISTRY, *_library_proxies()})
 
 
+def _fast_path(name: str, settings: Mapping[str, Any]) -> Callable[..., float] | None:
+    """The closed-form NB201 path of a library proxy, if it exists and covers the given settings."""
+    fn = _NB201_FAST_PATHS.get(name)
+    if fn is None:
+        return None
+    extra = set(settings) - {"num_classes", "input_shape"} - _FAST_PATH_SETTINGS[name]
+    return None if extra else fn
+
+
 def _spec_adapter(name: str, spec: Any) -> ProxyAdapter:
     """Wrap a :mod:`canopy.proxies` registry entry."""
     fn = spec
@@ -238,8 +286,12 @@ def _spec_adapter(name: str, spec: Any) -> ProxyAdapter:
             break
     if not callable(fn):
         raise UnknownProxyError(f"proxy {name!r} in canopy.proxies is not callable")
-    defaults = dict(getattr(spec, "defaults", None) or getattr(spec, "default_settings", None) or {})
-    return ProxyAdapter(name=name, fn=fn, kind="model", defaults=defaults, dataset_dependent=True, seeded=True)
+    # The registry's own defaults are *not* merged into the key: a result is keyed by the settings the user
+    # gave (plus the dataset's classes and input shape), so adding a default to a proxy does not orphan
+    # stored scores. The proxy's full settings are in its returned payload where it reports them.
+    return ProxyAdapter(name=str(getattr(spec, "name", name)), fn=fn, kind="model", defaults={},
+                        dataset_dependent=True, seeded=name not in _NB201_FAST_PATHS,
+                        cell_fn=_NB201_FAST_PATHS.get(name))
 
 
 def resolve_proxy(name: str) -> ProxyAdapter:
@@ -265,9 +317,9 @@ def resolve_proxy(name: str) -> ProxyAdapter:
     builtin = _builtin_adapters()
     if name in builtin:
         return builtin[name]
-    library = _library_proxies()
-    if name in library:
-        return _spec_adapter(name, library[name])
+    spec = _library_spec(name)
+    if spec is not None:
+        return _spec_adapter(str(getattr(spec, "name", name)), spec)
     raise UnknownProxyError(f"unknown proxy {name!r}; known: {', '.join(available_proxies())}")
 
 
@@ -319,7 +371,7 @@ def make_items(
         adapter = resolve_proxy(proxy)
         settings = canonical_json(_item_settings(adapter, dataset, (proxy_settings or {}).get(proxy)))
         item_seed = int(seed) if adapter.seeded else 0
-        items.extend(WorkItem(space, arch, proxy, settings, item_seed) for arch in archs)
+        items.extend(WorkItem(space, arch, adapter.name, settings, item_seed) for arch in archs)
     return items
 
 
@@ -346,6 +398,8 @@ def _compute_value(item: WorkItem) -> Any:
         if accepted is not None:
             settings = {k: v for k, v in settings.items() if k in accepted}
         return adapter.fn(cell, **settings)
+    if adapter.cell_fn is not None and _fast_path(adapter.name, settings) is not None:
+        return adapter.cell_fn(cell, **settings)
     import torch
 
     from canopy.spaces.nb201_torch import build_nb201_network
@@ -417,10 +471,23 @@ def compute_item(item: WorkItem) -> tuple[WorkItem, Any, float, str | None]:
     return item, value, time.perf_counter() - start, None
 
 
-def _watch_parent(parent: int) -> None:  # pragma: no cover - runs in worker processes
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - exists, owned by someone else
+        return True
+    with contextlib.suppress(OSError, IndexError):  # a killed parent not yet reaped is a zombie
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
+def _watch_parent(parent: int, ppid: int) -> None:  # pragma: no cover - runs in worker processes
     while True:
-        time.sleep(1.0)
-        if os.getppid() != parent:
+        time.sleep(0.5)
+        if os.getppid() != ppid or not _alive(parent):
             os._exit(0)
 
 
@@ -432,7 +499,8 @@ def _worker_init(parent: int, env: Mapping[str, str]) -> None:  # pragma: no cov
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
     # Orphaned workers (parent killed with SIGKILL) exit instead of computing results nobody stores.
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    # (with forkserver, our own parent is the fork server, so the evaluating process is watched by pid)
+    threading.Thread(target=_watch_parent, args=(parent, os.getppid()), daemon=True).start()
     _load_plugins()
 
 
@@ -538,8 +606,6 @@ def _record(store: ResultStore, stats: RunStats, bar: Any, item: WorkItem, value
 def _VERSIONS() -> dict[str, str]:  # noqa: N802 - tiny cached helper
     global _VERSIONS_CACHE
     if _VERSIONS_CACHE is None:
-        with contextlib.suppress(ImportError):
-            import torch  # noqa: F401
         _VERSIONS_CACHE = package_versions()
     return _VERSIONS_CACHE
 
@@ -575,11 +641,13 @@ def _run_pool(todo: list[WorkItem], store: ResultStore, stats: RunStats, bar: An
     except BaseException:
         for fut in pending:
             fut.cancel()
-        processes = list(getattr(executor, "_processes", {}).values())  # no public API to stop running tasks
-        executor.shutdown(wait=False, cancel_futures=True)
-        for proc in processes:
+        # No public API stops running tasks: terminate the workers, then let the executor notice and join its
+        # management thread (shutdown(wait=False) would leave an atexit hook writing to a closed pipe).
+        for proc in list((getattr(executor, "_processes", None) or {}).values()):
             with contextlib.suppress(Exception):
                 proc.terminate()
+        with contextlib.suppress(Exception):
+            executor.shutdown(wait=True, cancel_futures=True)
         raise
     executor.shutdown(wait=True)
 
@@ -597,7 +665,7 @@ def _run_dask(todo: list[WorkItem], store: ResultStore, stats: RunStats, bar: An
     queue = iter(todo)
     try:
         first = [client.submit(compute_item, item, pure=False) for item, _ in zip(queue, range(in_flight))]
-        completed = as_completed(first)
+        completed = as_completed(first, loop=client.loop)
         for fut in completed:
             _record(store, stats, bar, *fut.result())
             fut.release()

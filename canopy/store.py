@@ -161,7 +161,7 @@ def settings_hash(settings: Mapping[str, Any] | None) -> str:
 def package_versions() -> dict[str, str]:
     """Versions of the packages that can change a score: python, canopy, numpy, torch (if imported).
 
-    Only modules already imported are asked (so this never imports torch).
+    Read from the installed distributions' metadata (so this never imports torch).
 
     Returns
     -------
@@ -173,15 +173,16 @@ def package_versions() -> dict[str, str]:
     True
     """
     import platform
-    import sys
+    from importlib import metadata
 
     import canopy
 
     out = {"python": platform.python_version(), "canopy": canopy.__version__}
     for name in ("numpy", "torch", "scipy"):
-        module = sys.modules.get(name)
-        if module is not None:
-            out[name] = str(getattr(module, "__version__", "?"))
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
     return out
 
 
