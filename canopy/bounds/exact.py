@@ -73,7 +73,7 @@ def exact_count(
     ValueError
         For an unknown ``count``.
     tropical.errors.BudgetExceededError
-        Over budget.
+        Over budget (``max_regions``), or ``time_budget`` ran out (a partial count is never returned).
     canopy.errors.BoundNotApplicableError
         If ``tropical.regions`` is not available.
 
@@ -81,10 +81,8 @@ def exact_count(
     --------
     >>> from tropical.network import ReLUNetwork
     >>> net = ReLUNetwork([[[1, 0], [0, 1], [1, 1]], [[1, 1, 1]]], [[0, 0, -1], [0]])
-    >>> exact_count(net, count="pieces")
-    Traceback (most recent call last):
-    ...
-    ValueError: unknown count 'pieces'; choose one of linear_regions, activation_regions, distinct_affine_maps
+    >>> exact_count(net, count="activation_regions")      # 3 lines in general position: r(3, 2) = 7
+    7
 
     References
     ----------
@@ -95,6 +93,10 @@ def exact_count(
         raise ValueError(f"unknown count {count!r}; choose one of {', '.join(COUNT_NAMES)}")
     regions = _regions_module()
     result = regions.count_regions(net, domain, max_regions=max_regions, time_budget=time_budget)
+    if result.partial:
+        from tropical.errors import BudgetExceededError
+
+        raise BudgetExceededError(f"exact count stopped after time_budget={time_budget} s (partial count)")
     return int(getattr(result, count))
 
 
@@ -159,7 +161,7 @@ def exact_random_count(
 
     Examples
     --------
-    >>> random_network(1, [3], seed=0) == random_network(1, [3], seed=0)   # reproducible
+    >>> exact_random_count(1, [3], seed=0) <= 4                 # at most n + 1 pieces on a line
     True
     """
     net = random_network(input_dim, widths, seed=seed, distribution=distribution, scale=scale)
