@@ -102,8 +102,9 @@ class ArchitectureSpec:
 
     def __post_init__(self) -> None:
         widths = self.layer_widths
-        if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence):
+        if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
             raise InvalidArchitectureError(f"layer_widths must be a sequence of positive integers, got {widths!r}")
+        widths = tuple(widths)
         if len(widths) == 0:
             raise InvalidArchitectureError("layer_widths must contain at least one hidden width")
         clean = []
