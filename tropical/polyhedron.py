@@ -66,6 +66,17 @@ def primitive(v: Sequence[int]) -> Vec:
     return tuple(v)
 
 
+def _line_comb(g: Vec, v: int, ln: Vec, al: int, s: int, ncoord: int, tail: int) -> Vec:
+    """``al * g - s * v * ln`` (zero value of h), keeping coordinates and the last ``tail`` entries."""
+    if tail < 0:
+        return primitive([al * a - s * v * b for a, b in zip(g, ln)])
+    e = [al * a - s * v * b for a, b in zip(g[:ncoord], ln)]
+    if tail:
+        e += [al * a - s * v * b for a, b in zip(g[-tail:], ln[-tail:])]
+    d = gcd(*e[:ncoord])
+    return tuple(a // d for a in e) if d > 1 else tuple(e)
+
+
 def dd_step(
     gens: list[Vec],
     incs: list[int],
@@ -76,6 +87,8 @@ def dd_step(
     bit: int,
     pdim: int,
     want_minus: bool = True,
+    ncoord: int = 0,
+    tail: int = -1,
 ) -> tuple[object, object]:
     """Intersect a cone with the half-spaces ``h >= 0`` and ``h <= 0`` (one double-description step).
 
@@ -96,6 +109,10 @@ def dd_step(
         Dimension of the cone modulo its lineality space.
     want_minus
         Build the minus side too (``False`` when only ``h >= 0`` is wanted).
+    ncoord, tail
+        When ``tail >= 0``, new generators keep only their first ``ncoord`` entries (the homogenized
+        coordinates, over which they are made primitive) and their last ``tail`` entries (the carried values
+        still needed); carried entries must be integer linear functions of the coordinates.
 
     Returns
     -------
@@ -117,18 +134,13 @@ def dd_step(
             ln = lines[i]
             s = 1 if lv > 0 else -1
             al = lv * s
+
             nlines = []
             for j, l2 in enumerate(lines):
                 if j != i:
                     v2 = lvals[j]
-                    if v2:
-                        l2 = primitive([al * a - s * v2 * b for a, b in zip(l2, ln)])
-                    nlines.append(l2)
-            ngens = []
-            for g, v in zip(gens, vals):
-                if v:
-                    g = primitive([al * a - s * v * b for a, b in zip(g, ln)])
-                ngens.append(g)
+                    nlines.append(_line_comb(l2, v2, ln, al, s, ncoord, tail) if v2 else l2)
+            ngens = [_line_comb(g, v, ln, al, s, ncoord, tail) if v else g for g, v in zip(gens, vals)]
             nincs = [z | bit for z in incs]
             before = bit - 1
             plus = (ngens + [tuple(s * a for a in ln)], nincs + [before], nlines, active | bit)
@@ -152,8 +164,8 @@ def dd_step(
         return "minus", None
     # 2. Facet-major incidences of the active facets, for the combinatorial adjacency test.
     gf: dict[int, int] = {}
-    for idx, z in enumerate(incs):
-        z &= active
+    ia = [z & active for z in incs]
+    for idx, z in enumerate(ia):
         gb = 1 << idx
         while z:
             low = z & -z
@@ -162,13 +174,14 @@ def dd_step(
     need = pdim - 2
     new_gens = []
     new_incs = []
+    negs = [(q, ia[q]) for q in neg]
     for p in pos:
-        zp = incs[p] & active
+        zp = ia[p]
         vp = vals[p]
         gp = gens[p]
         bp = 1 << p
-        for q in neg:
-            c = zp & incs[q]
+        for q, zq in negs:
+            c = zp & zq
             if c.bit_count() < need:
                 continue
             pq = bp | (1 << q)
@@ -183,7 +196,17 @@ def dd_step(
             if t != pq and (c or len(gens) > 2):
                 continue
             vq = vals[q]
-            new_gens.append(primitive([vp * a - vq * b for a, b in zip(gens[q], gp)]))
+            gq = gens[q]
+            if tail < 0:
+                new_gens.append(primitive([vp * a - vq * b for a, b in zip(gq, gp)]))
+            else:
+                e = [vp * a - vq * b for a, b in zip(gq[:ncoord], gp)]
+                d = gcd(*e)
+                if tail:
+                    e += [vp * a - vq * b for a, b in zip(gq[-tail:], gp[-tail:])]
+                if d > 1:
+                    e = [a // d for a in e]
+                new_gens.append(tuple(e))
             new_incs.append(c | bit)
     zg = [gens[i] for i in zer]
     zi = [incs[i] | bit for i in zer]

@@ -52,6 +52,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import comb, lcm
+from operator import mul
 from typing import TYPE_CHECKING, Any
 
 from tropical.errors import BudgetExceededError, DimensionMismatchError, InexactInputError
@@ -424,7 +425,7 @@ class _Enumerator:
             out = []
             for g in vecs:
                 x = g[:np1]
-                out.append(x + tuple(sum(a * c for a, c in zip(row, x)) for row in M))
+                out.append(x + tuple(sum(map(mul, row, x)) for row in M))
             return out
 
         if L == 0:
@@ -458,7 +459,7 @@ class _Enumerator:
                     bits = bits + (row[n] > 0,)
                     k += 1
                     continue
-                j = np1 + k
+                j = k - width
                 pos = neg = False
                 for g in gens:
                     v = g[j]
@@ -483,7 +484,8 @@ class _Enumerator:
                 if lvals is None:
                     lvals = [ln[j] for ln in lines]
                 bit = 1 << len(ineqs)
-                plus, minus = dd_step(gens, incs, lines, vals, lvals, active, bit, np1 - len(lines))
+                plus, minus = dd_step(gens, incs, lines, vals, lvals, active, bit, np1 - len(lines),
+                                      ncoord=np1, tail=width - k - 1)
                 self.splits += 1
                 h = primitive(row)
                 sid = self.splits
