@@ -371,3 +371,39 @@ def test_memory_is_streamed():
     it = activation_regions(net)
     first = next(it)
     assert first.pattern in {r.pattern for r in activation_regions(net)}
+
+
+@given(small_nets(max_input=2, max_neurons=5))
+@settings(max_examples=10)
+def test_crosscheck_bounds_linear_regions(net):
+    from tropical.regions import tropical_crosscheck
+
+    cc = tropical_crosscheck(net)
+    c = count_regions(net)
+    assert c.linear_regions <= cc["upper_vertices_F_plus_G"]
+    assert max(cc["monomials_F"], cc["monomials_G"]) <= cc["upper_vertices_F_plus_G"]
+
+
+@pytest.mark.parametrize(("n", "widths", "seed"), [(2, [5, 5], 0), (3, [4, 4], 1), (2, [3, 3, 3], 2), (3, [6], 3)])
+def test_membrane_shortcut_equals_exact_clip(n, widths, seed):
+    """The cheap membrane decisions agree with the exact double-description clip on every candidate pair."""
+    from tropical.regions import _Enumerator, _Merger
+
+    class ExactOnly(_Merger):
+        def _relation(self, tight, lines, j, sid):
+            return None
+
+    net = ReLUNetwork.random(n, widths, seed=seed, distribution="integer", scale=1)
+    results = []
+    for cls in (_Merger, ExactOnly):
+        merger = cls(n)
+        for raw in _Enumerator(net, None, max_regions=None, time_budget=None, progress=False).run():
+            merger.add(raw)
+        results.append(sorted(merger.edges))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_degenerate_integer_nets_brute_force(seed):
+    net = ReLUNetwork.random(2, [4, 4], seed=seed, distribution="integer", scale=1)
+    check_against_brute_force(net)
