@@ -66,7 +66,7 @@ def check_nonneg_int(value: object, name: str) -> int:
     return as_int
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def _prefix_sums(n: int, kmax: int) -> tuple[int, ...]:
     """``(P(n, 0), ..., P(n, kmax))`` with ``P(n, k) = sum_{j<=k} C(n, j)``, ``kmax <= n``."""
     out = []
@@ -107,7 +107,7 @@ def zaslavsky_prefix(n: int, kmax: int) -> tuple[int, ...]:
     return head + (head[-1],) * (kmax - n)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _zaslavsky(n: int, d: int) -> int:
     if d >= n:
         return 1 << n

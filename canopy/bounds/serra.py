@@ -22,7 +22,6 @@ prefix sums of binomials (``j <= n - b`` keeps ``b``) and suffix sums of ``c`` (
 from __future__ import annotations
 
 from collections.abc import Sequence
-from math import comb
 
 from canopy.bounds._combinatorics import check_architecture, zaslavsky_prefix
 
@@ -46,7 +45,8 @@ def _serra_layer(counts: list[int], n: int) -> list[int]:
     for b_new in range(new_b + 1):
         lo = max(b_new + 1, n - b_new)
         if lo <= big_b and suffix[lo]:
-            new[b_new] += comb(n, n - b_new) * suffix[lo]
+            binom = prefix[b_new] - (prefix[b_new - 1] if b_new else 0)  # C(n, n - b') = C(n, b')
+            new[b_new] += binom * suffix[lo]
     return new
 
 
