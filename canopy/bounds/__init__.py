@@ -14,12 +14,13 @@ serra         upper        sum_{j in J} prod_l C(n_l, j_l)  (tightest here)  pro
 zhang         upper        prod_l r(n_l, n_0)                                proofs/zhang.md
 montufar      lower-max    prod_{l<L} floor(n_l/n_0)^n_0 * r(n_L, n_0)       proofs/montufar.md
 serra_lower   lower-max    prod_{l<L} (floor(n_l/n_0)+1)^n_0 * r(n_L, n_0)   proofs/montufar.md
+exact         exact        tropical.regions.count_regions(net) (a network)   proofs/exact.md
 ============  ===========  ================================================  ========================
 
 ``r(n, d) = sum_{j<=d} C(n, j)``.  "upper": at least the number of linear regions of *every* network of the
 architecture.  "lower-max": *some* network of the architecture has at least that many (it bounds the
-maximum from below; a random network can have far fewer).  Exact counting of a given network is
-:mod:`canopy.bounds.exact`.
+maximum from below; a random network can have far fewer).  ``exact`` (signature ``"network"``) counts a
+given :class:`tropical.network.ReLUNetwork` exactly (:mod:`canopy.bounds.exact`).
 
 Registration (for structured bounds: convolutions, pooling, branch sums)
 ------------------------------------------------------------------------
@@ -48,6 +49,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from canopy.bounds._combinatorics import log10_int, zaslavsky
+from canopy.bounds.exact import exact_count
 from canopy.bounds.generic import generic_bound
 from canopy.bounds.montufar import montufar_bound, montufar_precondition
 from canopy.bounds.serra import serra_bound
@@ -247,6 +249,11 @@ for _spec in (
         "prod_{l<L} (floor(n_l/n_0)+1)^n_0 * sum_{j<=n_0} C(n_L, j) (Serra et al. 2018)",
         "n_l >= 3 n_0 for l < L; bounds the maximum over weights", "proofs/montufar.md",
         precondition=serra_lower_precondition,
+    ),
+    BoundSpec(
+        "exact", exact_count, "exact",
+        "exact count of a given ReLUNetwork (tropical.regions.count_regions)",
+        "a concrete network; guarded by max_regions", "proofs/exact.md", signature="network",
     ),
 ):
     register_bound(_spec)
