@@ -222,3 +222,20 @@ def test_log10_int_rejects_zero_and_floats():
         log10_int(0)
     with pytest.raises(TypeError):
         log10_int(10.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("args, exc", [
+    ((-1, 2), ValueError), ((2, -1), ValueError), ((2.0, 1), TypeError), ((2, 1.5), TypeError),
+    ((True, 1), TypeError), (("3", 1), TypeError),
+])
+def test_zaslavsky_rejects_bad_arguments(args, exc):
+    with pytest.raises(exc):
+        zaslavsky(*args)
+    with pytest.raises(exc):
+        zaslavsky_prefix(*args)
+
+
+def test_numpy_integers_are_accepted():
+    np = pytest.importorskip("numpy")
+    assert zaslavsky(np.int64(4), np.int32(2)) == 11
+    assert serra_bound(np.int64(3), np.array([5, 5])) == 576
