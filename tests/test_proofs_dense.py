@@ -143,3 +143,56 @@ def test_trivial_bound_dominates(n0, widths):
     """Every upper bound is at most 2^(sum n_l), the number of activation patterns."""
     for bound in UPPER:
         assert bound(n0, widths) <= 2 ** sum(widths)
+
+
+# ------------------------------------------------------- generic.md Lemma 1 (the base of all upper bounds)
+@st.composite
+def _arrangements(draw):
+    d = draw(st.sampled_from([1, 2]))
+    m = draw(st.integers(1, 6))
+    entry = st.integers(-2, 2)
+    rows = [draw(st.lists(entry, min_size=d, max_size=d)) for _ in range(m)]
+    bias = draw(st.lists(entry, min_size=m, max_size=m))
+    if m > 1 and draw(st.booleans()):  # degenerate: a repeated, negated or parallel hyperplane
+        k = draw(st.integers(1, m - 1))
+        rows[k] = [draw(st.sampled_from([1, -1, 2])) * v for v in rows[0]]
+    return d, rows, bias
+
+
+@given(_arrangements())
+@example((2, [[1, 0], [0, 1], [1, 1]], [0, 0, -1]))
+@example((2, [[1, 1], [1, 1], [-1, -1]], [0, 1, 0]))
+@example((1, [[0], [1]], [0, 0]))
+def test_lemma1_inactive_set_injection(case):
+    """Cells map injectively to subsets S of their inactive units with |S| <= d (Hall's condition holds).
+
+    The cells of one layer are found with the exact oracle (their interior points); an injective choice
+    exists iff a bipartite matching saturates the cells (networkx Hopcroft-Karp).
+    """
+    import itertools
+    from fractions import Fraction
+
+    import networkx as nx
+    from _region_oracle import interior_points_2d_box
+
+    d, rows, bias = case
+    weights = [rows, [[1] * len(rows)]]
+    biases = [bias, [0]]
+    if d == 1:  # a 1-D arrangement as vertical lines in the plane (a dummy second coordinate)
+        weights = [[[r[0], 0] for r in rows], [[1] * len(rows)]]
+    points = interior_points_2d_box(weights, biases, radius=10**4)
+    m = len(rows)
+    graph = nx.Graph()
+    cells = []
+    for idx, (x, y) in enumerate(points):
+        vals = [Fraction(w[0]) * x + Fraction(w[1]) * y + b for w, b in zip(weights[0], bias)]
+        inactive = [i for i, v in enumerate(vals) if v <= 0]
+        cell = ("cell", idx)
+        cells.append(cell)
+        graph.add_node(cell)
+        for k in range(min(d, len(inactive)) + 1):
+            for subset in itertools.combinations(inactive, k):
+                graph.add_edge(cell, ("set", subset))
+    matching = nx.bipartite.hopcroft_karp_matching(graph, top_nodes=cells)
+    assert all(c in matching for c in cells)
+    assert len(cells) <= zaslavsky(m, d)
