@@ -229,3 +229,15 @@ def test_constructions_refuse_when_preconditions_fail():
         serra_construction(2, [5, 5])
     with pytest.raises(ValueError):
         sawtooth(2, "serra")
+
+
+def test_exact_count_guards():
+    from tropical.errors import BudgetExceededError
+
+    net = ReLUNetwork.random(3, [8, 8], seed=0, distribution="integer", scale=3)
+    with pytest.raises(ValueError, match="unknown count"):
+        exact_count(net, count="pieces")
+    with pytest.raises(BudgetExceededError):
+        exact_count(net, max_regions=3)
+    with pytest.raises(BudgetExceededError, match="partial"):
+        exact_count(net, time_budget=1e-9)
