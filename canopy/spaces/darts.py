@@ -44,6 +44,7 @@ __all__ = [
     "STEPS",
     "Genotype",
     "random_genotype",
+    "mutations",
     "genotype_to_edge_ops",
     "edge_ops_to_cell",
 ]
@@ -425,6 +426,19 @@ def random_genotype(rng, ops: tuple[str, ...] = NB301_OPS) -> Genotype:
                 pairs.append((ops[int(gen.integers(len(ops)))], inp))
         cells.append(pairs)
     return Genotype(cells[0], _CONCAT, cells[1], _CONCAT)
+
+
+def mutations(genotype: Genotype, ops: tuple[str, ...] = NB301_OPS) -> list[Genotype]:
+    """Function form of :meth:`Genotype.mutations`.
+
+    Examples
+    --------
+    >>> mutations(random_genotype(0)) == random_genotype(0).mutations()
+    True
+    """
+    if not isinstance(genotype, Genotype):
+        raise InvalidArchitectureError(f"expected a Genotype, got {type(genotype).__name__}")
+    return genotype.mutations(ops)
 
 
 def genotype_to_edge_ops(cell) -> tuple[str, ...]:
