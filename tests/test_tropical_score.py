@@ -119,3 +119,22 @@ def test_cells_missing_gives_clear_error():
     ops = ("none",) * 14
     with pytest.raises(UnsupportedOperationError, match="canopy.nas.cells"):
         tropical_expressivity_score_darts(ArchitectureSpec((32,), cell_ops=ops))
+
+
+@pytest.mark.skipif(not HAVE_CELLS, reason="canopy.nas.cells (CELLS) not in this build")
+def test_readme_example_two(capsys):
+    from canopy.nas.architecture import ArchitectureSpec as Spec
+    from canopy.nas.tropical_score import tropical_expressivity_score_darts as score_darts
+
+    ops = (
+        "sep_conv_3x3", "skip_connect", "max_pool_3x3", "none",
+        "sep_conv_5x5", "skip_connect", "none", "sep_conv_3x3",
+        "dil_conv_3x3", "skip_connect", "max_pool_3x3", "sep_conv_5x5",
+        "none", "none",
+    )
+    arch = Spec(layer_widths=[32, 32, 32, 32, 32], cell_ops=ops)
+    darts_score = score_darts(arch)
+    print(f"DARTS Proxy Expressivity Score: {darts_score:.2f}")
+    assert math.isfinite(darts_score) and darts_score > 0
+    assert capsys.readouterr().out.startswith("DARTS Proxy Expressivity Score: ")
+    assert darts_score == tropical_expressivity_score(arch)
