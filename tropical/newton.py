@@ -1,0 +1,609 @@
+"""Newton polytopes, lifted points and the exact upper hull, in any dimension.
+
+For a tropical polynomial ``f = ⊕_i c_i ⊙ x^{α_i}`` the *lifted points* are ``(α_i, c_i) ∈ ℚ^{d+1}`` and
+the *extended Newton polytope* is ``P(f) = conv{(α_i, c_i)}``. A monomial is **non-redundant** iff its
+lifted point is a vertex of the *upper hull* of ``P(f)`` (equivalently: it attains the max uniquely on a
+full-dimensional set), and the number of linear regions of ``f`` is the number of upper vertices
+(Zhang, Naitzat & Lim 2018, §3; tropical.md §3.2).
+
+Algorithm (exact, certified both ways)
+--------------------------------------
+1. Merge duplicate exponents (keep the largest coefficient) and scale to integers (a positive scaling of
+   exponents and of heights preserves the upper hull).
+2. *Witnesses:* at a point ``y``, a monomial attaining the max ``c_i + <α_i, y>`` **uniquely** is an upper
+   vertex (certificate: ``y``). Random integer points of several magnitudes certify most vertices quickly.
+3. *LP:* every other candidate ``p`` is decided by the exact LP
+   ``max Σ λ_j c_j  s.t.  Σ λ_j α_j = α_p, Σ λ_j = 1, λ >= 0`` over the other points (first over the
+   certified vertices only, which is cheaper and already a valid proof of redundancy): ``p`` is redundant
+   iff the LP is feasible with optimum ``>= c_p``. This is the LP dual of tropical.md §3.2.
+
+No floating point is used anywhere.
+
+Examples
+--------
+>>> upper_hull_vertices([(0, 0), (1, -2), (2, 0)])   # max(0, x - 2, 2x): x - 2 is redundant
+((0, 0), (2, 0))
+>>> upper_hull_vertices([(0, 0), (1, 0), (2, -3)])
+((0, 0), (1, 0), (2, -3))
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from itertools import combinations
+
+from tropical._exact import Exact, as_fraction, normalize
+from tropical.errors import DimensionMismatchError
+
+__all__ = [
+    "merge_duplicates",
+    "upper_hull_vertices",
+    "upper_hull_vertex_mask",
+    "convex_hull_vertices",
+    "minkowski_sum",
+    "product_vertex_mask",
+    "dual_subdivision",
+]
+
+Point = tuple[Exact, ...]
+
+
+def _points(points: Iterable[Sequence[object]], what: str = "point") -> list[Point]:
+    out: list[Point] = []
+    dim: int | None = None
+    for i, p in enumerate(points):
+        q = tuple(normalize(v, f"{what} {i}") for v in p)
+        if dim is None:
+            dim = len(q)
+        elif len(q) != dim:
+            raise DimensionMismatchError(f"{what} {i} has {len(q)} coordinates but {what} 0 has {dim}")
+        out.append(q)
+    return out
+
+
+def merge_duplicates(points: Iterable[Sequence[object]]) -> list[Point]:
+    """Merge lifted points with the same exponent, keeping the largest height (last coordinate).
+
+    Order of first appearance is kept.
+
+    Examples
+    --------
+    >>> merge_duplicates([(1, 0, 3), (1, 0, 5), (0, 1, 0)])
+    [(1, 0, 5), (0, 1, 0)]
+    """
+    best: dict[Point, Exact] = {}
+    for p in _points(points, "lifted point"):
+        a, c = p[:-1], p[-1]
+        if a not in best or c > best[a]:
+            best[a] = c
+    return [(*a, c) for a, c in best.items()]
+
+
+def _lcm_den(values: Iterable[Exact]) -> int:
+    m = 1
+    for v in values:
+        if isinstance(v, Fraction):
+            m = m * v.denominator // math.gcd(m, v.denominator)
+    return m
+
+
+def _integerize(points: Sequence[Point]) -> list[tuple[int, ...]]:
+    """Scale exponents by one positive integer and heights by another: the upper hull is preserved."""
+    if not points:
+        return []
+    da = _lcm_den(v for p in points for v in p[:-1])
+    dc = _lcm_den(p[-1] for p in points)
+    return [tuple(int(v * da) for v in p[:-1]) + (int(p[-1] * dc),) for p in points]
+
+
+def _unique_argmax(pts: Sequence[tuple[int, ...]], y: Sequence[int]) -> int:
+    """Index of the unique maximiser of ``c + <a, y>``; -1 on a tie."""
+    best = None
+    arg = -1
+    tie = False
+    for i, p in enumerate(pts):
+        v = p[-1]
+        for a, b in zip(p, y):
+            v += a * b
+        if best is None or v > best:
+            best, arg, tie = v, i, False
+        elif v == best:
+            tie = True
+    return -1 if tie else arg
+
+
+def _unique_argmax_frac(pts: Sequence[tuple[int, ...]], y: Sequence[Fraction]) -> int:
+    """Like :func:`_unique_argmax` at a rational point (values compared after clearing denominators)."""
+    den = 1
+    for v in y:
+        den = den * v.denominator // math.gcd(den, v.denominator)
+    return _unique_argmax([(*q[:-1], q[-1] * den) for q in pts], [int(v * den) for v in y])
+
+
+def _sample_directions(pts: Sequence[tuple[int, ...]], count: int, rng: random.Random) -> list[list[int]]:
+    """Random integer points at the scales where monomials of ``pts`` tie (breakpoint magnitudes)."""
+    d = len(pts[0]) - 1
+    if d == 0:
+        return [[]]
+    scales = []
+    for _ in range(min(64, len(pts) * len(pts))):
+        u, v = rng.choice(pts), rng.choice(pts)
+        da = sum(abs(a - b) for a, b in zip(u[:-1], v[:-1]))
+        if da:
+            scales.append(max(1, abs(u[-1] - v[-1]) // da))
+    if not scales:
+        scales = [1]
+    dirs = []
+    for k in range(count):
+        if k % 7 == 0:
+            mag = 1 + k % 3
+        else:
+            mag = rng.choice(scales) * rng.choice((1, 2, 4, 16))
+        dirs.append([rng.randint(-mag, mag) for _ in range(d)])
+    return dirs
+
+
+def _is_redundant_against(p: tuple[int, ...], others: Sequence[tuple[int, ...]]) -> bool:
+    """True iff ``p`` is in ``conv(others) - R_{>=0} e_{d+1}`` (see :func:`_redundancy_lp`)."""
+    return _redundancy_lp(p, others)[0]
+
+
+def _redundancy_lp(
+    p: tuple[int, ...], others: Sequence[tuple[int, ...]]
+) -> tuple[bool, tuple[Fraction, ...] | None]:
+    """Exact test: is ``p`` in ``conv(others) - R_{>=0} e_{d+1}`` (i.e. not an upper vertex)?
+
+    Decides the LP ``max Σ μ_q (h_q - h_p)  s.t.  Σ μ_q (a_q - a_p) = 0, Σ μ_q = 1, μ >= 0`` (``p`` is
+    redundant iff it is feasible with optimum ``>= 0``) by a two-phase simplex with Bland's rule on
+    *integer* rows (each row scaled by a positive factor and divided by its gcd, so no Fraction and no
+    rounding). Stops as soon as a feasible ``μ`` with value ``>= 0`` is found.
+    """
+    n = len(others)
+    if n == 0:
+        return False, None
+    d = len(p) - 1
+    m = d + 1
+    rows: list[list[int]] = []
+    for t in range(d):
+        pt = p[t]
+        row = [q[t] - pt for q in others]
+        rows.append(row)
+    rows.append([1] * n)
+    rhs = [0] * d + [1]
+    tab: list[list[int]] = []
+    for i, row in enumerate(rows):
+        art = [0] * m
+        art[i] = 1
+        tab.append(row + art + [rhs[i]])
+    basis = [n + i for i in range(m)]
+    # phase 1 objective row: s*z + Σ r_j x_j = rhs' with s = obj[-2] stored separately
+    obj = [-sum(tab[i][j] for i in range(m)) for j in range(n)] + [0] * m + [-1]
+    obj_s = 1
+
+    def pivot(r: int, j: int) -> None:
+        nonlocal obj, obj_s
+        prow = tab[r]
+        pv = prow[j]
+        if pv < 0:
+            prow = [-v for v in prow]
+            tab[r] = prow
+            pv = -pv
+        nz = [k for k, v in enumerate(prow) if v]
+        for i in range(len(tab)):
+            if i == r:
+                continue
+            row = tab[i]
+            f = row[j]
+            if f:
+                new = [v * pv for v in row]
+                for k in nz:
+                    new[k] -= f * prow[k]
+                g = math.gcd(*new)
+                if g > 1:
+                    new = [v // g for v in new]
+                tab[i] = new
+        f = obj[j]
+        if f:
+            new = [v * pv for v in obj]
+            for k in nz:
+                new[k] -= f * prow[k]
+            s_new = obj_s * pv
+            g = math.gcd(s_new, *new)
+            if g > 1:
+                new = [v // g for v in new]
+                s_new //= g
+            obj, obj_s = new, s_new
+        basis[r] = j
+
+    def run(phase2: bool) -> bool:
+        """Simplex iterations; in phase 2 return True as soon as the value is >= 0."""
+        while True:
+            if phase2 and obj[-1] >= 0:
+                return True
+            enter = -1
+            for j in range(n):
+                if obj[j] < 0:
+                    enter = j
+                    break
+            if enter < 0:
+                return False
+            best = -1
+            for i, row in enumerate(tab):
+                a = row[enter]
+                if a > 0:
+                    if best < 0:
+                        best = i
+                    else:
+                        lhs = row[-1] * tab[best][enter]
+                        rhs_ = tab[best][-1] * a
+                        if lhs < rhs_ or (lhs == rhs_ and basis[i] < basis[best]):
+                            best = i
+            if best < 0:  # cannot happen: Σ μ = 1 bounds the problem
+                return False
+            pivot(best, enter)
+
+    run(False)
+    if obj[-1] < 0:  # phase-1 optimum < 0: α_p not in conv of the others' exponents
+        # phase-1 duals π (π_k = obj[n+k]/s - 1) separate α_p: <π, a_q - a_p> > 0 for all q
+        pi = [Fraction(obj[n + k], obj_s) - 1 for k in range(d)]
+        t = Fraction(1)
+        for q in others:
+            g = sum((pi[k] * (q[k] - p[k]) for k in range(d)), Fraction(0))
+            if g > 0:
+                t = max(t, Fraction(q[-1] - p[-1], 1) / g + 1)
+        return False, tuple(-t * v for v in pi)
+    # drive zero-valued artificials out of the basis; drop redundant rows
+    i = 0
+    while i < len(tab):
+        if basis[i] >= n:
+            j = next((k for k in range(n) if tab[i][k]), -1)
+            if j < 0:
+                del tab[i]
+                del basis[i]
+                continue
+            pivot(i, j)
+        i += 1
+    # phase 2 objective: z - Σ (h_q - h_p) μ_q = 0, then eliminate basic columns
+    hp = p[-1]
+    obj = [-(q[-1] - hp) for q in others] + [0] * m + [0]
+    obj_s = 1
+    for i, b in enumerate(basis):
+        f = obj[b]
+        if f:
+            row = tab[i]
+            pv = row[b]
+            new = [v * pv - f * w for v, w in zip(obj, row)]
+            s_new = obj_s * pv
+            g = math.gcd(s_new, *new)
+            obj, obj_s = [v // g for v in new], s_new // g
+    if run(True):
+        return True, None
+    # optimum < 0: the duals π of the exponent rows give a witness x = -π (p beats every q strictly)
+    return False, tuple(-Fraction(obj[n + k], obj_s) for k in range(d) if n + k < len(obj) - 1)
+
+
+def upper_hull_vertex_mask(
+    points: Sequence[Sequence[object]], *, samples: int | None = None, seed: int = 0
+) -> list[bool]:
+    """For each lifted point, whether it is a vertex of the upper hull (exact, certified).
+
+    Points must have distinct exponents (see :func:`merge_duplicates`); a point with a repeated exponent
+    is a vertex only if it is the unique highest copy.
+
+    Parameters
+    ----------
+    points : sequence of lifted points ``(α_1, ..., α_d, c)`` with int/Fraction entries
+    samples : int, optional
+        Number of random witness directions (default ``2 * len(points) + 16``). Only speed depends on it.
+    seed : int, default 0
+        Seed of the witness directions (the answer never depends on it).
+
+    Returns
+    -------
+    list of bool
+
+    Examples
+    --------
+    >>> upper_hull_vertex_mask([(0, 0, 0), (2, 0, 0), (0, 2, 0), (1, 1, 0)])
+    [True, True, True, False]
+    """
+    pts = _points(points, "lifted point")
+    n = len(pts)
+    if n == 0:
+        return []
+    # duplicate exponents: only the unique highest copy can be a vertex
+    groups: dict[Point, list[int]] = {}
+    for i, p in enumerate(pts):
+        groups.setdefault(p[:-1], []).append(i)
+    keep = []
+    for idx in groups.values():
+        top = max(pts[i][-1] for i in idx)
+        tops = [i for i in idx if pts[i][-1] == top]
+        if len(tops) == 1:
+            keep.append(tops[0])
+    mask = [False] * n
+    if not keep:
+        return mask
+    ipts = _integerize([pts[i] for i in keep])
+    # a tied duplicate blocks its exponent, but the blocked copies still count as "other points"
+    blocked = [pts[i] for idx in groups.values() for i in idx if i not in set(keep)]
+    iblocked = _integerize([pts[i] for i in keep] + blocked)[len(keep):] if blocked else []
+    status = _decide(ipts, iblocked, samples, seed)
+    for j, i in enumerate(keep):
+        mask[i] = status[j]
+    return mask
+
+
+def _nearest(p: tuple[int, ...], pool: Sequence[tuple[int, ...]], k: int) -> list[tuple[int, ...]]:
+    if len(pool) <= k:
+        return list(pool)
+    d = len(p) - 1
+    return sorted(pool, key=lambda q: sum(abs(q[t] - p[t]) for t in range(d)))[:k]
+
+
+def _decide(
+    ipts: list[tuple[int, ...]],
+    extra: list[tuple[int, ...]],
+    samples: int | None,
+    seed: int,
+    certified: list[bool] | None = None,
+) -> list[bool]:
+    """Vertex status of ``ipts`` (integer lifted points, distinct exponents); ``extra`` only compete."""
+    m = len(ipts)
+    if m == 1 and not extra:
+        return [True]
+    rng = random.Random(seed)
+    allpts = ipts + extra
+    certified = list(certified) if certified is not None else [False] * m
+    count = samples if samples is not None else 4 * m + 32
+    for y in _sample_directions(allpts, count, rng):
+        i = _unique_argmax(allpts, y)
+        if 0 <= i < m:
+            certified[i] = True
+    redundant = [False] * m
+    k_near = 2 * len(ipts[0])
+    for i in range(m):
+        if certified[i]:
+            continue
+        p = ipts[i]
+        pool = [ipts[j] for j in range(m) if j != i and not redundant[j]] + extra
+        if _vertex_by_constraint_generation(p, pool, k_near):
+            certified[i] = True
+        else:
+            redundant[i] = True
+    return certified
+
+
+def _vertex_by_constraint_generation(p: tuple[int, ...], pool: list[tuple[int, ...]], k: int) -> bool:
+    """Decide whether ``p`` is an upper vertex of ``conv(pool + [p])`` exactly.
+
+    Solves the redundancy LP over a small subset ``S`` of ``pool`` (the nearest exponents first). A
+    redundancy proof over ``S`` is a proof over ``pool``. Otherwise the LP duals give a point ``x`` where
+    ``p`` beats all of ``S``; if ``p`` also beats all of ``pool`` at ``x``, ``x`` certifies a vertex, else the
+    points that beat ``p`` at ``x`` join ``S`` (constraint generation) and the LP is solved again.
+    """
+    if not pool:
+        return True
+    S = _nearest(p, pool, k)
+    in_S = {id(q) for q in S}
+    while True:
+        red, x = _redundancy_lp(p, S)
+        if red:
+            return False
+        if x is None or len(S) == len(pool):
+            return True
+        den = 1
+        for v in x:
+            den = den * v.denominator // math.gcd(den, v.denominator)
+        y = [int(v * den) for v in x]
+        d = len(y)
+        vp = p[-1] * den + sum(p[t] * y[t] for t in range(d))
+        beat = []
+        for q in pool:
+            vq = q[-1] * den
+            for t in range(d):
+                vq += q[t] * y[t]
+            if vq >= vp and id(q) not in in_S:
+                beat.append((vq, q))
+        if not beat:
+            return True
+        beat.sort(key=lambda t: t[0], reverse=True)
+        for _, q in beat[: max(2, len(p))]:
+            S.append(q)
+            in_S.add(id(q))
+
+
+def product_vertex_mask(
+    P: Sequence[Sequence[object]], Q: Sequence[Sequence[object]], *, samples: int | None = None, seed: int = 0
+) -> tuple[list[Point], list[bool]]:
+    """Upper vertices of ``conv(P) + conv(Q)`` for lifted point sets with distinct exponents each.
+
+    Witnesses are found factor-wise (a point where ``P`` and ``Q`` both have a unique maximiser certifies
+    the sum), which is much cheaper than sampling the ``|P|·|Q|`` sums; the rest is decided exactly as in
+    :func:`upper_hull_vertex_mask`.
+
+    Returns
+    -------
+    (sums, mask)
+        The merged candidate sums (highest height per exponent) and their vertex flags.
+
+    Examples
+    --------
+    >>> sums, mask = product_vertex_mask([(0, 0), (1, 0)], [(0, 0), (1, 0)])
+    >>> [s for s, k in zip(sums, mask) if k]
+    [(0, 0), (2, 0)]
+    """
+    p = _points(P, "lifted point")
+    q = _points(Q, "lifted point")
+    if not p or not q:
+        return [], []
+    if len(p[0]) != len(q[0]):
+        raise DimensionMismatchError(f"points of dimension {len(p[0])} and {len(q[0])} cannot be added")
+    da = _lcm_den(v for s in (p, q) for pt in s for v in pt[:-1])
+    dc = _lcm_den(pt[-1] for s in (p, q) for pt in s)
+    ip = [tuple(int(v * da) for v in pt[:-1]) + (int(pt[-1] * dc),) for pt in p]
+    iq = [tuple(int(v * da) for v in pt[:-1]) + (int(pt[-1] * dc),) for pt in q]
+    best: dict[tuple[int, ...], tuple[int, int, int]] = {}
+    for a, u in enumerate(ip):
+        for b, v in enumerate(iq):
+            s = tuple(x + y for x, y in zip(u, v))
+            key = s[:-1]
+            old = best.get(key)
+            if old is None or s[-1] > old[0]:
+                best[key] = (s[-1], a, b)
+    keys = list(best)
+    ipts = [(*k, best[k][0]) for k in keys]
+    index = {(best[k][1], best[k][2]): t for t, k in enumerate(keys)}
+    certified = [False] * len(ipts)
+    rng = random.Random(seed)
+    count = samples if samples is not None else 16 * (len(ip) + len(iq)) + 64
+    for y in _sample_directions(ip + iq, count, rng):
+        a = _unique_argmax(ip, y)
+        b = _unique_argmax(iq, y)
+        if a >= 0 and b >= 0 and (a, b) in index:
+            certified[index[(a, b)]] = True
+    mask = _decide(ipts, [], 0, seed, certified) if len(ipts) > 1 else [True]
+    sums = [
+        tuple(normalize(Fraction(v, da)) for v in k) + (normalize(Fraction(best[k][0], dc)),) for k in keys
+    ]
+    return sums, mask
+
+
+def upper_hull_vertices(points: Iterable[Sequence[object]]) -> tuple[Point, ...]:
+    """The vertices of the upper hull of ``conv(points)`` (duplicates merged first), in input order.
+
+    Parameters
+    ----------
+    points : iterable of lifted points ``(α_1, ..., α_d, c)``
+
+    Returns
+    -------
+    tuple of tuple
+        The upper vertices, entries normalised (``int`` when integral, else ``Fraction``).
+
+    Examples
+    --------
+    >>> upper_hull_vertices([(0, 0), (1, 1), (2, 2)])     # collinear: the middle point is not a vertex
+    ((0, 0), (2, 2))
+    """
+    pts = merge_duplicates(points)
+    mask = upper_hull_vertex_mask(pts)
+    return tuple(p for p, k in zip(pts, mask) if k)
+
+
+def convex_hull_vertices(points: Iterable[Sequence[object]]) -> tuple[Point, ...]:
+    """Vertices of the convex hull of exponent points (the Newton polytope Δ), exactly, any dimension.
+
+    Examples
+    --------
+    >>> convex_hull_vertices([(0, 0), (2, 0), (0, 2), (1, 1), (1, 0)])
+    ((0, 0), (2, 0), (0, 2))
+    """
+    pts = list(dict.fromkeys(_points(points, "point")))
+    mask = upper_hull_vertex_mask([(*p, 0) for p in pts])
+    return tuple(p for p, k in zip(pts, mask) if k)
+
+
+def minkowski_sum(P: Iterable[Sequence[object]], Q: Iterable[Sequence[object]]) -> tuple[Point, ...]:
+    """All pairwise sums ``p + q`` (duplicates removed, first-appearance order).
+
+    The vertices of ``conv(P) + conv(Q)`` are among these sums; take
+    :func:`convex_hull_vertices` / :func:`upper_hull_vertices` of the result for the vertex set.
+
+    Examples
+    --------
+    >>> minkowski_sum([(0, 0), (1, 0)], [(0, 0), (0, 1)])
+    ((0, 0), (0, 1), (1, 0), (1, 1))
+    """
+    p = _points(P, "point")
+    q = _points(Q, "point")
+    if p and q and len(p[0]) != len(q[0]):
+        raise DimensionMismatchError(f"points of dimension {len(p[0])} and {len(q[0])} cannot be added")
+    return tuple(dict.fromkeys(tuple(normalize(a + b) for a, b in zip(u, v)) for u in p for v in q))
+
+
+def _solve_exact(A: list[list[Fraction]], b: list[Fraction]) -> list[Fraction] | None:
+    n = len(A)
+    M = [row[:] + [bi] for row, bi in zip(A, b)]
+    for col in range(n):
+        piv = next((r for r in range(col, n) if M[r][col] != 0), None)
+        if piv is None:
+            return None
+        M[col], M[piv] = M[piv], M[col]
+        pv = M[col][col]
+        M[col] = [v / pv for v in M[col]]
+        for r in range(n):
+            if r != col and M[r][col] != 0:
+                f = M[r][col]
+                M[r] = [a - f * c for a, c in zip(M[r], M[col])]
+    return [M[i][n] for i in range(n)]
+
+
+def dual_subdivision(points: Iterable[Sequence[object]]) -> tuple[tuple[Point, ...], ...]:
+    """Maximal cells of the regular subdivision dual to a tropical polynomial in 2 variables.
+
+    The cells are the projections of the upper facets of the lifted Newton polytope; each cell is given by
+    the exponents ``(a1, a2)`` of its vertices (the non-redundant monomials that tie at the dual vertex of
+    the tropical curve), sorted. If all exponents are collinear the cells are segments; a single monomial
+    gives one cell with one point.
+
+    Parameters
+    ----------
+    points : iterable of lifted points ``(a1, a2, c)``
+
+    Returns
+    -------
+    tuple of tuple of exponent pairs, sorted
+
+    Examples
+    --------
+    >>> dual_subdivision([(0, 0, 0), (1, 0, 0), (0, 1, 0)])        # max(0, x1, x2): one triangle
+    (((0, 0), (0, 1), (1, 0)),)
+    >>> len(dual_subdivision([(0, 0, 0), (1, 0, 0), (0, 1, 0), (1, 1, 1)]))   # a square cut in two
+    2
+    """
+    pts = merge_duplicates(points)
+    if pts and len(pts[0]) != 3:
+        raise DimensionMismatchError(f"dual_subdivision needs lifted points (a1, a2, c), got length {len(pts[0])}")
+    verts = upper_hull_vertices(pts)
+    fv = [tuple(Fraction(v) for v in p) for p in verts]
+    if len(fv) <= 1:
+        return tuple((tuple(p[:2] for p in verts),)) if verts else ()
+
+    def collinear(a: tuple[Fraction, ...], b: tuple[Fraction, ...], c: tuple[Fraction, ...]) -> bool:
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]) == 0
+
+    if all(collinear(fv[0], fv[1], q) for q in fv[2:]):
+        # 1-D Newton polytope: the upper vertices in order along the line give the segments
+        direction = (fv[1][0] - fv[0][0], fv[1][1] - fv[0][1])
+        order = sorted(range(len(fv)), key=lambda i: fv[i][0] * direction[0] + fv[i][1] * direction[1])
+        return tuple(
+            tuple(sorted((verts[a][:2], verts[b][:2]))) for a, b in zip(order[:-1], order[1:])
+        )
+    cells: set[tuple[Point, ...]] = set()
+    for i, j, k in combinations(range(len(fv)), 3):
+        a, b, c = fv[i], fv[j], fv[k]
+        if collinear(a, b, c):
+            continue
+        # tie point x with c_a + <α_a, x> = c_b + <α_b, x> = c_c + <α_c, x>
+        sol = _solve_exact(
+            [[b[0] - a[0], b[1] - a[1]], [c[0] - a[0], c[1] - a[1]]], [a[2] - b[2], a[2] - c[2]]
+        )
+        if sol is None:
+            continue
+        val = a[2] + a[0] * sol[0] + a[1] * sol[1]
+        top = [q for q in fv if q[2] + q[0] * sol[0] + q[1] * sol[1] > val]
+        if top:
+            continue
+        cell = tuple(
+            sorted(verts[t][:2] for t in range(len(fv)) if fv[t][2] + fv[t][0] * sol[0] + fv[t][1] * sol[1] == val)
+        )
+        cells.add(cell)
+    return tuple(sorted(cells))
+
+
+def _as_fraction_point(p: Sequence[object]) -> tuple[Fraction, ...]:
+    return tuple(as_fraction(v) for v in p)
