@@ -115,6 +115,7 @@ class CachedFitness:
     calls: int = 0
     hits: int = 0
     _memo: dict[str, float] = field(default_factory=dict, repr=False)
+    _versions: dict[str, str] | None = field(default=None, repr=False)
 
     def __call__(self, arch: Any) -> float:
         """The (cached) fitness of ``arch``."""
@@ -142,7 +143,12 @@ class CachedFitness:
         self.calls += 1
         self._memo[k] = value
         if skey is not None:
-            self.store.put(skey, value, settings=self.settings, seconds=time.perf_counter() - t0)
+            if self._versions is None:
+                from canopy.store import package_versions
+
+                self._versions = package_versions()  # once: reading package metadata costs milliseconds
+            self.store.put(skey, value, settings=self.settings, seconds=time.perf_counter() - t0,
+                           versions=self._versions)
         return value
 
 

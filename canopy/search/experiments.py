@@ -1,0 +1,175 @@
+"""The search experiments behind the README's trajectory figures and tables.
+
+* :func:`nb201_comparison` — REA driven by each fitness (tropical score, #params, VKDNW, validation accuracy)
+  and random search, over NAS-Bench-201, for each dataset; trajectories stored and reused.
+* :func:`darts_pool` / :func:`darts_pool_comparison` — what can honestly be searched in the DARTS space here:
+  the 500 NAS-Bench-301 architectures whose only label is the NB301 **surrogate** prediction of CIFAR-10
+  validation accuracy. Search is restricted to that pool (mutation moves to the nearest pool member), and the
+  plotted value is the surrogate accuracy of the incumbent. No trained DARTS accuracies exist here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from canopy.search.runner import SearchConfig, run_seeds
+from canopy.search.spaces import NB201Space, PoolSpace
+
+__all__ = [
+    "NB201_LABELS",
+    "nb201_comparison",
+    "load_nb301_subset",
+    "darts_pool",
+    "darts_pool_comparison",
+    "genotype_distance",
+]
+
+#: label -> (algorithm, fitness) of the NB201 comparison
+NB201_LABELS: dict[str, tuple[str, str]] = {
+    "REA + tropical": ("rea", "tropical"),
+    "REA + #params": ("rea", "params"),
+    "REA + valid acc (ground truth)": ("rea", "valid"),
+    "random search + valid acc": ("random", "valid"),
+    "random search + tropical": ("random", "tropical"),
+}
+
+
+def nb201_comparison(
+    *,
+    datasets: Sequence[str] = ("cifar10", "cifar100", "ImageNet16-120"),
+    labels: dict[str, tuple[str, str]] | None = None,
+    seeds: Sequence[int] = tuple(range(10)),
+    n_evals: int = 1000,
+    population_size: int = 64,
+    sample_size: int = 10,
+    data_dir: Any = None,
+    store: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[tuple[str, str], list[Any]]:
+    """Run every labelled configuration on every dataset; return ``{(dataset, label): trajectories}``.
+
+    Parameters
+    ----------
+    datasets : sequence of str
+    labels : dict, optional
+        label -> ``(algorithm, fitness)``; default :data:`NB201_LABELS`.
+    seeds : sequence of int
+    n_evals, population_size, sample_size : int
+    data_dir : path, optional
+    store : ResultStore, optional
+        Proxy values and trajectories are stored and complete runs reused.
+    progress : callable, optional
+        Called with a one-line message per configuration.
+    """
+    labels = labels or NB201_LABELS
+    space = NB201Space()
+    out: dict[tuple[str, str], list[Any]] = {}
+    for dataset in datasets:
+        for label, (algorithm, fitness) in labels.items():
+            cfg = SearchConfig(
+                space="nb201", fitness=fitness, algorithm=algorithm, n_evals=n_evals, dataset=dataset,
+                population_size=population_size, sample_size=sample_size,
+            )
+            out[(dataset, label)] = run_seeds(cfg, list(seeds), space=space, data_dir=data_dir, store=store)
+            if progress:
+                from canopy.search.trajectory import final_summary
+
+                s = final_summary(out[(dataset, label)])
+                progress(f"{dataset:15s} {label:32s} test {s['test_mean']:.2f} +- {s['test_std']:.2f}")
+    return out
+
+
+def load_nb301_subset(data_dir: Any = None) -> list[dict[str, Any]]:
+    """The 500 NAS-Bench-301 archs of :class:`canopy.benchmarks.NB301SurrogateTable` as rows.
+
+    Returns
+    -------
+    list of dict
+        One per arch (file order): ``genotype``, ``compact`` (str), ``surrogate_valid`` (the NB301
+        **surrogate** prediction of CIFAR-10 validation accuracy, not a trained accuracy), and the published
+        NASLib proxies (``params``, ``flops``, ``synflow``, ...).
+    """
+    from canopy.benchmarks import NB301SurrogateTable
+
+    table = NB301SurrogateTable.load(data_dir)
+    acc = table.surrogate_accuracies()
+    proxies = {p: table.proxy_scores(p) for p in table.proxy_names}
+    rows = []
+    for i, g in enumerate(table.genotypes()):
+        row = {p: float(v[i]) for p, v in proxies.items()}
+        row.update(genotype=g, compact=str(g.to_compact()), surrogate_valid=float(acc[i]))
+        rows.append(row)
+    return rows
+
+
+def genotype_distance(a: Any, b: Any) -> int:
+    """Number of ``(op, input)`` pairs that differ between two genotypes (normal and reduce cells).
+
+    Examples
+    --------
+    >>> from canopy.spaces.darts import Genotype
+    >>> c = (((0, 4), (1, 3), (0, 2), (2, 3), (2, 3), (0, 3), (2, 6), (3, 5)),) * 2
+    >>> g = Genotype.from_compact(c)
+    >>> genotype_distance(g, g)
+    0
+    """
+    return sum(x != y for x, y in zip(a.normal, b.normal)) + sum(x != y for x, y in zip(a.reduce, b.reduce))
+
+
+def darts_pool(data_dir: Any = None) -> tuple[PoolSpace, list[dict[str, Any]]]:
+    """The 500-arch NB301 pool as a :class:`PoolSpace` labelled ``(surrogate_valid, None)``, and its rows."""
+    rows = load_nb301_subset(data_dir)
+    labels = {r["compact"]: (float(r["surrogate_valid"]), None) for r in rows}
+    by_genotype = {r["genotype"]: r for r in rows}
+    space = PoolSpace(
+        "nb301-pool500",
+        [r["genotype"] for r in rows],
+        key=lambda g: by_genotype[g]["compact"],
+        distance=genotype_distance,
+        labels=labels,
+    )
+    return space, rows
+
+
+def darts_pool_comparison(
+    *,
+    seeds: Sequence[int] = tuple(range(20)),
+    n_evals: int = 150,
+    population_size: int = 20,
+    sample_size: int = 5,
+    data_dir: Any = None,
+    tropical_mode: str = "generic",
+) -> dict[str, list[Any]]:
+    """Search within the 500-arch NB301 pool; return ``{label: trajectories}``.
+
+    Fitnesses: the tropical DARTS cell score, the published #params column (NASLib, NB301 network), the
+    surrogate accuracy itself (an *oracle* upper reference: selection on the plotted value), and random
+    search with the surrogate. The logged ``valid_of_incumbent`` is the surrogate accuracy; there is no test
+    value.
+    """
+    space, rows = darts_pool(data_dir)
+    by_key = {r["compact"]: r for r in rows}
+    oracle = space.ground_truth()
+
+    from canopy.search.fitness import CachedFitness
+
+    def tropical(g: Any) -> float:
+        from canopy.nas.cells import darts_cell_score
+
+        return float(darts_cell_score(g, tropical_mode))
+
+    trop = CachedFitness(tropical, space.name, "tropical", key=space.key, settings={"mode": tropical_mode})
+    fits = {
+        "REA + tropical": ("rea", trop),
+        "REA + #params (published)": ("rea", lambda g: float(by_key[space.key(g)]["params"])),
+        "REA + surrogate (oracle)": ("rea", lambda g: float(by_key[space.key(g)]["surrogate_valid"])),
+        "random search + surrogate": ("random", lambda g: float(by_key[space.key(g)]["surrogate_valid"])),
+        "random search + tropical": ("random", trop),
+    }
+    out = {}
+    for label, (algorithm, fn) in fits.items():
+        cfg = SearchConfig(space=space.name, fitness=label, algorithm=algorithm, n_evals=n_evals,
+                           population_size=population_size, sample_size=sample_size, dataset="cifar10")
+        out[label] = run_seeds(cfg, list(seeds), space=space, fitness=fn, oracle=oracle)
+    return out
