@@ -1,0 +1,110 @@
+"""``canopy regions``: exact activation and linear regions of a small ReLU network, and their picture.
+
+Example::
+
+    canopy regions --input 2 --widths 8,8 --seed 0 --out regions.png
+    canopy regions --network net.json --box=-1,1 --json
+
+(write ``--box=LO,HI`` with an equals sign when LO is negative.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the options of ``canopy regions``.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_arguments(p)
+    >>> a = p.parse_args(["--widths", "8,8", "--out", "r.png"])
+    >>> a.input, a.widths, a.seed, a.box
+    (2, '8,8', 0, None)
+    """
+    parser.add_argument("--network", default=None, metavar="JSON",
+                        help="exact network JSON (see tropical.network); default: a seeded random network")
+    parser.add_argument("--input", type=int, default=2, help="input dimension of the random network (default 2)")
+    parser.add_argument("--widths", default="8,8", help="hidden widths of the random network (default 8,8)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random network (default 0)")
+    parser.add_argument("--distribution", default="gaussian", choices=["gaussian", "integer"],
+                        help="weights of the random network: exact Gaussian floats or small integers")
+    parser.add_argument("--scale", type=int, default=1, help="weight scale of the random network (default 1)")
+    parser.add_argument("--box", default=None, metavar="LO,HI",
+                        help="domain [LO, HI]^n (exact decimals or fractions; write --box=-3,3); default: all of R^n for the "
+                             "counts, [-3, 3]^2 for the picture")
+    parser.add_argument("--out", default=None, metavar="PNG", help="draw the linear regions (2 inputs only)")
+    parser.add_argument("--max-regions", type=int, default=100_000, help="refuse above this many regions")
+    parser.add_argument("--time-budget", type=float, default=None, metavar="S",
+                        help="stop after S seconds with partial counts")
+    parser.add_argument("--crosscheck", action="store_true",
+                        help="also print the tropical cross-check (monomials of F, G and N(F*G))")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--progress", action="store_true", help="progress on standard error")
+
+
+def _parse_box(text: str) -> tuple[Any, Any]:
+    from tropical.convert import parse_rational
+    from tropical.errors import InvalidNetworkError
+
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise InvalidNetworkError(f"--box expects LO,HI (e.g. -3,3), got {text!r}")
+    return parse_rational(parts[0].strip()), parse_rational(parts[1].strip())
+
+
+def _network(args: argparse.Namespace) -> Any:
+    from canopy.errors import InvalidArchitectureError
+    from tropical.network import ReLUNetwork
+
+    if args.network:
+        return ReLUNetwork.from_json(args.network)
+    try:
+        widths = [int(w) for w in args.widths.split(",") if w.strip()]
+    except ValueError:
+        raise InvalidArchitectureError(f"--widths expects integers like 8,8, got {args.widths!r}") from None
+    return ReLUNetwork.random(args.input, widths, seed=args.seed, distribution=args.distribution,
+                              scale=args.scale)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Count (and draw) the regions; returns the exit status."""
+    from tropical.regions import Box, count_regions, tropical_crosscheck
+
+    net = _network(args)
+    box = _parse_box(args.box) if args.box else None
+    domain = Box(*box) if box else None
+    counts = count_regions(net, domain, max_regions=args.max_regions, time_budget=args.time_budget,
+                           progress=args.progress)
+    result: dict[str, Any] = {"layer_sizes": list(net.layer_sizes), "domain": args.box or "R^n",
+                              **counts.as_dict()}
+    if args.crosscheck:
+        result["tropical_crosscheck"] = tropical_crosscheck(net)
+    if args.out:
+        from canopy.plots.regions import plot_regions
+
+        label = (f"network {args.network}" if args.network else
+                 f"input {net.input_dim}, widths {list(net.widths)}, seed {args.seed} ({args.distribution})")
+        result["picture"] = str(plot_regions(net, args.out, box=box or (-3, 3), title=label,
+                                             max_regions=args.max_regions))
+    if args.json:
+        json.dump(result, sys.stdout, default=str)
+        sys.stdout.write("\n")
+        return 0
+    where = f"[{box[0]}, {box[1]}]^{net.input_dim}" if box else f"R^{net.input_dim}"
+    print(f"network {list(net.layer_sizes)} over {where}" + (" (PARTIAL: time budget hit)" if counts.partial else ""))
+    for key in ("activation_regions", "linear_regions", "distinct_affine_maps"):
+        print(f"  {key:22s} {result[key]:>8}   {counts.definition[key]}")
+    print(f"  closed-form bound      {counts.upper_bound:>8}   per-layer Zaslavsky product")
+    print(f"  time                   {counts.seconds:8.2f} s")
+    if args.crosscheck:
+        for k, v in result["tropical_crosscheck"].items():
+            print(f"  {k:22s} {v!s:>8}")
+    if args.out:
+        print(f"picture: {result['picture']}")
+    return 0
