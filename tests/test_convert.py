@@ -55,3 +55,97 @@ def test_parse_rational():
     for bad in ["nan", "1/0", "", 0.5, None, [1]]:
         with pytest.raises(ConversionError):
             parse_rational(bad)
+
+
+# --------------------------------------------------------------------------- network -> tropical map
+from hypothesis import example, settings  # noqa: E402
+
+from tropical.network import ReLUNetwork  # noqa: E402
+from tropical.testing import random_rational_points, relu_networks, tie_points  # noqa: E402
+from tropical.tropicalize import network_to_tropical  # noqa: E402
+
+WORKED = ReLUNetwork([[[1, -1], [2, 1]], [[1, -1]]], [[0, -1], [0]])
+
+
+def _check_equal(net, m, n_points=12, seed=0):
+    for x in random_rational_points(net.input_dim, n_points, rng=seed):
+        assert m.evaluate(x) == net.forward(x), x
+
+
+@given(
+    relu_networks(input_dim=st.integers(1, 3), widths=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+                  output_dim=st.integers(1, 2))
+)
+@example(ReLUNetwork([[[0, 0], [0, 0]], [[0, 0]]], [[0, 0], [0]]))  # all-zero weights
+@example(ReLUNetwork([[[1, 2], [1, 2]], [[1, -1]]], [[1, 1], [0]]))  # duplicate neurons
+@example(ReLUNetwork([[[0, 0], [1, 1]], [[3, 1]]], [[-1, 0], [0]]))  # dead neuron
+@example(ReLUNetwork([[[1, -1], [2, -2]], [[1, -1]]], [[0, 0], [0]]))  # parallel neurons, ties at 0
+@example(ReLUNetwork([[[1, 0], [0, 1], [1, 1]], [[1, 1, -1]]], [[0, 0, 0], [0]]))  # ties through origin
+def test_tropical_map_equals_forward_pass(net):
+    """THE key test: the tropical rational map equals the exact forward pass at random rational points."""
+    m = net.to_tropical()
+    assert m.output_dim == net.output_dim and m.nvars == net.input_dim
+    _check_equal(net, m)
+    # also at the tie points of every output numerator (where pruning bugs would show)
+    for k, comp in enumerate(m):
+        for x in tie_points(comp.numerator, rng=2, limit=20):
+            assert comp.evaluate(x) == net.forward(x)[k]
+
+
+@settings(max_examples=10)
+@given(relu_networks(input_dim=2, widths=[2, 2]))
+def test_pruned_and_unpruned_agree(net):
+    a, b = network_to_tropical(net), network_to_tropical(net, prune=False)
+    for x in random_rational_points(2, 8, rng=3):
+        assert a.evaluate(x) == b.evaluate(x)
+    for c1, c2 in zip(a, b):
+        assert c1.numerator.equals_as_function(c2.numerator)
+        assert c1.denominator.equals_as_function(c2.denominator)
+    for s1, s2 in zip(a.layer_stats, b.layer_stats):
+        assert s1.monomials_after <= s2.monomials_after
+
+
+def test_worked_example_known_answer():
+    (r,) = WORKED.to_tropical()
+    assert r.numerator == P2({(1, 0): 0, (0, 1): 0})
+    assert r.denominator == P2({(2, 2): -1, (0, 1): 0})
+    assert r.evaluate([0, 2]) == -1 == WORKED.forward([0, 2])[0]
+    assert r.upper_vertex_bound() == 4
+
+
+def P2(terms):
+    from tropical.polynomial import TropicalPolynomial
+
+    return TropicalPolynomial(terms)
+
+
+def test_rational_weights_give_rational_exponents():
+    net = ReLUNetwork([[[Fraction(1, 2)], [Fraction(-1, 3)]], [[1, 1]]], [[0, 0], [0]])
+    (r,) = net.to_tropical()
+    assert any(isinstance(v, Fraction) for e in r.numerator.exponents() for v in e)
+    _check_equal(net, net.to_tropical())
+
+
+@pytest.mark.parametrize("sizes", [(2, 4, 1), (2, 3, 3, 1), (2, 4, 4, 1), (3, 4, 3, 1)])
+def test_reference_architectures(sizes):
+    # tropical.md §11 item 1: exact equality on the reference architectures (seeded integer nets)
+    net = ReLUNetwork.random(sizes[0], sizes[1:-1], sizes[-1], seed=7, distribution="integer", scale=2)
+    m = net.to_tropical()
+    _check_equal(net, m, n_points=20, seed=11)
+    stats = m.layer_stats
+    assert len(stats) == len(sizes) - 1
+    assert all(s.monomials_after <= s.monomials_before for s in stats)
+
+
+def test_gaussian_network_exact_policy():
+    net = ReLUNetwork.random(2, [3, 3], seed=0)
+    assert net.policy == "exact"
+    _check_equal(net, net.to_tropical(), n_points=10)
+
+
+def test_budget():
+    from tropical.errors import BudgetExceededError
+
+    net = ReLUNetwork.random(2, [4, 4], seed=0, distribution="integer", scale=3)
+    with pytest.raises(BudgetExceededError):
+        network_to_tropical(net, prune=False, max_monomials=10)
