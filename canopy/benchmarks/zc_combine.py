@@ -35,11 +35,21 @@ FILES = {
 }
 
 
+def _parse_tuple(text: str):
+    """Parse ``"(4, 0, 3, 1, 4, 3)"`` quickly; fall back to :func:`ast.literal_eval` for anything else."""
+    t = text.strip()
+    if t.startswith("(") and t.endswith(")"):
+        parts = t[1:-1].split(",")
+        if all(p.strip().isdigit() for p in parts):
+            return tuple(int(p) for p in parts)
+    return ast.literal_eval(t)
+
+
 def _cells_from(path, rows) -> list[NB201Cell]:
     cells = []
     for r, row in enumerate(rows):
         try:
-            cell = NB201Cell.from_naslib(ast.literal_eval(row["net"]))
+            cell = NB201Cell.from_naslib(_parse_tuple(row["net"]))
         except (InvalidArchitectureError, ValueError, SyntaxError) as exc:
             raise DataFileError(f"benchmark data file {path} is corrupt: row {r + 2}: {exc}") from None
         if row.get("net_str") and row["net_str"] != cell.to_string():
