@@ -22,6 +22,7 @@ __all__ = [
     "load_nb301_subset",
     "darts_pool",
     "darts_pool_comparison",
+    "darts_tropical_fitness",
     "genotype_distance",
 ]
 
@@ -132,6 +133,14 @@ def darts_pool(data_dir: Any = None) -> tuple[PoolSpace, list[dict[str, Any]]]:
     return space, rows
 
 
+def darts_tropical_fitness(mode: str = "generic", *, store: Any = None) -> Any:
+    """The tropical DARTS cell score as a cached fitness (space ``"darts"``, key = compact encoding)."""
+    from canopy.search.fitness import make_fitness
+    from canopy.search.spaces import DartsSpace
+
+    return make_fitness(DartsSpace(), f"tropical:{mode}", store=store)
+
+
 def darts_pool_comparison(
     *,
     seeds: Sequence[int] = tuple(range(20)),
@@ -140,26 +149,20 @@ def darts_pool_comparison(
     sample_size: int = 5,
     data_dir: Any = None,
     tropical_mode: str = "generic",
+    store: Any = None,
 ) -> dict[str, list[Any]]:
     """Search within the 500-arch NB301 pool; return ``{label: trajectories}``.
 
     Fitnesses: the tropical DARTS cell score, the published #params column (NASLib, NB301 network), the
     surrogate accuracy itself (an *oracle* upper reference: selection on the plotted value), and random
     search with the surrogate. The logged ``valid_of_incumbent`` is the surrogate accuracy; there is no test
-    value.
+    value. Tropical scores are cached in ``store`` under space ``"darts"`` (shared with ``canopy search``).
     """
     space, rows = darts_pool(data_dir)
     by_key = {r["compact"]: r for r in rows}
     oracle = space.ground_truth()
 
-    from canopy.search.fitness import CachedFitness
-
-    def tropical(g: Any) -> float:
-        from canopy.nas.cells import darts_cell_score
-
-        return float(darts_cell_score(g, tropical_mode))
-
-    trop = CachedFitness(tropical, space.name, "tropical", key=space.key, settings={"mode": tropical_mode})
+    trop = darts_tropical_fitness(tropical_mode, store=store)
     fits = {
         "REA + tropical": ("rea", trop),
         "REA + #params (published)": ("rea", lambda g: float(by_key[space.key(g)]["params"])),

@@ -1,0 +1,383 @@
+"""The README figures: the four panels of the CANOPY seed README, computed from our own runs.
+
+Each panel is written as ``<name>.png`` plus ``<name>.csv`` (the data behind it), and its protocol caption is
+printed on the figure and collected in ``captions.json``:
+
+(a) ``darts_rank_correlation`` — on the 500 NAS-Bench-301 archs of the NASLib subset, the rank correlation of
+    the tropical DARTS score and of the published baseline proxies with the NB301 **surrogate** accuracy;
+(b) ``darts_search_trajectory`` — search restricted to that 500-arch pool, surrogate fitness / surrogate value
+    of the incumbent (there are no trained DARTS accuracies here);
+(c) ``nb201_cifar100_correlation`` — tropical score and #params vs NATS-Bench CIFAR-100 test accuracy, all
+    15,625 cells;
+(d) ``bound_tightness_paradox`` — per score mode, bound / exact tightness (BOUNDS' tightness study) against
+    that mode's NB201 rank correlation;
+
+plus ``nb201_search_trajectories`` — REA driven by each fitness on NB201, for the three datasets.
+
+Regenerate with ``canopy figures --out figures/`` (``--quick`` for a small run).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from canopy.plots.trajectory import draw_trajectories, trajectory_rows, write_rows_csv
+
+__all__ = [
+    "Panel",
+    "rank_correlations",
+    "panel_darts_correlation",
+    "panel_darts_trajectory",
+    "panel_nb201_c100",
+    "panel_tightness",
+    "panel_nb201_search",
+    "save_panel",
+    "make_figures",
+    "PANELS",
+]
+
+
+@dataclass
+class Panel:
+    """A computed figure: its data rows, its caption (the protocol), and how to draw it."""
+
+    name: str
+    title: str
+    caption: str
+    rows: list[dict[str, Any]]
+    draw: Callable[[Any], None]
+    size: tuple[float, float] = (6.4, 4.6)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def rank_correlations(acc: Sequence[float], score: Sequence[float], *, n_boot: int = 200, seed: int = 0
+                      ) -> dict[str, float]:
+    """Spearman ρ and Kendall τ-b (:mod:`canopy.metrics`) with a percentile-bootstrap 95 % CI of ρ.
+
+    Non-finite scores are dropped first (their count is returned as ``n_dropped``).
+
+    Examples
+    --------
+    >>> r = rank_correlations([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 4.0, 3.0], n_boot=20)
+    >>> round(r["rho"], 2), r["n"]
+    (0.8, 4)
+    """
+    from canopy.metrics import kendall_tau, spearman_rho
+
+    pairs = [(float(a), float(s)) for a, s in zip(acc, score) if math.isfinite(float(s))]
+    xs = [a for a, _ in pairs]
+    ys = [s for _, s in pairs]
+    rho = _value(spearman_rho(xs, ys))
+    tau = _value(kendall_tau(xs, ys))
+    lo = hi = math.nan
+    if n_boot > 0 and len(pairs) > 3:
+        import numpy as np
+
+        rng = np.random.default_rng(seed)
+        ax, ay = np.asarray(xs), np.asarray(ys)
+        boots = []
+        for _ in range(n_boot):
+            idx = rng.integers(0, len(ax), size=len(ax))
+            v = _value(spearman_rho(ax[idx].tolist(), ay[idx].tolist()))
+            if math.isfinite(v):
+                boots.append(v)
+        if boots:
+            lo, hi = (float(q) for q in np.quantile(boots, [0.025, 0.975]))
+    return {"rho": rho, "rho_lo": lo, "rho_hi": hi, "tau": tau, "n": len(pairs),
+            "n_dropped": len(acc) - len(pairs)}
+
+
+def _value(x: Any) -> float:
+    for attr in ("value", "statistic", "correlation"):
+        if hasattr(x, attr):
+            return float(getattr(x, attr))
+    return float(x)
+
+
+# ---------------------------------------------------------------------------------------------- (a)
+DARTS_BASELINES = ("params", "flops", "synflow", "snip", "grad_norm", "jacov", "fisher", "grasp", "l2_norm",
+                   "epe_nas", "plain")
+
+
+def panel_darts_correlation(data_dir: Any = None, *, store: Any = None,
+                            modes: Sequence[str] = ("generic", "serra", "zhang"), n_boot: int = 200) -> Panel:
+    """(a) DARTS rank correlation on the 500 NB301 archs against the NB301 surrogate accuracy."""
+    from canopy.search.experiments import darts_tropical_fitness, load_nb301_subset
+
+    rows_in = load_nb301_subset(data_dir)
+    acc = [r["surrogate_valid"] for r in rows_in]
+    rows = []
+    for mode in modes:
+        fit = darts_tropical_fitness(mode, store=store)
+        try:
+            scores = [fit(r["genotype"]) for r in rows_in]
+        except Exception as exc:  # a mode the DARTS scorer does not support is reported, not fatal
+            rows.append({"proxy": f"tropical ({mode})", "kind": "tropical", "error": str(exc).splitlines()[0]})
+            continue
+        rows.append({"proxy": f"tropical ({mode})", "kind": "tropical", **rank_correlations(acc, scores,
+                                                                                          n_boot=n_boot)})
+    for name in DARTS_BASELINES:
+        scores = [float(r[name]) for r in rows_in]
+        rows.append({"proxy": name, "kind": "published baseline", **rank_correlations(acc, scores, n_boot=n_boot)})
+    good = [r for r in rows if "rho" in r]
+    good.sort(key=lambda r: r["rho"])
+
+    def draw(ax: Any) -> None:
+        ys = range(len(good))
+        colors = ["tab:green" if r["kind"] == "tropical" else "tab:gray" for r in good]
+        ax.barh(list(ys), [r["rho"] for r in good], color=colors,
+                xerr=[[r["rho"] - r["rho_lo"] for r in good], [r["rho_hi"] - r["rho"] for r in good]],
+                error_kw={"lw": 0.8})
+        ax.set_yticks(list(ys))
+        ax.set_yticklabels([r["proxy"] for r in good], fontsize=8)
+        ax.axvline(0, color="k", lw=0.6)
+        ax.set_xlabel("Spearman ρ with NB301 SURROGATE val. accuracy (95% bootstrap CI)")
+        ax.grid(axis="x", alpha=0.3)
+
+    caption = (
+        f"Protocol: {len(acc)} DARTS archs of the NASLib NB301 subset; target = NAS-Bench-301 SURROGATE "
+        "prediction of CIFAR-10 validation accuracy (not trained); tropical = canopy darts_cell_score; "
+        "baselines = the published NAS-Bench-Suite-Zero values in the same file; Spearman ρ, "
+        f"{n_boot} bootstrap resamples (seed 0)."
+    )
+    return Panel("darts_rank_correlation", "(a) DARTS rank correlation (vs NB301 surrogate)", caption, rows, draw)
+
+
+# ---------------------------------------------------------------------------------------------- (b)
+def panel_darts_trajectory(data_dir: Any = None, *, store: Any = None, seeds: int = 20, n_evals: int = 150,
+                           population_size: int = 20, sample_size: int = 5) -> Panel:
+    """(b) Evolutionary search restricted to the 500-arch NB301 pool, surrogate value of the incumbent."""
+    from canopy.search.experiments import darts_pool_comparison
+
+    groups = darts_pool_comparison(seeds=tuple(range(seeds)), n_evals=n_evals, data_dir=data_dir, store=store,
+                                   population_size=population_size, sample_size=sample_size)
+    rows = trajectory_rows(groups, "valid_of_incumbent")
+
+    def draw(ax: Any) -> None:
+        draw_trajectories(ax, groups, "valid_of_incumbent", ylabel="SURROGATE val. acc. of incumbent (%)",
+                          xlabel="architectures evaluated (of the 500-arch pool)")
+
+    caption = (
+        f"Protocol: search restricted to the 500 NB301 archs (NASLib subset); mutation = move to a nearest pool "
+        f"member (fewest differing genotype pairs); REA population {population_size}, tournament {sample_size}; "
+        f"{n_evals} evaluations; "
+        f"mean and 25-75% band over {seeds} seeds. y = NB301 SURROGATE CIFAR-10 validation accuracy of the "
+        "fitness-selected incumbent (no trained DARTS accuracies exist here); 'surrogate (oracle)' selects on "
+        "the plotted value itself."
+    )
+    return Panel("darts_search_trajectory", "(b) Evolutionary search trajectory (DARTS, 500-arch pool)",
+                 caption, rows, draw)
+
+
+# ---------------------------------------------------------------------------------------------- (c)
+def _nb201_scores(cells: Sequence[Any], fitness: Callable[[Any], float]) -> list[float]:
+    return [float(fitness(c)) for c in cells]
+
+
+def panel_nb201_c100(data_dir: Any = None, *, store: Any = None, mode: str = "generic", n_boot: int = 200
+                     ) -> Panel:
+    """(c) Tropical score and #params vs NATS-Bench CIFAR-100 test accuracy, all 15,625 cells."""
+    from canopy.search.fitness import make_fitness
+    from canopy.search.spaces import NB201Space
+
+    space = NB201Space()
+    table = space.table(data_dir)
+    cells = list(table.cells())
+    acc = [float(table.accuracy(c, dataset="cifar100", metric="test")) for c in cells]
+    trop = _nb201_scores(cells, make_fitness(space, f"tropical:{mode}", store=store))
+    params = [float(c.num_params(num_classes=100)) for c in cells]
+    stats = {
+        f"tropical ({mode})": rank_correlations(acc, trop, n_boot=n_boot),
+        "#params": rank_correlations(acc, params, n_boot=n_boot),
+    }
+    rows = [
+        {"arch": c.to_string(), "cifar100_test": a, f"tropical_{mode}": t, "params": p}
+        for c, a, t, p in zip(cells, acc, trop, params)
+    ]
+
+    def draw(axes: Any) -> None:
+        for ax, (label, xs) in zip(axes, ((f"tropical ({mode})", trop), ("#params", params))):
+            st = stats[label]
+            ax.scatter(xs, acc, s=2, alpha=0.25, color="tab:green" if "tropical" in label else "tab:gray",
+                       rasterized=True)
+            ax.set_xlabel(label if "tropical" in label else "#params (every-op counting)")
+            ax.set_title(f"{label}: ρ={st['rho']:.3f} [{st['rho_lo']:.3f}, {st['rho_hi']:.3f}], "
+                         f"τ={st['tau']:.3f}", fontsize=8)
+            ax.grid(alpha=0.3)
+        axes[0].set_ylabel("CIFAR-100 test accuracy (%)")
+
+    caption = (
+        f"Protocol: all {len(cells)} NB201 cells; y = NATS-Bench CIFAR-100 x-test accuracy, 200 epochs, seed "
+        "mean; tropical = canopy nb201_cell_score(mode='" + mode + "'); #params = closed form of TinyNetwork "
+        "C=16 N=5 counting every op, 100-class head; Spearman ρ (95% bootstrap CI) and Kendall τ-b."
+    )
+    return Panel("nb201_cifar100_correlation", "(c) NATS-Bench CIFAR-100 correlation", caption, rows, draw,
+                 size=(9.0, 4.2), extra={"ncols": 2, "stats": stats})
+
+
+# ---------------------------------------------------------------------------------------------- (d)
+def panel_tightness(data_dir: Any = None, *, store: Any = None, quick: bool = False,
+                    modes: Sequence[str] = ("generic", "serra", "zhang"), n_boot: int = 200) -> Panel:
+    """(d) Per mode: bound / exact tightness (tightness study) vs the mode's NB201 CIFAR-10 rank correlation."""
+    from canopy.bounds.tightness import DEFAULT_LADDER, QUICK_LADDER, tightness_study
+    from canopy.search.fitness import make_fitness
+    from canopy.search.spaces import NB201Space
+
+    ladder = QUICK_LADDER if quick else DEFAULT_LADDER
+    study = tightness_study(ladder, seeds=range(3 if quick else 5), distributions=("gaussian",), modes=modes)
+    tight = _tightness_by_mode(study, modes)
+    space = NB201Space()
+    table = space.table(data_dir)
+    cells = list(table.cells())
+    acc = [float(table.accuracy(c, dataset="cifar10", metric="test")) for c in cells]
+    rows = []
+    for mode in modes:
+        scores = _nb201_scores(cells, make_fitness(space, f"tropical:{mode}", store=store))
+        corr = rank_correlations(acc, scores, n_boot=n_boot)
+        rows.append({"mode": mode, **tight.get(mode, {}), **corr})
+
+    def draw(ax: Any) -> None:
+        for r in rows:
+            x = r.get("log10_ratio_median", math.nan)
+            xerr = [[x - r.get("log10_ratio_q25", x)], [r.get("log10_ratio_q75", x) - x]]
+            ax.errorbar([x], [r["rho"]], xerr=xerr, yerr=[[r["rho"] - r["rho_lo"]], [r["rho_hi"] - r["rho"]]],
+                        fmt="o", capsize=3)
+            ax.annotate(r["mode"], (x, r["rho"]), textcoords="offset points", xytext=(6, 4), fontsize=8)
+        ax.set_xlabel("median log10(bound / exact count)  (0 = tight)")
+        ax.set_ylabel("NB201 Spearman ρ with CIFAR-10 test acc.")
+        ax.grid(alpha=0.3)
+
+    caption = (
+        "Protocol: x = median over the tightness study's small architectures of log10(bound / exact linear-region "
+        f"count of seeded Gaussian random networks) over {len(ladder)} small architectures x "
+        f"{3 if quick else 5} seeds (canopy.bounds.tightness.tightness_study), bars = quartiles; y = Spearman ρ of the "
+        f"mode's tropical score with NATS-Bench CIFAR-10 test accuracy (200 ep, seed mean) over all {len(cells)} "
+        "NB201 cells, 95% bootstrap CI."
+    )
+    return Panel("bound_tightness_paradox", "(d) The bound tightness paradox", caption, rows, draw)
+
+
+def _tightness_by_mode(rows: Sequence[dict[str, Any]], modes: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Median and quartiles of ``log10(bound / exact)`` per mode over the study's rows.
+
+    Examples
+    --------
+    >>> rows = [{"mode": "serra", "log10_ratio": v} for v in (0.0, 0.5, 1.0)]
+    >>> _tightness_by_mode(rows, ["serra"])["serra"]["log10_ratio_median"]
+    0.5
+    """
+    import numpy as np
+
+    out: dict[str, dict[str, float]] = {}
+    for mode in modes:
+        logs = [float(r["log10_ratio"]) for r in rows if r["mode"] == mode and math.isfinite(r["log10_ratio"])]
+        if logs:
+            q25, med, q75 = (float(v) for v in np.quantile(logs, [0.25, 0.5, 0.75]))
+            out[mode] = {"log10_ratio_median": med, "log10_ratio_q25": q25, "log10_ratio_q75": q75,
+                         "n_networks": len(logs)}
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- NB201 search
+def panel_nb201_search(data_dir: Any = None, *, store: Any = None, seeds: int = 10, n_evals: int = 1000,
+                       datasets: Sequence[str] = ("cifar10", "cifar100", "ImageNet16-120"),
+                       labels: dict[str, tuple[str, str]] | None = None) -> Panel:
+    """REA driven by each fitness on NB201 (one subplot per dataset); final accuracies in ``extra``."""
+    from canopy.search.experiments import nb201_comparison
+    from canopy.search.trajectory import final_summary
+
+    runs = nb201_comparison(datasets=datasets, labels=labels, seeds=tuple(range(seeds)), n_evals=n_evals,
+                            data_dir=data_dir, store=store)
+    rows = []
+    finals = []
+    for dataset in datasets:
+        groups = {label: t for (d, label), t in runs.items() if d == dataset}
+        rows += [{"dataset": dataset, **r} for r in trajectory_rows(groups)]
+        for label, trajs in groups.items():
+            finals.append({"dataset": dataset, "search": label, **final_summary(trajs)})
+
+    def draw(axes: Any) -> None:
+        for ax, dataset in zip(axes, datasets):
+            groups = {label: t for (d, label), t in runs.items() if d == dataset}
+            draw_trajectories(ax, groups)
+            ax.set_title(dataset, fontsize=9)
+
+    caption = (
+        f"Protocol: NB201, REA population 64, tournament 10 (with replacement), {n_evals} evaluations, mean and "
+        f"25-75% band over {seeds} seeds; y = 200-epoch seed-mean test accuracy (NATS-Bench) of the incumbent "
+        "chosen by the fitness (never a running max of test accuracy); ground-truth search selects on "
+        "validation accuracy (cifar10: cifar10-valid x-valid)."
+    )
+    return Panel("nb201_search_trajectories", "REA on NAS-Bench-201: test accuracy of the selected architecture",
+                 caption, rows, draw, size=(15.0, 4.6), extra={"ncols": len(datasets), "finals": finals})
+
+
+# ---------------------------------------------------------------------------------------------- output
+def save_panel(panel: Panel, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write ``<name>.png`` (with title and caption) and ``<name>.csv``; return both paths."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ncols = int(panel.extra.get("ncols", 1))
+    fig, axes = plt.subplots(1, ncols, figsize=panel.size, squeeze=False)
+    try:
+        panel.draw(axes[0] if ncols > 1 else axes[0][0])
+        fig.suptitle(panel.title, fontsize=11)
+        fig.text(0.01, 0.005, panel.caption, fontsize=6.5, wrap=True, va="bottom")
+        fig.tight_layout(rect=(0, 0.12, 1, 0.95))
+        png = out / f"{panel.name}.png"
+        fig.savefig(png, dpi=100)
+    finally:
+        plt.close(fig)
+    csv_path = write_rows_csv(panel.rows, out / f"{panel.name}.csv")
+    paths = [png, csv_path]
+    if "finals" in panel.extra:
+        paths.append(write_rows_csv(panel.extra["finals"], out / f"{panel.name}_final.csv"))
+    return paths
+
+
+#: panel name -> builder(data_dir, store, quick)
+PANELS: dict[str, Callable[[Any, Any, bool], Panel]] = {
+    "darts_rank_correlation": lambda d, s, q: panel_darts_correlation(d, store=s, n_boot=50 if q else 1000),
+    "darts_search_trajectory": lambda d, s, q: panel_darts_trajectory(d, store=s, seeds=10 if q else 20,
+                                                                      n_evals=60 if q else 150),
+    "nb201_cifar100_correlation": lambda d, s, q: panel_nb201_c100(d, store=s, n_boot=50 if q else 1000),
+    "bound_tightness_paradox": lambda d, s, q: panel_tightness(d, store=s, quick=q, n_boot=50 if q else 1000),
+    "nb201_search_trajectories": lambda d, s, q: panel_nb201_search(
+        d, store=s, seeds=10, n_evals=200 if q else 1000),
+}
+
+
+def make_figures(out_dir: str | os.PathLike[str], *, data_dir: Any = None, store: Any = None, quick: bool = False,
+                 only: Sequence[str] | None = None, progress: Callable[[str], None] | None = None
+                 ) -> dict[str, list[Path]]:
+    """Build and save the panels; write ``captions.json``; return ``{name: [png, csv, ...]}``."""
+    names = list(only or PANELS)
+    unknown = [n for n in names if n not in PANELS]
+    if unknown:
+        from canopy.errors import CanopyError
+
+        raise CanopyError(f"unknown figure(s) {', '.join(unknown)}; choose from {', '.join(PANELS)}")
+    out = Path(out_dir)
+    cap_path = out / "captions.json"
+    captions = json.loads(cap_path.read_text()) if cap_path.exists() else {}
+    written = {}
+    for name in names:
+        panel = PANELS[name](data_dir, store, quick)
+        written[name] = save_panel(panel, out)
+        captions[name] = {"title": panel.title, "caption": panel.caption}
+        if progress:
+            progress(f"wrote {', '.join(str(p) for p in written[name])}")
+    out.mkdir(parents=True, exist_ok=True)
+    cap_path.write_text(json.dumps(captions, indent=1, sort_keys=True) + "\n")
+    return written
