@@ -55,7 +55,9 @@ class MemoryStore:
     @staticmethod
     def key(space: str, arch: str, proxy: str, settings: Mapping[str, Any] | None = None, seed: int = 0) -> tuple:
         """A hashable key (same arguments as :meth:`canopy.store.ResultStore.key`)."""
-        return (space, arch, proxy, tuple(sorted((settings or {}).items())), int(seed))
+        import json
+
+        return (space, arch, proxy, json.dumps(dict(settings or {}), sort_keys=True), int(seed))
 
     def get(self, key: tuple, default: Any = None) -> Any:
         """The stored result (with ``.value``) or ``default``."""
