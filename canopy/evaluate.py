@@ -844,10 +844,17 @@ class EvaluationResult:
 
         for proxy, c in self.correlations.items():
             lines.append(f"{proxy:<16}{c['n']:>6}  {cell(c['tau']):<24}{cell(c['rho']):<24}{cell(c['ndcg']):<24}")
-        lines.append("")
         for proxy, c in self.correlations.items():
-            lines.append(f"protocol [{proxy}]: " + "; ".join(f"{k}={v}" for k, v in c["protocol"].items()))
+            lines.append("")
+            lines.append(f"[{proxy}] " + _describe_protocol(c["protocol"]))
         return "\n".join(lines)
+
+
+def _describe_protocol(protocol: Mapping[str, Any]) -> str:
+    from canopy.metrics import Protocol
+
+    fields = set(Protocol.__dataclass_fields__)
+    return Protocol(**{k: v for k, v in protocol.items() if k in fields}).describe()
 
 
 def evaluate(
@@ -947,7 +954,13 @@ def evaluate(
         for adapter, start in zip(adapters, range(0, len(items), n)):
             chunk = items[start : start + n]
             settings[adapter.name] = json.loads(chunk[0].settings)
-            scores[adapter.name] = [_as_float(st.get(item.key)) for item in chunk]
+            results = [st.get(item.key) for item in chunk]
+            scores[adapter.name] = [_as_float(r) for r in results]
+            single = _population_single(adapter.name, results)
+            if single is not None:
+                scores[f"{adapter.name}_single"] = single
+                settings[f"{adapter.name}_single"] = {**settings[adapter.name], "population": "dense rank of (aleph, "
+                                                      f"{adapter.name}) over the evaluated set"}
     finally:
         if own_store:
             st.close()
@@ -963,6 +976,17 @@ def evaluate(
         scores=scores, correlations=correlations, stats=stats, settings=settings, seed=seed,
         store_path=str(st.path),
     )
+
+
+def _population_single(name: str, results: Sequence[Any]) -> list[float] | None:
+    """VKDNW_single (dense rank of (ℵ, score), log) when every payload carries ``aleph`` and ``score``."""
+    if not results or not all(r is not None and isinstance(r.value, Mapping) and "aleph" in r.value
+                              and "score" in r.value for r in results):
+        return None
+    from canopy.proxies.vkdnw import vkdnw_single
+
+    pairs = [(float(r.value["aleph"]), _as_float(r)) for r in results]
+    return [float(v) for v in vkdnw_single(pairs, log=True)]
 
 
 def _as_float(result: Any) -> float:
@@ -988,61 +1012,62 @@ def correlate_scores(
     n_boot: int = 1000,
     ndcg_k: int = 1000,
 ) -> dict[str, Any]:
-    """τ, ρ and nDCG@k with bootstrap CIs (via :mod:`canopy.metrics`) and the protocol, as a plain dict.
+    """τ, ρ and nDCG@k with bootstrap CIs and the :class:`canopy.metrics.Protocol`, as a plain dict.
 
-    Non-finite scores rank last (they are replaced by a value below every finite score), as the
-    ``rank_last`` policy of :mod:`canopy.proxies` prescribes; the protocol records how many there were.
+    Computed by :func:`canopy.metrics.correlate`. Non-finite scores rank last (they are replaced by a value
+    below every finite score, the ``rank_last`` policy of :mod:`canopy.proxies`); the protocol's notes say how
+    many there were.
+
+    Returns
+    -------
+    dict
+        ``{"n", "tau", "rho", "ndcg", "protocol"}``; each metric is ``{"value", "ci_low", "ci_high"}``
+        (CIs None when ``n_boot`` is 0); ``protocol`` is :meth:`canopy.metrics.Protocol.to_dict`.
+
+    Examples
+    --------
+    >>> out = correlate_scores([90.0, 91.0, 93.0, 92.0], [1.0, 2.0, 4.0, float("nan")], proxy="toy",
+    ...                        dataset="cifar10", subset="toy", n_boot=0)
+    >>> out["n"], round(out["tau"]["value"], 3), out["protocol"]["notes"]
+    (4, 0.333, '1 non-finite score(s) ranked last')
     """
     import numpy as np
 
     from canopy import metrics
 
-    acc = np.asarray(accuracies, dtype=float)
+    settings = dict(settings or {})
     sc = np.asarray(scores, dtype=float)
+    acc = np.asarray(accuracies, dtype=float)
     bad = ~np.isfinite(sc)
-    if bad.all():
+    k = max(1, min(int(ndcg_k), len(sc)))
+    try:
+        from canopy.benchmarks.nb201_table import NB201Table
+
+        ground_truth = NB201Table.describe(dataset, "test", 200)
+    except CanopyError:  # pragma: no cover - dataset validated by the caller
+        ground_truth = f"{dataset} test accuracy, 200 epochs"
+    protocol = metrics.Protocol(
+        ground_truth=ground_truth,
+        architecture_set=f"NAS-Bench-201 {subset} ({len(sc)} architectures)",
+        proxy=proxy,
+        counting=settings.get("counting"),
+        proxy_settings=settings,
+        seed=seed,
+        ndcg_k=k,
+        notes=f"{int(bad.sum())} non-finite score(s) ranked last" if bad.any() else "",
+    )
+    if bad.all() or len(sc) < 2:
         nan = {"value": math.nan, "ci_low": None, "ci_high": None}
-        return {"n": len(sc), "tau": nan, "rho": nan, "ndcg": nan,
-                "protocol": {"proxy": proxy, "non_finite": int(bad.sum())}}
+        return {"n": len(sc), "tau": nan, "rho": dict(nan), "ndcg": dict(nan), "protocol": protocol.to_dict()}
     if bad.any():
         finite = sc[~bad]
         sc = np.where(bad, finite.min() - 1.0 - abs(finite.min()), sc)
-    k = min(int(ndcg_k), len(sc))
-    funcs = {
-        "tau": metrics.kendall_tau,
-        "rho": metrics.spearman_rho,
-        "ndcg": lambda a, s: metrics.ndcg(a, s, k=k),
-    }
-    out: dict[str, Any] = {"n": len(sc)}
-    for name, fn in funcs.items():
-        value = float(fn(acc, sc))
-        entry = {"value": value, "ci_low": None, "ci_high": None}
-        if n_boot and len(sc) > 2:
-            ci = metrics.bootstrap_ci(fn, acc, sc, n_boot=n_boot, seed=seed)
-            lo, hi = _ci_bounds(ci)
-            entry.update(ci_low=lo, ci_high=hi)
-        out[name] = entry
-    out["protocol"] = {
-        "ground_truth": f"NATS-Bench tss {dataset} test accuracy, 200 epochs, seed mean",
-        "architectures": f"nb201 {subset} ({len(sc)})",
-        "proxy": proxy,
-        "settings": canonical_json(dict(settings or {})),
-        "seed": seed,
-        "ndcg": f"nDCG@{k}, relevance 2^acc-1, ties ignored",
-        "ci": f"95% bootstrap over architectures, {n_boot} resamples" if n_boot else "none",
-        "non_finite_scores": int(bad.sum()),
-        "versions": canonical_json(_VERSIONS()),
-    }
+    res = metrics.correlate(sc, acc, protocol, n_boot=n_boot if len(sc) > 2 else 0, seed=seed)
+    out: dict[str, Any] = {"n": res.n}
+    for short, name, value in (("tau", "kendall_tau", res.kendall_tau), ("rho", "spearman_rho", res.spearman_rho),
+                               ("ndcg", "ndcg", res.ndcg)):
+        ci = res.ci.get(name)
+        out[short] = {"value": float(value), "ci_low": None if ci is None else float(ci.low),
+                      "ci_high": None if ci is None else float(ci.high)}
+    out["protocol"] = protocol.to_dict()
     return out
-
-
-def _ci_bounds(ci: Any) -> tuple[float | None, float | None]:
-    for lo_name, hi_name in (("low", "high"), ("lower", "upper"), ("ci_low", "ci_high"), ("lo", "hi")):
-        if hasattr(ci, lo_name) and hasattr(ci, hi_name):
-            return float(getattr(ci, lo_name)), float(getattr(ci, hi_name))
-    if isinstance(ci, Mapping):
-        for lo_name, hi_name in (("low", "high"), ("lower", "upper"), ("ci_low", "ci_high")):
-            if lo_name in ci:
-                return float(ci[lo_name]), float(ci[hi_name])
-    seq = list(ci)
-    return float(seq[-2]), float(seq[-1])
