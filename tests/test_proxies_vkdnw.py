@@ -195,3 +195,19 @@ def test_full_nb201_network():
     r = vkdnw(net)
     assert r.aleph == 21 + 45 * 3 and r.num_probed == 128
     assert 0.0 < r.score < math.log(9)
+
+
+def test_stacked_correct_form_equals_direct_fisher_of_jacobian():
+    """vkdnw(variant='correct') (C − 1 backward passes along L_n's columns) = fisher_matrix(J) spectrum."""
+    from canopy.proxies._common import prepare_batch, working_copy
+
+    torch.manual_seed(0)
+    model = build(MIXED, C=4, N=1)
+    r = vkdnw(model, seed=4, batch_size=8, input_shape=(3, 8, 8), dtype="float64")
+    x, _, _ = prepare_batch(model, None, seed=4, batch_size=8, input_shape=(3, 8, 8))
+    net = working_copy(model, init="kaiming_norm_fanin", seed=4).double().eval()
+    J, z = vkdnw_jacobian(net, x.double())
+    probs = 0.95 * torch.softmax(z.double(), 1) + 0.05 / z.shape[1]
+    lam = torch.linalg.eigvalsh(fisher_matrix(J, probs, "correct")).clamp_min(0)
+    assert torch.allclose(torch.tensor(r.eigenvalues, dtype=torch.float64), lam, rtol=1e-8,
+                          atol=1e-10 * float(lam.max()))

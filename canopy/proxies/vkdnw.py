@@ -20,7 +20,9 @@ beta = 0, running statistics untouched) and switched to ``eval()``:
 aleph (ℵ) is the number of parameter tensors, ``len(list(model.named_parameters()))``.
 
 The Jacobian is computed exactly by one forward pass and ``C`` backward passes of the batch to the outputs of the
-modules that own the probed parameters, followed by closed-form per-sample contractions (``method="hooks"``,
+modules that own the probed parameters (``C − 1`` for the correct variant: the backward passes go along the
+columns of ``L_n``, giving the rows of ``L_nᵀ J_n`` of the stacked form directly), followed by closed-form
+per-sample contractions (``method="hooks"``,
 used automatically when every probed parameter belongs to a Conv2d, Linear or running-stats BatchNorm and the
 model treats samples independently in eval mode); otherwise per-sample ``jacrev`` under ``vmap``
 (``method="functorch"``), with the substituted parameters built out of place (works on current torch).
@@ -46,7 +48,7 @@ from torch import nn
 
 from canopy.errors import ProxySettingsError
 
-from ._common import check_positive_int, logits_of, model_copy, prepare_batch, reinit_
+from ._common import check_positive_int, logits_of, model_copy, prepare_batch, reinit_, sub_seed
 
 __all__ = [
     "VKDNWResult",
@@ -230,19 +232,20 @@ def _hooks_supported(model: nn.Module, sel, owners) -> bool:
 
 
 def _per_sample_grad(mod: nn.Module, attr: str, flat: int, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-    """d(output·g)/d(param.flat[flat]) per sample, given the module input x and output-gradient g."""
+    """d(output·g)/d(param.flat[flat]) per sample (float64), given the module input x and output-gradient g."""
     B = x.shape[0]
     param = getattr(mod, attr)
     pos = np.unravel_index(flat, tuple(param.shape))
+    d = torch.float64
     if isinstance(mod, nn.Linear):
         o = int(pos[0])
         if attr == "bias":
-            return g[..., o].reshape(B, -1).sum(1)
-        return (g[..., o] * x[..., int(pos[1])]).reshape(B, -1).sum(1)
+            return g[..., o].to(d).reshape(B, -1).sum(1)
+        return (g[..., o].to(d) * x[..., int(pos[1])].to(d)).reshape(B, -1).sum(1)
     if isinstance(mod, nn.Conv2d):
         o = int(pos[0])
         if attr == "bias":
-            return g[:, o].reshape(B, -1).sum(1)
+            return g[:, o].to(d).reshape(B, -1).sum(1)
         i, kh, kw = (int(v) for v in pos[1:])
         grp = o // (mod.out_channels // mod.groups)
         ic = grp * (mod.in_channels // mod.groups) + i
@@ -253,16 +256,16 @@ def _per_sample_grad(mod: nn.Module, attr: str, flat: int, x: torch.Tensor, g: t
         Ho, Wo = g.shape[-2:]
         r0, c0 = kh * dh, kw * dw
         xs = xi[:, r0: r0 + sh * (Ho - 1) + 1: sh, c0: c0 + sw * (Wo - 1) + 1: sw]
-        return (g[:, o] * xs).reshape(B, -1).sum(1)
+        return (g[:, o].to(d) * xs.to(d)).reshape(B, -1).sum(1)
     # BatchNorm in eval mode with running statistics
     c = int(pos[0])
     if attr == "bias":
-        return g[:, c].reshape(B, -1).sum(1)
-    xhat = (x[:, c] - mod.running_mean[c]) / torch.sqrt(mod.running_var[c] + mod.eps)
-    return (g[:, c] * xhat).reshape(B, -1).sum(1)
+        return g[:, c].to(d).reshape(B, -1).sum(1)
+    xhat = (x[:, c].to(d) - mod.running_mean[c].to(d)) / torch.sqrt(mod.running_var[c].to(d) + mod.eps)
+    return (g[:, c].to(d) * xhat).reshape(B, -1).sum(1)
 
 
-def _jacobian_hooks(model: nn.Module, x: torch.Tensor, sel, owners, batched: bool):
+def _jacobian_hooks(model: nn.Module, x: torch.Tensor, sel, owners, batched: bool, directions=None):
     mods = {}
     for _, t, _ in sel:
         mod, _a = owners[id(t)]
@@ -288,33 +291,36 @@ def _jacobian_hooks(model: nn.Module, x: torch.Tensor, sel, owners, batched: boo
         for j, (_, out) in enumerate(recs):
             outs.append(out)
             where.append((key, j))
+    # backward directions: one-hot classes (the Jacobian rows) or per-sample vectors from the logits
+    dirs = torch.eye(C, dtype=z.dtype).unsqueeze(1).expand(C, B, C) if directions is None else (
+        directions(z.detach()).to(z.dtype))
+    K = dirs.shape[0]
     if batched:
-        eye = torch.eye(C, dtype=z.dtype).unsqueeze(1).expand(C, B, C)
-        grads = torch.autograd.grad(z, outs, grad_outputs=eye, is_grads_batched=True, allow_unused=True)
-        per_class = [[None if gr is None else gr[c] for gr in grads] for c in range(C)]
+        grads = torch.autograd.grad(z, outs, grad_outputs=dirs, is_grads_batched=True, allow_unused=True)
+        per_dir = [[None if gr is None else gr[k] for gr in grads] for k in range(K)]
     else:
-        per_class = []
-        for c in range(C):
-            gr = torch.autograd.grad(z[:, c].sum(), outs, retain_graph=c < C - 1, allow_unused=True)
-            per_class.append(list(gr))
-    gmap = [{} for _ in range(C)]
-    for c in range(C):
-        for (key, j), gr in zip(where, per_class[c]):
-            gmap[c][(key, j)] = gr
+        per_dir = []
+        for k in range(K):
+            gr = torch.autograd.grad(z, outs, grad_outputs=dirs[k], retain_graph=k < K - 1, allow_unused=True)
+            per_dir.append(list(gr))
+    gmap = [{} for _ in range(K)]
+    for k in range(K):
+        for (key, j), gr in zip(where, per_dir[k]):
+            gmap[k][(key, j)] = gr
     cols = []
     with torch.no_grad():
         for _, t, idxs in sel:
             mod, attr = owners[id(t)]
             key = id(mod)
             for flat in idxs:
-                col = torch.zeros(B, C, dtype=torch.float64)
+                col = torch.zeros(B, K, dtype=torch.float64)
                 for j, (xin, _) in enumerate(records[key]):
-                    for c in range(C):
-                        gr = gmap[c][(key, j)]
+                    for k in range(K):
+                        gr = gmap[k][(key, j)]
                         if gr is not None:
-                            col[:, c] += _per_sample_grad(mod, attr, flat, xin, gr).to(torch.float64)
+                            col[:, k] += _per_sample_grad(mod, attr, flat, xin, gr)
                 cols.append(col)
-    jac = torch.stack(cols, dim=-1)  # (B, C, P)
+    jac = torch.stack(cols, dim=-1)  # (B, K, P)
     return jac, z.detach()
 
 
@@ -350,12 +356,15 @@ def vkdnw_jacobian(
     selection: str = "first",
     method: str = "auto",
     batched: bool = False,
+    directions: Any = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-sample logit Jacobians ``(B, C, P)`` (float64) and logits ``(B, C)`` of ``model`` **as it is**.
 
     The caller is responsible for copying / re-initialising / ``eval()``; this function does not change parameters
     (hooks are removed in ``finally``). ``method``: ``"auto"``, ``"hooks"`` or ``"functorch"``; ``batched``:
-    hooks method with one ``is_grads_batched`` backward instead of C backward passes.
+    hooks method with one ``is_grads_batched`` backward instead of C backward passes. ``directions``: optional
+    callable ``logits (B, C) -> V (K, B, C)``; then the result is ``(B, K, P)`` with rows ``V[k, n] @ J_n`` (K
+    backward passes instead of C).
 
     Examples
     --------
@@ -382,8 +391,11 @@ def vkdnw_jacobian(
         raise ProxySettingsError(
             "method='hooks' needs every probed parameter in a Conv2d/Linear/BatchNorm (running stats, eval mode)")
     if method == "functorch" or (method == "auto" and not supported):
-        return _jacobian_functorch(model, x, sel)
-    return _jacobian_hooks(model, x, sel, owners, batched)
+        jac, z = _jacobian_functorch(model, x, sel)
+        if directions is not None:
+            jac = torch.einsum("kbc,bcp->bkp", directions(z.detach()).to(torch.float64), jac)
+        return jac, z
+    return _jacobian_hooks(model, x, sel, owners, batched, directions)
 
 
 # --------------------------------------------------------------------------------------------- the proxy
@@ -404,6 +416,7 @@ def vkdnw(
     quantiles: str = "deciles",
     method: str = "auto",
     batched: bool = False,
+    dtype: str = "float32",
 ) -> VKDNWResult:
     """Score ``model`` with VKDNW (see the module docstring); returns a :class:`VKDNWResult`.
 
@@ -433,6 +446,9 @@ def vkdnw(
         Nine deciles 0.1..0.9 (NB201) or the eleven quantiles 0, 0.1, .., 1 (MobileNetV2).
     method, batched
         Jacobian algorithm, see :func:`vkdnw_jacobian`.
+    dtype : {"float32", "float64"}
+        Precision of the copy's forward/backward passes (the released code: float32). The Fisher matrix and its
+        spectrum are always assembled in float64.
 
     Returns
     -------
@@ -463,31 +479,48 @@ def vkdnw(
             f"crashes on it), got {p!r}"
         )
     check_positive_int("params_grad_len", params_grad_len)
+    if dtype not in ("float32", "float64"):
+        raise ProxySettingsError(f"unknown dtype {dtype!r}; valid: 'float32', 'float64'")
     x, _, _ = prepare_batch(model, inputs, seed=seed, batch_size=batch_size, input_shape=input_shape)
     n_alpha = len(list(model.named_parameters()))
     net = model_copy(model)
     net.train()
-    reinit_(net, init, seed=int(np.random.default_rng([int(seed), 1]).integers(0, 2**62))
-            if not isinstance(seed, np.random.Generator) else seed)
+    reinit_(net, init, seed=sub_seed(seed, 1))
+    if dtype == "float64":
+        net = net.double()
+        x = x.double()
     if bn_mode == "train_pass":
         with torch.no_grad():
             net(x)
     net.eval()
-    jac, z = vkdnw_jacobian(net, x, params_grad_len=params_grad_len, p=p, selection=selection, method=method,
-                            batched=batched)
-    C = z.shape[1]
-    probs = (1.0 - alpha) * torch.softmax(z.to(torch.float64), dim=1) + alpha / C
-    fim = fisher_matrix(jac, probs, variant)
+    def smoothed(z: torch.Tensor) -> torch.Tensor:
+        return (1.0 - alpha) * torch.softmax(z.to(torch.float64), dim=1) + alpha / z.shape[1]
+
+    if variant == "correct":
+        # stacked factor form (vkdnw.md §2.3): rows of L_nᵀ J_n are V_k·J_n with V_k = L_n[:, k]; the last
+        # column of L_n is 0 (Σ_n has rank C − 1), so C − 1 backward passes suffice.
+        def directions(z: torch.Tensor) -> torch.Tensor:
+            L = multinomial_cholesky(smoothed(z))
+            return L[:, :, :-1].permute(2, 0, 1)
+
+        m, z = vkdnw_jacobian(net, x, params_grad_len=params_grad_len, p=p, selection=selection, method=method,
+                              batched=batched, directions=directions)
+        fim = torch.einsum("bkp,bkq->pq", m, m) / m.shape[0]
+    else:
+        jac, z = vkdnw_jacobian(net, x, params_grad_len=params_grad_len, p=p, selection=selection, method=method,
+                                batched=batched)
+        fim = fisher_matrix(jac, smoothed(z), variant)
+    num_probed = int(fim.shape[0])
     qs = None if quantiles == "deciles" else [i / 10 for i in range(11)]
     settings = dict(batch_size=int(x.shape[0]), input_shape=tuple(x.shape[1:]), params_grad_len=params_grad_len,
                     p=int(p), alpha=float(alpha), variant=variant, init=init, bn_mode=bn_mode,
-                    selection=selection, quantiles=quantiles, seed=seed if isinstance(seed, int) else None)
+                    selection=selection, quantiles=quantiles, dtype=dtype, seed=seed if isinstance(seed, int) else None)
     if not torch.isfinite(fim).all():
         nq = 9 if qs is None else len(qs)
-        return VKDNWResult(float("nan"), n_alpha, (float("nan"),) * nq, (), jac.shape[-1], variant, settings)
+        return VKDNWResult(float("nan"), n_alpha, (float("nan"),) * nq, (), num_probed, variant, settings)
     lam = torch.linalg.eigvalsh((fim + fim.T) / 2).clamp_min(0.0)
     ent, q = spectrum_entropy(lam, qs)
-    return VKDNWResult(ent, n_alpha, tuple(q), tuple(float(v) for v in lam), int(jac.shape[-1]), variant, settings)
+    return VKDNWResult(ent, n_alpha, tuple(q), tuple(float(v) for v in lam), num_probed, variant, settings)
 
 
 # --------------------------------------------------------------------------------------------- population scores
