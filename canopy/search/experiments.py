@@ -24,6 +24,7 @@ __all__ = [
     "darts_pool_comparison",
     "darts_tropical_fitness",
     "genotype_distance",
+    "nb201_pool_comparison",
 ]
 
 #: label -> (algorithm, fitness) of the NB201 comparison
@@ -175,4 +176,67 @@ def darts_pool_comparison(
         cfg = SearchConfig(space=space.name, fitness=label, algorithm=algorithm, n_evals=n_evals,
                            population_size=population_size, sample_size=sample_size, dataset="cifar10")
         out[label] = run_seeds(cfg, list(seeds), space=space, fitness=fn, oracle=oracle)
+    return out
+
+
+def nb201_pool_comparison(
+    scores_csv: Any,
+    *,
+    columns: Sequence[str] = ("vkdnw", "params"),
+    dataset: str = "cifar10",
+    seeds: Sequence[int] = tuple(range(10)),
+    n_evals: int = 100,
+    population_size: int = 20,
+    sample_size: int = 5,
+    data_dir: Any = None,
+    store: Any = None,
+) -> dict[str, list[Any]]:
+    """Search restricted to the NB201 archs of a score table (e.g. ``results/nb201_scores_cifar10.csv``).
+
+    For proxies too slow to evaluate inside a search loop on this CPU (VKDNW: seconds per network), the
+    scores ``canopy evaluate`` computed for a seeded sample are the fitness, and every search — the tropical
+    score, the table's columns, validation accuracy and random search — runs on the same pool so they compare
+    fairly. Mutation moves to a nearest pool member (fewest differing edges). Rows whose score is missing or
+    not finite are dropped from the pool for every fitness.
+
+    Returns
+    -------
+    dict
+        label -> trajectories (``test_of_incumbent``: 200-epoch seed-mean test accuracy on ``dataset``).
+    """
+    import csv
+    import math
+
+    from canopy.search.fitness import make_fitness
+
+    nb = NB201Space()
+    with open(scores_csv, newline="") as fh:
+        table = list(csv.DictReader(fh))
+
+    def value(row: dict[str, str], col: str) -> float:
+        text = row.get(col, "")
+        return float(text) if text not in ("", None) else math.nan
+
+    keep = [r for r in table if all(math.isfinite(value(r, c)) for c in columns)]
+    cells = [nb.parse(r["arch"]) for r in keep]
+    by_key = {r["arch"]: r for r in keep}
+    oracle = nb.ground_truth(dataset, data_dir)
+    pool = PoolSpace(
+        f"nb201-pool{len(cells)}",
+        cells,
+        key=nb.key,
+        distance=lambda a, b: sum(x != y for x, y in zip(a.ops, b.ops)),
+        labels={nb.key(c): oracle(c) for c in cells},
+    )
+    fits: dict[str, tuple[str, Callable[[Any], float]]] = {}
+    for col in columns:
+        fits[f"REA + {col} (stored)"] = ("rea", lambda c, col=col: value(by_key[nb.key(c)], col))
+    fits["REA + tropical"] = ("rea", make_fitness(nb, "tropical", store=store))
+    fits["REA + valid acc (ground truth)"] = ("rea", lambda c: float(oracle(c)[0]))
+    fits["random search + valid acc"] = ("random", lambda c: float(oracle(c)[0]))
+    out = {}
+    for label, (algorithm, fn) in fits.items():
+        cfg = SearchConfig(space=pool.name, fitness=label, algorithm=algorithm, n_evals=n_evals, dataset=dataset,
+                           population_size=population_size, sample_size=sample_size)
+        out[label] = run_seeds(cfg, list(seeds), space=pool, fitness=fn, oracle=pool.ground_truth())
     return out
