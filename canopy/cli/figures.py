@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", default=None,
                         help="comma-separated panel names (default: all): darts_rank_correlation, "
                              "darts_search_trajectory, nb201_cifar100_correlation, bound_tightness_paradox, "
-                             "nb201_search_trajectories")
+                             "nb201_search_trajectories, nb201_pool_search")
     parser.add_argument("--quick", action="store_true", help="small protocol (fewer seeds/evaluations/resamples)")
     parser.add_argument("--data", default=None, metavar="DIR", help="benchmark data folder ($CANOPY_DATA_DIR)")
     parser.add_argument("--store", default=None, metavar="PATH",

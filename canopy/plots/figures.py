@@ -12,7 +12,8 @@ printed on the figure and collected in ``captions.json``:
 (d) ``bound_tightness_paradox`` — per score mode, bound / exact tightness (BOUNDS' tightness study) against
     that mode's NB201 rank correlation;
 
-plus ``nb201_search_trajectories`` — REA driven by each fitness on NB201, for the three datasets.
+plus ``nb201_search_trajectories`` — REA driven by each fitness on NB201, for the three datasets — and
+``nb201_pool_search`` — searches restricted to the sample whose (slow) VKDNW scores ``canopy evaluate`` stored.
 
 Regenerate with ``canopy figures --out figures/`` (``--quick`` for a small run).
 """
@@ -37,6 +38,7 @@ __all__ = [
     "panel_nb201_c100",
     "panel_tightness",
     "panel_nb201_search",
+    "panel_nb201_pool",
     "save_panel",
     "make_figures",
     "PANELS",
@@ -318,6 +320,47 @@ def panel_nb201_search(data_dir: Any = None, *, store: Any = None, seeds: int = 
                  caption, rows, draw, size=(15.0, 4.6), extra={"ncols": len(datasets), "finals": finals})
 
 
+def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any = None, seeds: int = 10,
+                     n_evals: int = 100, datasets: Sequence[str] = ("cifar10", "cifar100", "ImageNet16-120"),
+                     columns: Sequence[str] = ("vkdnw", "params")) -> Panel:
+    """Searches restricted to the architectures ``canopy evaluate`` scored (for VKDNW, too slow for a loop here).
+
+    ``scores_csv`` defaults to ``results/nb201_scores_<dataset>.csv`` of the repository.
+    """
+    from canopy.search.experiments import nb201_pool_comparison
+    from canopy.search.trajectory import final_summary
+
+    root = Path(__file__).resolve().parents[2] / "results"
+    runs: dict[tuple[str, str], list[Any]] = {}
+    pool_sizes = {}
+    for dataset in datasets:
+        path = Path(scores_csv) if scores_csv else root / f"nb201_scores_{dataset}.csv"
+        groups = nb201_pool_comparison(path, columns=columns, dataset=dataset, seeds=tuple(range(seeds)),
+                                       n_evals=n_evals, data_dir=data_dir, store=store)
+        for label, trajs in groups.items():
+            runs[(dataset, label)] = trajs
+            pool_sizes[dataset] = trajs[0].space
+    rows, finals = [], []
+    for (dataset, label), trajs in runs.items():
+        rows += [{"dataset": dataset, **r} for r in trajectory_rows({label: trajs})]
+        finals.append({"dataset": dataset, "search": label, "pool": pool_sizes[dataset], **final_summary(trajs)})
+
+    def draw(axes: Any) -> None:
+        for ax, dataset in zip(axes, datasets):
+            draw_trajectories(ax, {lab: t for (d, lab), t in runs.items() if d == dataset})
+            ax.set_title(f"{dataset} ({pool_sizes[dataset]})", fontsize=9)
+
+    caption = (
+        "Protocol: search restricted to the seeded NB201 sample that canopy evaluate scored "
+        "(results/nb201_scores_<dataset>.csv; archs with a missing score dropped); VKDNW / #params fitness = "
+        f"those stored scores; mutation = nearest pool member; REA population 20, tournament 5; {n_evals} "
+        f"evaluations; mean and 25-75% band over {seeds} seeds; y = 200-epoch seed-mean test accuracy of the "
+        "incumbent."
+    )
+    return Panel("nb201_pool_search", "Pool-restricted search on NB201 (stored proxy scores, incl. VKDNW)",
+                 caption, rows, draw, size=(15.0, 4.6), extra={"ncols": len(datasets), "finals": finals})
+
+
 # ---------------------------------------------------------------------------------------------- output
 def save_panel(panel: Panel, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write ``<name>.png`` (with title and caption) and ``<name>.csv``; return both paths."""
@@ -355,6 +398,7 @@ PANELS: dict[str, Callable[[Any, Any, bool], Panel]] = {
     "bound_tightness_paradox": lambda d, s, q: panel_tightness(d, store=s, quick=q, n_boot=50 if q else 1000),
     "nb201_search_trajectories": lambda d, s, q: panel_nb201_search(
         d, store=s, seeds=10, n_evals=200 if q else 1000),
+    "nb201_pool_search": lambda d, s, q: panel_nb201_pool(d, store=s, n_evals=50 if q else 100),
 }
 
 
