@@ -1,0 +1,415 @@
+r"""The score calculus on DAGs of tensor operations: the intermediate representation and its walker.
+
+A network is a :class:`networkx.DiGraph` whose nodes are tensor-producing operations (built with
+:class:`GraphBuilder`, by :mod:`canopy.nas.cells` for NB201 / DARTS and by :mod:`canopy.nas.trace` for any
+``torch.nn.Module``).  :func:`score_graph` walks it in topological order; every tensor carries
+
+* ``rank``    -- an upper bound on the rank of its Jacobian w.r.t. the network input on every piece
+  (the *effective input dimension*; 0 for a constant tensor),
+* ``sources`` -- tensors whose Jacobian row spaces contain its own (so that ``x + f(x)`` keeps rank(x)),
+* ``level``   -- the largest level of the cut nodes (ReLU, max-pool) it depends on,
+* ``alias``   -- the tensor it equals (identity, skip, reshape), so repeated ReLUs of one tensor cut once,
+* ``struct``  -- the convolution that produced it, if any (for the structured Toeplitz count).
+
+Cut nodes (ReLU, max pooling) of one level are simultaneous arrangements on the pieces left by the lower
+levels; each level multiplies the bound by :func:`canopy.bounds.branches.level_factor`.  The product over
+levels is an upper bound on the number of linear regions of the network function (``proofs/cells.md``,
+Theorem C1).  Cut nodes whose input is constant contribute 1, and cut nodes the output does not depend on
+(dead branches, inputs of ``mul(0)``) are dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import networkx as nx
+
+from canopy.bounds._combinatorics import zaslavsky
+from canopy.bounds.branches import ProductBound, level_factor, zaslavsky_log10
+from canopy.bounds.conv import axis_windows, conv_rank_bound, structured_relu_bound
+from canopy.bounds.pooling import adaptive_axis_windows, maxpool_bound, maxpool_pair_count
+from canopy.errors import InvalidArchitectureError
+
+__all__ = ["GraphBuilder", "CalculusResult", "LevelInfo", "score_graph", "MODES", "check_mode"]
+
+#: Modes the DAG calculus supports.  ``"serra"`` equals ``"generic"`` on DAGs (see ``proofs/cells.md``).
+MODES = ("generic", "serra", "zhang")
+
+
+def check_mode(mode: object) -> str:
+    """Validate a calculus mode name (``InvalidArchitectureError`` naming the supported ones).
+
+    Examples
+    --------
+    >>> check_mode("generic")
+    'generic'
+    """
+    if mode not in MODES:
+        raise InvalidArchitectureError(
+            f"mode {mode!r} is not available for convolutional / cell networks; use one of {MODES} "
+            "('montufar' and 'exact' exist only for dense ArchitectureSpec widths)"
+        )
+    return mode  # type: ignore[return-value]
+
+
+def _prod(xs) -> int:
+    out = 1
+    for x in xs:
+        out *= x
+    return out
+
+
+class GraphBuilder:
+    """Build the operation DAG the calculus walks; each method returns the new node's id.
+
+    Shapes are per sample: ``(C, *spatial)`` for feature maps, ``(n,)`` for vectors.
+
+    Examples
+    --------
+    >>> b = GraphBuilder()
+    >>> x = b.input((1, 4))
+    >>> y = b.relu(b.conv(x, 2, 2, name="conv"))
+    >>> b.graph.nodes[y]["shape"]
+    (2, 3)
+    """
+
+    def __init__(self) -> None:
+        self.graph = nx.DiGraph()
+        self._n = 0
+
+    def _add(self, op: str, inputs, shape, name: str, **attrs) -> int:
+        v = self._n
+        self._n += 1
+        self.graph.add_node(v, op=op, shape=tuple(int(s) for s in shape), name=name or f"{op}_{v}", **attrs)
+        for k, u in enumerate(inputs):
+            self.graph.add_edge(u, v, index=k)
+        return v
+
+    def shape(self, v: int) -> tuple[int, ...]:
+        return self.graph.nodes[v]["shape"]
+
+    def input(self, shape, name: str = "input") -> int:
+        if not shape or any(int(s) < 1 for s in shape):
+            raise InvalidArchitectureError(f"input shape must be positive, got {tuple(shape)}")
+        return self._add("input", (), shape, name)
+
+    def conv(self, u, out_channels, kernel, stride=1, padding=0, dilation=1, groups=1, bias=False, name=""):
+        shp = self.shape(u)
+        nd = len(shp) - 1
+        if nd < 1:
+            raise InvalidArchitectureError(f"{name or 'conv'}: input of shape {shp} has no spatial axis")
+
+        def per_axis(val):
+            vals = (int(val),) * nd if isinstance(val, int) else tuple(int(x) for x in val)
+            if len(vals) != nd:
+                raise InvalidArchitectureError(f"{name or 'conv'}: {vals} does not match {nd} spatial axes")
+            return vals
+
+        ks, ss, ps, ds = per_axis(kernel), per_axis(stride), per_axis(padding), per_axis(dilation)
+        if shp[0] % groups or out_channels % groups:
+            raise InvalidArchitectureError(f"{name or 'conv'}: groups={groups} does not divide the channels")
+        try:
+            windows = tuple(axis_windows(n, k, s, p, d) for n, k, s, p, d in zip(shp[1:], ks, ss, ps, ds))
+        except ValueError as exc:
+            raise InvalidArchitectureError(f"{name or 'conv'}: {exc}") from None
+        shape = (out_channels, *(len(ax) for ax in windows))
+        return self._add("conv", (u,), shape, name, in_channels=shp[0], out_channels=int(out_channels),
+                         groups=int(groups), windows=windows, bias=bool(bias))
+
+    def linear(self, u, out_features, bias=True, name=""):
+        shp = self.shape(u)
+        if len(shp) != 1:
+            raise InvalidArchitectureError(f"{name or 'linear'}: expects a flat input, got shape {shp}")
+        return self._add("linear", (u,), (out_features,), name, in_features=shp[0], out_features=int(out_features),
+                         bias=bool(bias))
+
+    def affine(self, u, name="", zero_preserving=True):
+        """Per-channel affine map (BatchNorm at initialisation, scaling by a non-zero constant, ...)."""
+        return self._add("affine", (u,), self.shape(u), name, zero_preserving=bool(zero_preserving))
+
+    def relu(self, u, name=""):
+        return self._add("relu", (u,), self.shape(u), name)
+
+    def identity(self, u, shape=None, name=""):
+        """Identity / reshape / flatten / dropout at evaluation (``shape`` for a reshape)."""
+        shp = self.shape(u) if shape is None else tuple(shape)
+        if _prod(shp) != _prod(self.shape(u)):
+            raise InvalidArchitectureError(f"{name or 'reshape'}: cannot view {self.shape(u)} as {shp}")
+        return self._add("identity", (u,), shp, name)
+
+    def zero(self, u, shape=None, name=""):
+        """The zero map (``x.mul(0)``): the output does not depend on ``u``."""
+        return self._add("zero", (u,), self.shape(u) if shape is None else shape, name)
+
+    def _pool(self, op, u, windows, name):
+        shp = self.shape(u)
+        return self._add(op, (u,), (shp[0], *(len(ax) for ax in windows)), name, windows=windows)
+
+    def pool(self, u, kind, kernel, stride=None, padding=0, dilation=1, name=""):
+        shp = self.shape(u)
+        nd = len(shp) - 1
+        stride = kernel if stride is None else stride
+
+        def per_axis(val):
+            return (int(val),) * nd if isinstance(val, int) else tuple(int(x) for x in val)
+
+        try:
+            windows = tuple(axis_windows(n, k, s, p, d) for n, k, s, p, d in
+                            zip(shp[1:], per_axis(kernel), per_axis(stride), per_axis(padding), per_axis(dilation)))
+        except ValueError as exc:
+            raise InvalidArchitectureError(f"{name or kind}: {exc}") from None
+        return self._pool("maxpool" if kind == "max" else "linpool", u, windows, name)
+
+    def adaptive_pool(self, u, kind, output_size, name=""):
+        shp = self.shape(u)
+        nd = len(shp) - 1
+        outs = (output_size,) * nd if isinstance(output_size, int) or output_size is None else tuple(output_size)
+        outs = tuple(n if o is None else int(o) for n, o in zip(shp[1:], outs))
+        windows = tuple(adaptive_axis_windows(n, o) for n, o in zip(shp[1:], outs))
+        return self._pool("maxpool" if kind == "max" else "linpool", u, windows, name)
+
+    def linear_map(self, u, shape, name=""):
+        """Any other linear map (slicing, mean over axes, padding, ...) producing ``shape``."""
+        return self._add("linmap", (u,), tuple(shape), name)
+
+    def add(self, inputs, name=""):
+        inputs = list(inputs)
+        shapes = {self.shape(u) for u in inputs}
+        if len(shapes) != 1:
+            raise InvalidArchitectureError(f"{name or 'add'}: shapes differ {sorted(shapes)}")
+        return self._add("add", inputs, shapes.pop(), name)
+
+    def cat(self, inputs, dim=0, name=""):
+        inputs = list(inputs)
+        shapes = [self.shape(u) for u in inputs]
+        rest = {s[:dim] + s[dim + 1:] for s in shapes}
+        if len(rest) != 1:
+            raise InvalidArchitectureError(f"{name or 'cat'}: shapes {shapes} cannot be concatenated on {dim}")
+        shape = list(shapes[0])
+        shape[dim] = sum(s[dim] for s in shapes)
+        return self._add("cat", inputs, shape, name)
+
+    def output(self, u, name="output"):
+        return self._add("output", (u,), self.shape(u), name)
+
+
+@dataclass(frozen=True)
+class LevelInfo:
+    """One level of simultaneous cut nodes: their names, hyperplane counts, rank and log10 factor."""
+
+    level: int
+    cuts: tuple[tuple[str, str, int, int], ...]  # (node name, kind, hyperplanes, rank)
+    rank: int
+    log10: float
+
+
+@dataclass(frozen=True)
+class CalculusResult:
+    """Outcome of :func:`score_graph`: the bound (exact, as a product) and how it arose."""
+
+    mode: str
+    input_dim: int
+    bound: ProductBound
+    levels: tuple[LevelInfo, ...] = field(default=())
+
+    @property
+    def log10(self) -> float:
+        """``log10`` of the bound (0.0 when the network function is affine / constant)."""
+        return self.bound.log10()
+
+    def value(self) -> int:
+        """The exact integer bound."""
+        return self.bound.value()
+
+
+@lru_cache(maxsize=1 << 15)
+def _z(n: int, r: int) -> ProductBound:
+    return ProductBound([(zaslavsky(n, r), 1)])
+
+
+def _individual(cut: dict) -> ProductBound:
+    if cut["kind"] == "relu":
+        st = cut["struct"]
+        if st is not None:
+            out_c, in_c, groups, windows = st
+            return structured_relu_bound(out_c, in_c, windows, cut["rank"], groups)
+        return _z(cut["hyperplanes"], cut["rank"])
+    channels, windows = cut["pool"]
+    return maxpool_bound(channels, windows, cut["rank"])
+
+
+def score_graph(graph: nx.DiGraph, mode: str = "generic") -> CalculusResult:
+    r"""Apply the calculus to an operation DAG; the result bounds the linear regions of its function.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        Built by :class:`GraphBuilder` (one or more ``input`` nodes, at least one ``output`` node).
+    mode : {"generic", "serra", "zhang"}
+        ``"generic"``: effective dimensions, receptive-field structure and union arrangements per level;
+        ``"zhang"``: every cut node alone with the full input dimension (the plain product, larger);
+        ``"serra"``: equals ``"generic"`` on DAGs (the J-set refinement is only proved for chains).
+
+    Returns
+    -------
+    CalculusResult
+
+    Examples
+    --------
+    >>> b = GraphBuilder()
+    >>> x = b.input((2,))
+    >>> h = b.relu(b.linear(x, 4))
+    >>> _ = b.output(b.linear(h, 1))
+    >>> score_graph(b.graph).value()        # one hidden layer of 4 on R^2: r(4, 2)
+    11
+    """
+    mode = check_mode(mode)
+    g = graph
+    order = list(nx.topological_sort(g))
+    nodes = g.nodes
+    rank: dict[int, int] = {}
+    src: dict[int, frozenset] = {}
+    level: dict[int, int] = {}
+    alias: dict[int, int] = {}
+    zero: dict[int, bool] = {}
+    struct: dict[int, object] = {}
+    cuts: dict[tuple, dict] = {}
+    cut_of_node: dict[int, tuple] = {}
+    outputs = []
+    d0 = sum(_prod(a["shape"]) for _, a in g.nodes(data=True) if a["op"] == "input")
+
+    def preds(v):
+        return [u for u, _, k in sorted(g.in_edges(v, data="index"), key=lambda e: e[2])]
+
+    def derived(v, u, r_new):
+        """State of a linear image of ``u`` with rank ``r_new``."""
+        rank[v] = r_new
+        if r_new == 0:
+            src[v], level[v] = frozenset(), 0
+        else:
+            src[v] = src[u] if r_new == rank[u] else frozenset((v,))
+            level[v] = level[u]
+        alias[v] = v
+        struct[v] = None
+
+    for v in order:
+        a = nodes[v]
+        op = a["op"]
+        units = _prod(a["shape"])
+        ins = preds(v)
+        if op == "input":
+            rank[v], src[v], level[v], alias[v], zero[v], struct[v] = units, frozenset((v,)), 0, v, False, None
+        elif op == "zero":
+            rank[v], src[v], level[v], alias[v], zero[v], struct[v] = 0, frozenset(), 0, v, True, None
+        elif op in ("identity", "output"):
+            u = ins[0]
+            rank[v], src[v], level[v], alias[v], zero[v], struct[v] = (
+                rank[u], src[u], level[u], alias[u], zero[u], struct[u])
+            if op == "output":
+                outputs.append(v)
+        elif op == "affine":
+            u = ins[0]
+            rank[v], src[v], level[v], struct[v] = rank[u], src[u], level[u], struct[u]
+            alias[v] = v
+            zero[v] = zero[u] and a["zero_preserving"]
+        elif op == "conv":
+            u = ins[0]
+            r = conv_rank_bound(a["in_channels"], a["out_channels"], a["windows"], rank[u])
+            derived(v, u, r)
+            zero[v] = zero[u] and not a["bias"]
+            if r:
+                struct[v] = (a["out_channels"], a["in_channels"], a["groups"], a["windows"])
+        elif op == "linear":
+            u = ins[0]
+            derived(v, u, min(rank[u], a["in_features"], a["out_features"]))
+            zero[v] = zero[u] and not a["bias"]
+        elif op in ("linpool", "linmap"):
+            u = ins[0]
+            derived(v, u, min(rank[u], units))
+            zero[v] = zero[u]
+        elif op in ("add", "cat"):
+            live = [u for u in ins if rank[u] > 0]
+            zero[v] = all(zero[u] for u in ins)
+            alias[v], struct[v] = v, None
+            if not live:
+                rank[v], src[v], level[v] = 0, frozenset(), 0
+            elif len(live) == 1 and op == "add":
+                u = live[0]
+                rank[v], src[v], level[v], struct[v] = rank[u], src[u], level[u], struct[u]
+                if all(zero[w] for w in ins if w != u):
+                    alias[v] = alias[u]
+            else:
+                s = frozenset().union(*(src[u] for u in live))
+                total = sum(rank[w] for w in s)
+                r = min(units, total, d0)
+                rank[v] = r
+                src[v] = s if r == total else frozenset((v,))
+                level[v] = max(level[u] for u in live)
+        elif op in ("relu", "maxpool"):
+            u = ins[0]
+            if rank[u] == 0:  # constant pre-activation: no hyperplane, output constant
+                rank[v], src[v], level[v], alias[v], zero[v], struct[v] = 0, frozenset(), 0, v, zero[u], None
+                continue
+            key = (op, alias[u]) if op == "relu" else (op, alias[u], a["windows"])
+            if key in cuts:
+                first = cuts[key]
+                cuts[key]["nodes"].append(v)
+                cut_of_node[v] = key
+                w = first["nodes"][0]
+                rank[v], src[v], level[v], alias[v], zero[v], struct[v] = (
+                    rank[w], src[w], level[w], alias[w], False, None)
+                continue
+            in_units = _prod(nodes[u]["shape"])
+            if op == "relu":
+                cut = {"kind": "relu", "hyperplanes": in_units, "struct": struct[u], "pool": None}
+                r_out = rank[u]
+            else:
+                channels = nodes[u]["shape"][0]
+                cut = {"kind": "maxpool", "hyperplanes": maxpool_pair_count(channels, a["windows"]),
+                       "struct": None, "pool": (channels, a["windows"])}
+                r_out = min(rank[u], units)
+            cut.update(rank=rank[u], sources=src[u], level=level[u] + 1, nodes=[v], name=a["name"])
+            cuts[key] = cut
+            cut_of_node[v] = key
+            rank[v] = r_out
+            src[v] = src[u] if r_out == rank[u] else frozenset((v,))
+            level[v], alias[v], zero[v], struct[v] = level[u] + 1, v, False, None
+        else:  # pragma: no cover - the builders never produce other ops
+            raise InvalidArchitectureError(f"unknown operation {op!r} at node {a['name']!r}")
+
+    if not outputs:
+        raise InvalidArchitectureError("the graph has no output node")
+    # dependency graph: the zero map does not depend on its input
+    dep = g.copy()
+    dep.remove_edges_from([(u, v) for u, v in g.edges if nodes[v]["op"] == "zero"])
+    needed: set[int] = set()
+    for o in outputs:
+        if rank[o] > 0:
+            needed |= nx.ancestors(dep, o) | {o}
+    kept = [c for c in cuts.values() if any(v in needed for v in c["nodes"])]
+    by_level: dict[int, list[dict]] = {}
+    for c in kept:
+        by_level.setdefault(c["level"], []).append(c)
+    total = ProductBound()
+    infos = []
+    for lev in sorted(by_level):
+        group = by_level[lev]
+        if mode == "zhang":
+            factor = ProductBound()
+            for c in group:
+                factor = factor * _z(c["hyperplanes"], d0)
+            r_level = d0
+        else:
+            s = frozenset().union(*(c["sources"] for c in group))
+            r_level = min(sum(c["rank"] for c in group), sum(rank[w] for w in s), d0)
+            factor = level_factor([c["hyperplanes"] for c in group], [_individual(c) for c in group], r_level)
+        total = total * factor
+        infos.append(LevelInfo(lev, tuple((c["name"], c["kind"], c["hyperplanes"], c["rank"]) for c in group),
+                               r_level, factor.log10()))
+    return CalculusResult(mode=mode, input_dim=d0, bound=total, levels=tuple(infos))
+
+
+def union_log10(hyperplanes: int, rank: int) -> float:
+    """``log10 r(hyperplanes, rank)`` (cached helper shared with the fast paths)."""
+    return zaslavsky_log10(hyperplanes, rank)
