@@ -407,3 +407,24 @@ def test_membrane_shortcut_equals_exact_clip(n, widths, seed):
 def test_degenerate_integer_nets_brute_force(seed):
     net = ReLUNetwork.random(2, [4, 4], seed=seed, distribution="integer", scale=1)
     check_against_brute_force(net)
+
+
+# tropical.md §4.2 (exact counts measured independently with pycddlib/GMP and a facet-connectivity merge,
+# random integer weights in [-3, 3]); the seeds below reproduce every row with ReLUNetwork.random(...,
+# distribution="integer", scale=3).
+SECTION_4_2 = [
+    (2, [4], 1, (10, 6, 6)),
+    (2, [8], 1, (29, 22, 22)),
+    (3, [5, 5], 1, (130, 64, 63)),
+    (2, [16, 16], 2, (389, 291, 291)),
+    (4, [8, 8], 2, (1994, 1892, 1892)),
+    (3, [8, 8, 8], 2, (846, 809, 805)),
+    pytest.param(4, [10, 10, 10], 2, (21691, 18101, 18062), marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize(("n", "widths", "seed", "expected"), SECTION_4_2)
+def test_known_counts_section_4_2(n, widths, seed, expected):
+    net = ReLUNetwork.random(n, widths, seed=seed, distribution="integer", scale=3)
+    c = count_regions(net, max_regions=None)
+    assert (c.activation_regions, c.linear_regions, c.distinct_affine_maps) == expected

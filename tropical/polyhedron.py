@@ -36,7 +36,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from math import gcd, lcm
 
@@ -89,6 +89,7 @@ def dd_step(
     want_minus: bool = True,
     ncoord: int = 0,
     tail: int = -1,
+    finish: Callable[[list[int]], Vec] | None = None,
 ) -> tuple[object, object]:
     """Intersect a cone with the half-spaces ``h >= 0`` and ``h <= 0`` (one double-description step).
 
@@ -113,6 +114,9 @@ def dd_step(
         When ``tail >= 0``, new generators keep only their first ``ncoord`` entries (the homogenized
         coordinates, over which they are made primitive) and their last ``tail`` entries (the carried values
         still needed); carried entries must be integer linear functions of the coordinates.
+    finish
+        With ``tail >= 0``: called on the primitive coordinates of each new generator (a list) to build the
+        stored tuple (e.g. to append the carried values computed directly, which is cheaper than combining).
 
     Returns
     -------
@@ -162,39 +166,47 @@ def dd_step(
         return ("plus" if pos else "zero"), None
     if not pos:
         return "minus", None
-    # 2. Facet-major incidences of the active facets, for the combinatorial adjacency test.
-    gf: dict[int, int] = {}
+    # 2. New generators on the edges joining pos to neg. Adjacency: the combinatorial test, with a shortcut
+    #    for a *simple* generator (exactly pdim - 1 tight facets, hence linearly independent): then any
+    #    pdim - 2 of them cut out a 2-face, so sharing pdim - 2 facets already proves adjacency.
     ia = [z & active for z in incs]
-    for idx, z in enumerate(ia):
-        gb = 1 << idx
-        while z:
-            low = z & -z
-            gf[low] = gf.get(low, 0) | gb
-            z ^= low
     need = pdim - 2
+    simple = need + 1
+    gf: dict[int, int] | None = None
     new_gens = []
     new_incs = []
-    negs = [(q, ia[q]) for q in neg]
+    negs = [(q, ia[q], ia[q].bit_count() == simple) for q in neg]
+    two = len(gens) == 2
     for p in pos:
         zp = ia[p]
+        psimple = zp.bit_count() == simple
         vp = vals[p]
         gp = gens[p]
-        bp = 1 << p
-        for q, zq in negs:
+        for q, zq, qsimple in negs:
             c = zp & zq
-            if c.bit_count() < need:
+            cn = c.bit_count()
+            if cn < need:
                 continue
-            pq = bp | (1 << q)
-            t = -1
-            cc = c
-            while cc:
-                low = cc & -cc
-                t &= gf[low]
-                if t == pq:
-                    break
-                cc ^= low
-            if t != pq and (c or len(gens) > 2):
-                continue
+            if not ((psimple or qsimple) and cn == need) and not (two and not c):
+                if gf is None:
+                    gf = {}
+                    for idx, z in enumerate(ia):
+                        gb = 1 << idx
+                        while z:
+                            low = z & -z
+                            gf[low] = gf.get(low, 0) | gb
+                            z ^= low
+                pq = (1 << p) | (1 << q)
+                t = -1
+                cc = c
+                while cc:
+                    low = cc & -cc
+                    t &= gf[low]
+                    if t == pq:
+                        break
+                    cc ^= low
+                if t != pq:
+                    continue
             vq = vals[q]
             gq = gens[q]
             if tail < 0:
@@ -202,11 +214,14 @@ def dd_step(
             else:
                 e = [vp * a - vq * b for a, b in zip(gq[:ncoord], gp)]
                 d = gcd(*e)
-                if tail:
-                    e += [vp * a - vq * b for a, b in zip(gq[-tail:], gp[-tail:])]
                 if d > 1:
                     e = [a // d for a in e]
-                new_gens.append(tuple(e))
+                if finish is not None:
+                    new_gens.append(finish(e))
+                else:
+                    if tail:
+                        e += [(vp * a - vq * b) // d for a, b in zip(gq[-tail:], gp[-tail:])]
+                    new_gens.append(tuple(e))
             new_incs.append(c | bit)
     zg = [gens[i] for i in zer]
     zi = [incs[i] | bit for i in zer]

@@ -484,8 +484,10 @@ class _Enumerator:
                 if lvals is None:
                     lvals = [ln[j] for ln in lines]
                 bit = 1 << len(ineqs)
+                rest = M[k + 1:]
                 plus, minus = dd_step(gens, incs, lines, vals, lvals, active, bit, np1 - len(lines),
-                                      ncoord=np1, tail=width - k - 1)
+                                      ncoord=np1, tail=width - k - 1,
+                                      finish=lambda e, rest=rest: tuple(e) + tuple(sum(map(mul, r, e)) for r in rest))
                 self.splits += 1
                 h = primitive(row)
                 sid = self.splits

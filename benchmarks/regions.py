@@ -1,0 +1,192 @@
+"""Benchmark: certified exact region enumeration (tropical.regions) against the straightforward exact-LP method.
+
+The baseline (implemented here, not in the library) is the method measured in tropical.md §9.3: layer-wise
+hyperplane insertion where every (cell, neuron) pair is decided by exact LPs (the 1-norm interior LP of
+§9.1(a), solved by ``tropical.lp``), followed by a quadratic merge that tests every pair of regions with equal
+affine maps for a shared facet with one exact LP per candidate hyperplane. Both run on the same network in the
+same process, the counts must agree, and the ratio of the times is printed. Then the target network (input 4,
+widths [10, 10, 10], seeded Gaussian weights converted exactly) and a ladder of sizes with regions per second
+and peak traced memory (``tracemalloc``, a separate run) next to ``2 ** neurons``.
+
+Usage::
+
+    python benchmarks/regions.py            # full run (several minutes)
+    python benchmarks/regions.py --quick    # about a minute
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+import tracemalloc
+from fractions import Fraction
+
+from tropical.lp import solve_lp
+from tropical.network import ReLUNetwork
+from tropical.regions import count_regions
+
+# ------------------------------------------------------------------------------------------ the baseline
+
+
+def _norm1(a):
+    return sum(abs(v) for v in a)
+
+
+def _interior(cons, n, equality=None):
+    """max r s.t. a.x + c >= r |a|_1 for (a, c) in cons (a.x + c = 0 for equality), r <= 1; r* > 0?"""
+    A_ub = [[-v for v in a] + [_norm1(a)] for a, _ in cons] + [[0] * n + [1]]
+    b_ub = [c for _, c in cons] + [1]
+    A_eq, b_eq = (), ()
+    if equality is not None:
+        A_eq, b_eq = [list(equality[0]) + [0]], [-equality[1]]
+    res = solve_lp([0] * n + [1], A_ub, b_ub, A_eq, b_eq)
+    return res.status == "optimal" and res.value > 0
+
+
+def baseline(net):
+    """Straightforward exact method: 2 LPs per (cell, neuron), then a quadratic LP merge."""
+    n = net.input_dim
+    eye = [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
+    cells = [([], eye, [Fraction(0)] * n)]  # (constraints, cell-local map of the previous layer's output)
+    lps = 0
+    for W, b in zip(net.weights[:-1], net.biases[:-1]):
+        nxt = []
+        for cons, A, c in cells:
+            zA = [[sum((W[k][j] * A[j][i] for j in range(len(A))), Fraction(0)) for i in range(n)]
+                  for k in range(len(W))]
+            zc = [sum((W[k][j] * c[j] for j in range(len(c))), Fraction(0)) + b[k] for k in range(len(W))]
+            parts = [(cons, ())]
+            for k in range(len(W)):
+                new = []
+                for pc, bits in parts:
+                    if not any(zA[k]):
+                        new.append((pc, bits + (zc[k] > 0,)))
+                        continue
+                    for s in (1, -1):
+                        cand = pc + [([s * v for v in zA[k]], s * zc[k])]
+                        lps += 1
+                        if _interior(cand, n):
+                            new.append((cand, bits + (s > 0,)))
+                parts = new
+            for pc, bits in parts:
+                nA = [row if on else [Fraction(0)] * n for row, on in zip(zA, bits)]
+                nc = [v if on else Fraction(0) for v, on in zip(zc, bits)]
+                nxt.append((pc, nA, nc))
+        cells = nxt
+    W, b = net.weights[-1], net.biases[-1]
+    regions = []
+    for cons, A, c in cells:
+        oA = tuple(tuple(sum((W[k][j] * A[j][i] for j in range(len(A))), Fraction(0)) for i in range(n))
+                   for k in range(len(W)))
+        oc = tuple(sum((W[k][j] * c[j] for j in range(len(c))), Fraction(0)) + b[k] for k in range(len(W)))
+        regions.append((cons, (oA, oc)))
+    t_enum = time.perf_counter()
+    parent = list(range(len(regions)))
+
+    def find(a):
+        while parent[a] != a:
+            a = parent[a]
+        return a
+
+    for i, j in itertools.combinations(range(len(regions)), 2):
+        (ci, mi), (cj, mj) = regions[i], regions[j]
+        if mi != mj or find(i) == find(j):
+            continue
+        for a, c in ci:
+            others = [(x, y) for x, y in ci + cj if not _parallel(a, c, x, y)]
+            lps += 1
+            if _interior(others, n, equality=(a, c)):
+                parent[find(i)] = find(j)
+                break
+    linear = len({find(i) for i in range(len(regions))})
+    return len(regions), linear, len({m for _, m in regions}), lps, t_enum
+
+
+def _parallel(a1, c1, a2, c2):
+    v1, v2 = list(a1) + [c1], list(a2) + [c2]
+    i = next(i for i, v in enumerate(v1) if v)
+    if not v2[i]:
+        return False
+    f = v2[i] / v1[i]
+    return all(y == f * x for x, y in zip(v1, v2))
+
+
+# ------------------------------------------------------------------------------------------------ runs
+
+
+def timed(net, **kw):
+    t, cpu = time.perf_counter(), time.process_time()
+    c = count_regions(net, max_regions=None, **kw)
+    timed.cpu = time.process_time() - cpu
+    return c, time.perf_counter() - t
+
+
+def peak_memory(net, time_budget):
+    tracemalloc.start()
+    try:
+        c = count_regions(net, max_regions=None, time_budget=time_budget)
+        return tracemalloc.get_traced_memory()[1], c.activation_regions
+    finally:
+        tracemalloc.stop()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes only (about a minute)")
+    ap.add_argument("--seeds", type=int, default=3, help="seeds of the target network (default 3)")
+    args = ap.parse_args(argv)
+    print(f"python {sys.version.split()[0]}; times are wall-clock seconds on this machine\n")
+
+    # 1. baseline vs fast on the same network
+    same = [(2, [6, 6], 0, "integer")] if args.quick else [
+        (2, [8, 8], 0, "integer"), (3, [6, 6], 0, "integer"), (2, [5, 5], 0, "gaussian")]
+    print("## same network: straightforward exact LPs vs tropical.regions")
+    print("| net | activation | linear | maps | baseline LPs | baseline s (enum + merge) | fast s | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for n, widths, seed, dist in same:
+        net = ReLUNetwork.random(n, widths, seed=seed, distribution=dist, scale=3 if dist == "integer" else 1)
+        t0 = time.perf_counter()
+        act, lin, maps, lps, t_enum = baseline(net)
+        tb = time.perf_counter() - t0
+        c, tf = timed(net)
+        assert (act, lin, maps) == (c.activation_regions, c.linear_regions, c.distinct_affine_maps), "mismatch!"
+        print(f"| {n},{widths} {dist} | {act} | {lin} | {maps} | {lps} | {tb:.2f} ({t_enum - t0:.2f} + "
+              f"{tb - (t_enum - t0):.2f}) | {tf:.3f} | {tb / tf:.0f}x |")
+    print()
+
+    # 2. the target
+    n, widths = (4, [8, 8]) if args.quick else (4, [10, 10, 10])
+    print(f"## target: input {n}, widths {widths}, Gaussian weights converted exactly (target <= 10 s)")
+    print("| seed | activation | linear | maps | wall s | CPU s | regions/s (CPU) |")
+    print("|---|---|---|---|---|---|---|")
+    for seed in range(args.seeds):
+        net = ReLUNetwork.random(n, widths, seed=seed, distribution="gaussian")
+        c, t = timed(net)
+        print(f"| {seed} | {c.activation_regions} | {c.linear_regions} | {c.distinct_affine_maps} | {t:.2f} | "
+              f"{timed.cpu:.2f} | {c.activation_regions / timed.cpu:.0f} |", flush=True)
+    print()
+
+    # 3. the ladder
+    width = 6
+    inputs = [2, 4] if args.quick else [2, 3, 4, 5, 6]
+    depths = [1, 2] if args.quick else [1, 2, 3, 4]
+    budget = 10 if args.quick else 30
+    print(f"## ladder: width {width}, Gaussian weights, seed 0 (time budget {budget} s each; '+' = partial)")
+    print("| input | depth | 2^neurons | activation | linear | seconds | regions/s | peak MiB | KiB/region |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for n in inputs:
+        for d in depths:
+            net = ReLUNetwork.random(n, [width] * d, seed=0, distribution="gaussian")
+            c, t = timed(net, time_budget=budget)
+            mem, traced = peak_memory(net, budget)
+            plus = "+" if c.partial else ""
+            print(f"| {n} | {d} | {2 ** (width * d)} | {c.activation_regions}{plus} | {c.linear_regions}{plus} | "
+                  f"{t:.2f} | {c.activation_regions / t:.0f} | {mem / 2**20:.1f} | "
+                  f"{mem / 1024 / max(1, traced):.1f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
