@@ -29,9 +29,10 @@ Examples
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from itertools import combinations
 
@@ -337,11 +338,19 @@ def upper_hull_vertex_mask(
     return mask
 
 
-def _nearest(p: tuple[int, ...], pool: Sequence[tuple[int, ...]], k: int) -> list[tuple[int, ...]]:
-    if len(pool) <= k:
-        return list(pool)
+def _nearest_indices(p: tuple[int, ...], pts: Sequence[tuple[int, ...]], skip: int, k: int) -> list[int]:
+    """Indices of the ``k`` points of ``pts`` (other than ``skip``) with exponents nearest to ``p`` (L1)."""
     d = len(p) - 1
-    return sorted(pool, key=lambda q: sum(abs(q[t] - p[t]) for t in range(d)))[:k]
+    if len(pts) - 1 <= k:
+        return [j for j in range(len(pts)) if j != skip]
+    dist = []
+    for j, q in enumerate(pts):
+        if j != skip:
+            s = 0
+            for t in range(d):
+                s += abs(q[t] - p[t])
+            dist.append((s, j))
+    return [j for _, j in heapq.nsmallest(k, dist)]
 
 
 def _decide(
@@ -350,8 +359,13 @@ def _decide(
     samples: int | None,
     seed: int,
     certified: list[bool] | None = None,
+    initial: Callable[[int], list[int]] | None = None,
+    beaters: Beaters | None = None,
 ) -> list[bool]:
-    """Vertex status of ``ipts`` (integer lifted points, distinct exponents); ``extra`` only compete."""
+    """Vertex status of ``ipts`` (integer lifted points, distinct exponents); ``extra`` only compete.
+
+    ``initial(i)`` may propose indices (into ``ipts + extra``) for the first LP of point ``i``.
+    """
     m = len(ipts)
     if m == 1 and not extra:
         return [True]
@@ -359,61 +373,73 @@ def _decide(
     allpts = ipts + extra
     certified = list(certified) if certified is not None else [False] * m
     count = samples if samples is not None else 4 * m + 32
-    for y in _sample_directions(allpts, count, rng):
-        i = _unique_argmax(allpts, y)
-        if 0 <= i < m:
-            certified[i] = True
-    redundant = [False] * m
+    if count:
+        for y in _sample_directions(allpts, count, rng):
+            i = _unique_argmax(allpts, y)
+            if 0 <= i < m:
+                certified[i] = True
     k_near = 2 * len(ipts[0])
     for i in range(m):
         if certified[i]:
             continue
-        p = ipts[i]
-        pool = [ipts[j] for j in range(m) if j != i and not redundant[j]] + extra
-        if _vertex_by_constraint_generation(p, pool, k_near):
-            certified[i] = True
-        else:
-            redundant[i] = True
+        start = initial(i) if initial is not None else _nearest_indices(ipts[i], allpts, i, k_near)
+        certified[i] = _vertex_by_constraint_generation(i, allpts, start, beaters)
     return certified
 
 
-def _vertex_by_constraint_generation(p: tuple[int, ...], pool: list[tuple[int, ...]], k: int) -> bool:
-    """Decide whether ``p`` is an upper vertex of ``conv(pool + [p])`` exactly.
+Beaters = Callable[[int, list[int], int, int], list[tuple[int, int]]]
 
-    Solves the redundancy LP over a small subset ``S`` of ``pool`` (the nearest exponents first). A
-    redundancy proof over ``S`` is a proof over ``pool``. Otherwise the LP duals give a point ``x`` where
-    ``p`` beats all of ``S``; if ``p`` also beats all of ``pool`` at ``x``, ``x`` certifies a vertex, else the
-    points that beat ``p`` at ``x`` join ``S`` (constraint generation) and the LP is solved again.
+
+def _vertex_by_constraint_generation(
+    i: int, pts: Sequence[tuple[int, ...]], start: list[int], beaters: Beaters | None = None
+) -> bool:
+    """Decide whether ``pts[i]`` is an upper vertex of ``conv(pts)`` exactly (distinct exponents).
+
+    Solves the redundancy LP over a small subset ``S`` of the other points (``start``). A redundancy proof
+    over ``S`` is a proof over all points (a point in the hull of some others is not a vertex). Otherwise
+    the LP duals give a point ``x`` where ``p`` beats all of ``S``; if ``p`` beats *every* other point at
+    ``x``, then ``x`` certifies a vertex; else the points that beat ``p`` at ``x`` join ``S`` (constraint
+    generation) and the LP is solved again. Terminates: ``S`` grows until it is all other points.
     """
-    if not pool:
+    p = pts[i]
+    n_other = len(pts) - 1
+    if n_other == 0:
         return True
-    S = _nearest(p, pool, k)
-    in_S = {id(q) for q in S}
+    in_S = {j for j in start if j != i}
+    S = [pts[j] for j in in_S]
+    if not S:
+        S, in_S = [pts[0 if i else 1]], {0 if i else 1}
+    d = len(p) - 1
     while True:
         red, x = _redundancy_lp(p, S)
         if red:
             return False
-        if x is None or len(S) == len(pool):
+        if x is None or len(S) >= n_other:
             return True
         den = 1
         for v in x:
             den = den * v.denominator // math.gcd(den, v.denominator)
         y = [int(v * den) for v in x]
-        d = len(y)
-        vp = p[-1] * den + sum(p[t] * y[t] for t in range(d))
-        beat = []
-        for q in pool:
-            vq = q[-1] * den
-            for t in range(d):
-                vq += q[t] * y[t]
-            if vq >= vp and id(q) not in in_S:
-                beat.append((vq, q))
+        vp = p[-1] * den
+        for t in range(d):
+            vp += p[t] * y[t]
+        if beaters is not None:
+            beat = [(v, j) for v, j in beaters(i, y, den, vp) if j not in in_S]
+        else:
+            beat = []
+            for j, q in enumerate(pts):
+                if j == i or j in in_S:
+                    continue
+                vq = q[-1] * den
+                for t in range(d):
+                    vq += q[t] * y[t]
+                if vq >= vp:
+                    beat.append((vq, j))
         if not beat:
             return True
-        beat.sort(key=lambda t: t[0], reverse=True)
-        for _, q in beat[: max(2, len(p))]:
-            S.append(q)
-            in_S.add(id(q))
+        for _, j in heapq.nlargest(max(2, d + 1), beat):
+            S.append(pts[j])
+            in_S.add(j)
 
 
 def product_vertex_mask(
@@ -465,7 +491,40 @@ def product_vertex_mask(
         b = _unique_argmax(iq, y)
         if a >= 0 and b >= 0 and (a, b) in index:
             certified[index[(a, b)]] = True
-    mask = _decide(ipts, [], 0, seed, certified) if len(ipts) > 1 else [True]
+    key_index = {k: t for t, k in enumerate(keys)}
+    d = len(ip[0]) - 1
+    kn = d + 2
+    nearP = [_nearest_indices(u, ip, a, kn) for a, u in enumerate(ip)]
+    nearQ = [_nearest_indices(v, iq, b, kn) for b, v in enumerate(iq)]
+
+    def initial(t: int) -> list[int]:
+        _, a, b = best[keys[t]]
+        out = set()
+        for a2 in nearP[a]:
+            out.add(key_index[tuple(x + y for x, y in zip(ip[a2][:-1], iq[b][:-1]))])
+        for b2 in nearQ[b]:
+            out.add(key_index[tuple(x + y for x, y in zip(ip[a][:-1], iq[b2][:-1]))])
+        out.discard(t)
+        return list(out)
+
+    def beaters(t: int, y: list[int], den: int, vp: int) -> list[tuple[int, int]]:
+        """Candidates (other than ``t``) whose value at ``y/den`` is ``>= vp``, found factor-wise."""
+        vP = [u[-1] * den + sum(u[k] * y[k] for k in range(d)) for u in ip]
+        vQ = [v[-1] * den + sum(v[k] * y[k] for k in range(d)) for v in iq]
+        mP, mQ = max(vP), max(vQ)
+        A = [a for a in range(len(ip)) if vP[a] + mQ >= vp]
+        B = [b for b in range(len(iq)) if vQ[b] + mP >= vp]
+        out = {}
+        for a in A:
+            for b in B:
+                val = vP[a] + vQ[b]
+                if val >= vp:
+                    t2 = key_index[tuple(x + z for x, z in zip(ip[a][:-1], iq[b][:-1]))]
+                    if t2 != t and out.get(t2, val - 1) < val:
+                        out[t2] = val
+        return [(v, j) for j, v in out.items()]
+
+    mask = _decide(ipts, [], 0, seed, certified, initial, beaters) if len(ipts) > 1 else [True]
     sums = [
         tuple(normalize(Fraction(v, da)) for v in k) + (normalize(Fraction(best[k][0], dc)),) for k in keys
     ]

@@ -344,6 +344,32 @@ class TropicalPolynomial:
                 base = base * base
         return result
 
+    def mul_pruned(self, other: TropicalPolynomial) -> TropicalPolynomial:
+        """``(self ⊙ other).pruned()``, computed factor-wise (much faster than expanding then pruning).
+
+        Examples
+        --------
+        >>> x = TropicalPolynomial({(1,): 0, (0,): 0})
+        >>> print(x.mul_pruned(x))
+        x1^2 ⊕ 0
+        """
+        from tropical.newton import product_vertex_mask
+
+        o = self._coerce(other)
+        if o is None:
+            raise TypeError(f"cannot multiply a tropical polynomial by {type(other).__name__}")
+        P, Q = self.pruned(), o.pruned()
+        if P.is_zero or Q.is_zero:
+            return TropicalPolynomial.zero(self._nvars)
+        if len(P) == 1 or len(Q) == 1:
+            out = P * Q
+        else:
+            sums, mask = product_vertex_mask(P.lifted_points(), Q.lifted_points())
+            out = TropicalPolynomial._raw({s[:-1]: s[-1] for s, k in zip(sums, mask) if k}, self._nvars)
+        out._cache["mask"] = [True] * len(out._terms)
+        out._cache["pruned"] = out
+        return out
+
     def scale(self, k: Any) -> TropicalPolynomial:
         """``f(x)·k`` as a polynomial for rational ``k >= 0``: ``⊕ (k c_i) ⊙ x^{k α_i}``.
 

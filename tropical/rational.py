@@ -119,7 +119,7 @@ class TropicalRationalFunction:
         >>> (P({(1,): 0, (0,): 0}) / P({(0,): 0})).upper_vertex_bound()
         2
         """
-        return (self._F.pruned() * self._G.pruned()).num_linear_regions()
+        return len(self._F.mul_pruned(self._G))
 
     def linear_regions_of_numerator(self) -> int:
         """Linear regions of ``F`` (= its non-redundant monomials)."""

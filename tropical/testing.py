@@ -30,6 +30,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tropical._sampling import random_rational_points
 from tropical.errors import InexactInputError
 from tropical.network import ReLUNetwork
 from tropical.polynomial import TropicalPolynomial
@@ -218,29 +219,6 @@ def relu_networks(
         elif kind == "zero_row":
             rows[i] = [0] * len(rows[i])
     return ReLUNetwork(W, B)
-
-
-def random_rational_points(
-    dim: int, count: int, *, rng: random.Random | int = 0, spread: int = 10, max_denominator: int = 16
-) -> list[tuple[Fraction, ...]]:
-    """``count`` random points of ``ℚ^dim`` (coordinates ``p/q`` with ``|p/q| <= spread``).
-
-    Examples
-    --------
-    >>> pts = random_rational_points(2, 3, rng=1)
-    >>> len(pts), all(len(p) == 2 for p in pts)
-    (3, True)
-    """
-    r = rng if isinstance(rng, random.Random) else random.Random(rng)
-    out = []
-    for _ in range(count):
-        out.append(
-            tuple(
-                Fraction(r.randint(-spread * q, spread * q), q)
-                for q in (r.randint(1, max_denominator) for _ in range(dim))
-            )
-        )
-    return out
 
 
 def tie_points(f: TropicalPolynomial, *, rng: random.Random | int = 0, limit: int = 200) -> list[tuple[Fraction, ...]]:

@@ -34,7 +34,6 @@ from fractions import Fraction
 from tropical._exact import normalize
 from tropical.errors import BudgetExceededError
 from tropical.network import ReLUNetwork
-from tropical.newton import product_vertex_mask
 from tropical.polynomial import TropicalPolynomial
 from tropical.rational import LayerStats, TropicalRationalFunction, TropicalRationalMap
 
@@ -42,7 +41,7 @@ __all__ = ["network_to_tropical", "pruned_product"]
 
 
 def pruned_product(P: TropicalPolynomial, Q: TropicalPolynomial) -> TropicalPolynomial:
-    """``(P ⊙ Q)`` pruned to its non-redundant monomials (inputs are pruned first).
+    """``(P ⊙ Q)`` pruned to its non-redundant monomials (see :meth:`TropicalPolynomial.mul_pruned`).
 
     Examples
     --------
@@ -50,17 +49,7 @@ def pruned_product(P: TropicalPolynomial, Q: TropicalPolynomial) -> TropicalPoly
     >>> print(pruned_product(x, x))
     x1^2 ⊕ 0
     """
-    P, Q = P.pruned(), Q.pruned()
-    if P.is_zero or Q.is_zero:
-        return TropicalPolynomial.zero(P.nvars)
-    if len(P) == 1 or len(Q) == 1:
-        return P * Q
-    sums, mask = product_vertex_mask(P.lifted_points(), Q.lifted_points())
-    terms = {s[:-1]: s[-1] for s, k in zip(sums, mask) if k}
-    out = TropicalPolynomial._raw(terms, P.nvars)
-    out._cache["mask"] = [True] * len(terms)
-    out._cache["pruned"] = out
-    return out
+    return P.mul_pruned(Q)
 
 
 def _product(factors: Sequence[TropicalPolynomial], nvars: int, prune: bool, budget: int | None) -> TropicalPolynomial:

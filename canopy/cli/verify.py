@@ -1,0 +1,258 @@
+"""``canopy verify``: convert a ReLU network to its exact tropical map ``F ⊘ G`` and verify it.
+
+Builds a seeded random network (or reads ``--network net.json`` / a torch ``state_dict`` ``.pt``), converts
+it with the Zhang–Naitzat–Lim recursion (pruning after every layer), prints the monomial counts per layer
+before/after pruning, checks the tropical map against the exact forward pass at random rational points,
+and prints the linear regions of ``F`` and ``G`` (their non-redundant monomials). When
+:mod:`tropical.regions` is available it also counts the network's exact activation and linear regions and
+checks them against the tropical bound ``N(F ⊙ G)``.
+
+Exit status: 0 when every check passes, 1 when a check fails, 2 on bad input.
+
+Example::
+
+    canopy verify
+    canopy verify --input 3 --widths 8,8 --seed 1 --distribution integer --scale 3 --json
+    canopy verify --network net.json --box=-1,1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def add_network_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options that describe the network (shared with ``canopy export``)."""
+    parser.add_argument("--input", type=int, default=2, help="input dimension n0 (default 2)")
+    parser.add_argument("--widths", default="6,6", help="hidden widths, comma separated (default 6,6)")
+    parser.add_argument("--outputs", type=int, default=1, help="output dimension (default 1)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
+    parser.add_argument("--distribution", choices=["gaussian", "integer"], default="gaussian",
+                        help="gaussian: N(0, scale^2) floats made exact by --policy; integer: ints in [-scale, scale]")
+    parser.add_argument("--scale", default="1", help="weight scale (default 1)")
+    parser.add_argument("--policy", choices=["exact", "limit_denominator"], default="exact",
+                        help="float -> rational policy for gaussian or torch weights (default exact)")
+    parser.add_argument("--max-denominator", type=int, default=None,
+                        help="denominator bound for --policy limit_denominator")
+    parser.add_argument("--network", default=None,
+                        help="read the network from a JSON file (exact format) or a torch state_dict (.pt/.pth)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the options of ``canopy verify``.
+
+    Examples
+    --------
+    >>> p = argparse.ArgumentParser()
+    >>> add_arguments(p)
+    >>> a = p.parse_args(["--widths", "8,8", "--json"])
+    >>> a.widths, a.json, a.points
+    ('8,8', True, 20)
+    """
+    add_network_arguments(parser)
+    parser.add_argument("--points", type=int, default=20, help="random rational check points (default 20)")
+    parser.add_argument("--box", default=None, help="count regions in the box [LO, HI]^n0, e.g. --box=-1,1")
+    parser.add_argument("--max-regions", type=int, default=100_000, help="budget of the exact region count")
+    parser.add_argument("--no-regions", action="store_true", help="skip the exact region count")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def _parse_widths(text: str) -> list[int]:
+    from canopy.errors import InvalidArchitectureError
+
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        widths = [int(w) for w in text.split(",")]
+    except ValueError as exc:
+        raise InvalidArchitectureError(f"--widths must be comma-separated integers, got {text!r}") from exc
+    if any(w < 1 for w in widths):
+        raise InvalidArchitectureError(f"--widths must be positive, got {text!r}")
+    return widths
+
+
+def network_from_args(args: argparse.Namespace) -> tuple[Any, str]:
+    """Build the network described by the options; return ``(net, description)``."""
+    from tropical.convert import parse_rational
+    from tropical.errors import InvalidNetworkError
+    from tropical.network import ReLUNetwork
+
+    if args.network:
+        path = Path(args.network)
+        if not path.is_file():
+            raise FileNotFoundError(f"network file not found: {path}")
+        if path.suffix in (".pt", ".pth"):
+            import torch
+
+            try:
+                obj = torch.load(path, map_location="cpu", weights_only=True)
+            except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file
+                raise InvalidNetworkError(f"cannot read {path} as a torch state_dict: {exc}") from exc
+            net = ReLUNetwork.from_torch(obj, policy=args.policy, max_denominator=args.max_denominator)
+            return net, f"torch state_dict {path} (policy {net.policy})"
+        return ReLUNetwork.from_json(path), f"JSON network {path}"
+    widths = _parse_widths(args.widths)
+    scale = parse_rational(args.scale, "--scale")
+    net = ReLUNetwork.random(
+        args.input, widths, args.outputs, seed=args.seed, distribution=args.distribution, scale=scale,
+        policy=args.policy, max_denominator=args.max_denominator,
+    )
+    if args.distribution == "gaussian":
+        desc = f"seeded Gaussian N(0, {scale}^2) weights (seed {args.seed}, policy {args.policy})"
+    else:
+        desc = f"seeded integer weights in [-{scale}, {scale}] (seed {args.seed})"
+    return net, desc
+
+
+def verify(net: Any, *, points: int = 20, seed: int = 0, domain: Any = None, max_regions: int = 100_000,
+           regions: bool = True) -> dict[str, Any]:
+    """Convert, check and count; return a JSON-ready report (see the module docstring).
+
+    Examples
+    --------
+    >>> from tropical.network import ReLUNetwork
+    >>> rep = verify(ReLUNetwork([[[1, -1], [2, 1]], [[1, -1]]], [[0, -1], [0]]), points=5)
+    >>> rep["check"]["passed"], rep["outputs"][0]["upper_vertex_bound"], rep["linear_regions"]
+    (True, 4, 4)
+    """
+    from tropical._sampling import random_rational_points
+    from tropical.tropicalize import network_to_tropical
+
+    t0 = time.perf_counter()
+    m = network_to_tropical(net)
+    seconds = time.perf_counter() - t0
+    pts = random_rational_points(net.input_dim, points, rng=seed)
+    mismatches = [
+        {"x": [str(v) for v in x], "tropical": [str(v) for v in m.evaluate(x)], "network": [str(v) for v in net.forward(x)]}
+        for x in pts
+        if m.evaluate(x) != net.forward(x)
+    ]
+    outputs = []
+    for comp in m:
+        outputs.append({
+            "F_monomials": len(comp.numerator),
+            "G_monomials": len(comp.denominator),
+            "linear_regions_F": comp.linear_regions_of_numerator(),
+            "linear_regions_G": comp.linear_regions_of_denominator(),
+            "upper_vertex_bound": comp.upper_vertex_bound(),
+        })
+    report: dict[str, Any] = {
+        "layer_sizes": list(net.layer_sizes),
+        "policy": net.policy,
+        "conversion_seconds": round(seconds, 4),
+        "layers": [
+            {"layer": s.layer + 1, "monomials_before": s.monomials_before, "monomials_after": s.monomials_after,
+             "max_before": s.max_before, "max_after": s.max_after}
+            for s in m.layer_stats
+        ],
+        "check": {"points": len(pts), "passed": not mismatches, "mismatches": mismatches[:5]},
+        "outputs": outputs,
+    }
+    if regions:
+        try:
+            from tropical import regions as reg
+        except ImportError:  # pragma: no cover - regions ships with tropical
+            reg = None
+        if reg is not None:
+            from tropical.errors import BudgetExceededError
+
+            try:
+                t0 = time.perf_counter()
+                counts = reg.count_regions(net, domain, max_regions=max_regions)
+                report["regions_seconds"] = round(time.perf_counter() - t0, 4)
+                report["activation_regions"] = counts.activation_regions
+                report["linear_regions"] = counts.linear_regions
+                report["distinct_affine_maps"] = counts.distinct_affine_maps
+                report["regions_partial"] = counts.partial
+                report["definitions"] = dict(counts.definition)
+                if net.output_dim == 1:
+                    bound = outputs[0]["upper_vertex_bound"]
+                    report["cross_check"] = {
+                        "linear_regions": counts.linear_regions,
+                        "upper_vertex_bound": bound,
+                        "holds": counts.linear_regions <= bound,
+                    }
+            except BudgetExceededError as exc:
+                report["regions_skipped"] = str(exc)
+    return report
+
+
+def _text(report: dict[str, Any], desc: str, domain_desc: str) -> str:
+    sizes = report["layer_sizes"]
+    lines = [
+        f"network: layer sizes {sizes}, {desc}",
+        f"tropical map F ⊘ G (Zhang–Naitzat–Lim, pruned after every layer): {report['conversion_seconds']:.3f} s",
+        "",
+        f"{'layer':>5}  {'monomials before pruning':>24}  {'after pruning':>13}  {'largest poly before/after':>25}",
+    ]
+    for row in report["layers"]:
+        kind = "affine" if row["layer"] == len(sizes) - 1 else "ReLU"
+        lines.append(
+            f"{row['layer']:>5}  {row['monomials_before']:>24}  {row['monomials_after']:>13}  "
+            f"{row['max_before']:>12}/{row['max_after']:<12} ({kind})"
+        )
+    chk = report["check"]
+    status = "PASSED" if chk["passed"] else "FAILED"
+    lines += ["", f"exact check: tropical map == forward pass at {chk['points']} random rational points: {status}"]
+    for mm in chk["mismatches"]:
+        lines.append(f"  mismatch at x = {mm['x']}: tropical {mm['tropical']} vs network {mm['network']}")
+    for k, out in enumerate(report["outputs"]):
+        lines.append(
+            f"output y{k + 1}: F has {out['linear_regions_F']} linear regions (non-redundant monomials), "
+            f"G has {out['linear_regions_G']}; N(F ⊙ G) = {out['upper_vertex_bound']}"
+        )
+    if "linear_regions" in report:
+        lines += [
+            "",
+            f"exact regions ({domain_desc}): activation_regions {report['activation_regions']}, "
+            f"linear_regions {report['linear_regions']} ({report['regions_seconds']:.3f} s)",
+        ]
+        cc = report.get("cross_check")
+        if cc:
+            mark = "holds" if cc["holds"] else "VIOLATED"
+            lines.append(
+                f"cross-check: linear_regions {cc['linear_regions']} <= N(F ⊙ G) = {cc['upper_vertex_bound']}: {mark}"
+            )
+    elif "regions_skipped" in report:
+        lines += ["", f"exact regions: skipped ({report['regions_skipped']})"]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``canopy verify``; return 0 if every check passes, 1 otherwise."""
+    from tropical.convert import parse_rational
+
+    net, desc = network_from_args(args)
+    domain = None
+    domain_desc = f"domain R^{net.input_dim}"
+    if args.box:
+        from canopy.errors import InvalidArchitectureError
+        from tropical.regions import Box
+
+        parts = args.box.split(",")
+        if len(parts) != 2:
+            raise InvalidArchitectureError(f"--box must be LO,HI (e.g. -1,1), got {args.box!r}")
+        lo, hi = (parse_rational(p, "--box") for p in parts)
+        domain = Box(lo, hi)
+        domain_desc = f"domain [{lo}, {hi}]^{net.input_dim}"
+    if args.points < 1:
+        from canopy.errors import InvalidArchitectureError
+
+        raise InvalidArchitectureError(f"--points must be positive, got {args.points}")
+    report = verify(net, points=args.points, seed=args.seed, domain=domain, max_regions=args.max_regions,
+                    regions=not args.no_regions)
+    report["network"] = desc
+    report["domain"] = domain_desc
+    if args.json:
+        json.dump(report, sys.stdout, indent=2)
+        print()
+    else:
+        print(_text(report, desc, domain_desc))
+    ok = report["check"]["passed"] and report.get("cross_check", {}).get("holds", True)
+    return 0 if ok else 1
