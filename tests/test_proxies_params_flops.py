@@ -1,0 +1,58 @@
+"""#params and FLOPs: torch counts equal the NB201 closed forms under both counting rules."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from canopy.errors import ProxySettingsError
+from canopy.proxies.params_flops import flops, num_params
+
+nb201 = pytest.importorskip("canopy.spaces.nb201")
+nb201_torch = pytest.importorskip("canopy.spaces.nb201_torch")
+
+ARCHS = [
+    "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+    # dead ops: node 1 is cut off from the input (none~0), so the convs leaving it are not effective
+    "|none~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|",
+    # node 2 reaches no output path: edges into node 2 are dead
+    "|nor_conv_1x1~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|",
+]
+
+
+@pytest.mark.parametrize("arch, classes", [(a, 10) for a in ARCHS] + [(ARCHS[2], 100)])
+def test_torch_counts_equal_closed_form(arch, classes):
+    cell = nb201.NB201Cell.from_string(arch)
+    net = nb201_torch.build_nb201_network(cell, num_classes=classes)
+    for counting in ("every_op", "effective"):
+        assert num_params(net, counting=counting) == cell.num_params(num_classes=classes, counting=counting)
+        assert flops(net, counting=counting) == cell.flops(num_classes=classes, counting=counting)
+
+
+def test_flops_resolution_16():
+    cell = nb201.NB201Cell.from_string(ARCHS[2])
+    net = nb201_torch.build_nb201_network(cell, num_classes=120)
+    assert flops(net, input_shape=(3, 16, 16)) == cell.flops(num_classes=120, resolution=16)
+    assert flops(net, torch.zeros(2, 3, 16, 16)) == cell.flops(num_classes=120, resolution=16)
+
+
+def test_effective_differs_for_dead_ops():
+    cell = nb201.NB201Cell.from_string(ARCHS[2])
+    net = nb201_torch.build_nb201_network(cell)
+    assert num_params(net, counting="effective") < num_params(net)
+    assert num_params(net, counting="effective", cell=cell.effective()) == num_params(net, counting="effective")
+
+
+def test_effective_needs_architecture():
+    with pytest.raises(ProxySettingsError, match="needs the architecture"):
+        num_params(nn.Linear(2, 2), counting="effective")
+    with pytest.raises(ProxySettingsError, match="unknown counting"):
+        flops(nn.Linear(2, 2), counting="alive", input_shape=(2,))
+
+
+def test_generic_conv_flops():
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, stride=2, padding=1, groups=1), nn.Flatten(), nn.Linear(4 * 4 * 4, 5))
+    # conv: 27 MACs per output x 4 channels x 16 positions + bias 4 x 16; linear: 64*5 + 5
+    assert flops(net, input_shape=(3, 8, 8)) == 27 * 4 * 16 + 64 + 64 * 5 + 5
