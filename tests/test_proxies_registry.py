@@ -13,7 +13,8 @@ from canopy.proxies import ALIASES, PROXIES, get_proxy, proxy_names
 from canopy.proxies._common import sanitize_scores
 
 FAST = {"swap": {"repeat": 2}, "vkdnw": {"batch_size": 8}, "zico": {"batch_size": 8},
-        "zen": {"batch_size": 4}}
+        "zen": {"batch_size": 4}, "az_expressivity": {"batch_size": 4},
+        "az_progressivity": {"batch_size": 4}}
 
 
 class TinyCNN(nn.Module):
@@ -26,6 +27,10 @@ class TinyCNN(nn.Module):
     def forward_features(self, x):
         return self.body(x)
 
+    def cell_features(self, x):
+        a = self.body[:3](x)
+        return [a, self.body[3:](a)]
+
     def forward(self, x):
         return self.head(self.forward_features(x).mean((2, 3)))
 
@@ -33,7 +38,8 @@ class TinyCNN(nn.Module):
 def _score(name, model, seed=0):
     spec = get_proxy(name)
     kwargs = dict(FAST.get(name, {}))
-    if "input_shape" in spec.defaults or name in ("vkdnw", "zico", "swap", "meco", "zen", "naswot", "jacov"):
+    if "input_shape" in spec.defaults or name in ("vkdnw", "zico", "swap", "meco", "zen", "naswot", "jacov", "az_expressivity",
+                                                 "az_progressivity"):
         kwargs["input_shape"] = (3, 8, 8)
     if name in ("grad_norm", "snip", "grasp", "fisher", "jacov", "naswot"):
         kwargs["batch_size"] = 6

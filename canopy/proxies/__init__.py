@@ -119,6 +119,12 @@ PROXIES: dict[str, ProxySpec] = {
               "Σ λ_min of per-module channel correlations"),
         _spec("swap", "swap", "swap", False, False, {"batch_size": 16, "input_shape": (3, 32, 32), "repeat": 32},
               "distinct per-neuron ReLU sign patterns"),
+        _spec("az_expressivity", "az_nas", "expressivity", False, False,
+              {"batch_size": 64, "input_shape": (3, 32, 32), "init": "kaiming_norm_fanin"},
+              "AZ-NAS expressivity Σ_l entropy of block-feature covariance spectra (needs cell_features)"),
+        _spec("az_progressivity", "az_nas", "progressivity", False, False,
+              {"batch_size": 64, "input_shape": (3, 32, 32), "init": "kaiming_norm_fanin"},
+              "AZ-NAS progressivity min_l (E_{l+1} − E_l) (needs cell_features)"),
         _spec("tropical", "tropical", "tropical", False, False, {"mode": "generic"},
               "log10 tropical region-count bound (canopy.nas.tropical_score)"),
     ]
@@ -154,7 +160,7 @@ def get_proxy(name: str) -> ProxySpec:
     >>> get_proxy("nope")
     Traceback (most recent call last):
     ...
-    canopy.errors.UnknownProxyError: unknown proxy 'nope'; valid: aleph, fisher, ...
+    canopy.errors.UnknownProxyError: unknown proxy 'nope'; valid: aleph, az_expressivity, ...
     """
     key = ALIASES.get(name, name) if isinstance(name, str) else name
     if key not in PROXIES:
