@@ -250,12 +250,12 @@ def _redundancy_lp(
     if obj[-1] < 0:  # phase-1 optimum < 0: α_p not in conv of the others' exponents
         # phase-1 duals π (π_k = obj[n+k]/s - 1) separate α_p: <π, a_q - a_p> > 0 for all q
         pi = [Fraction(obj[n + k], obj_s) - 1 for k in range(d)]
-        t = Fraction(1)
+        tmul = Fraction(1)
         for q in others:
-            g = sum((pi[k] * (q[k] - p[k]) for k in range(d)), Fraction(0))
-            if g > 0:
-                t = max(t, Fraction(q[-1] - p[-1], 1) / g + 1)
-        return False, tuple(-t * v for v in pi)
+            gq = sum((pi[k] * (q[k] - p[k]) for k in range(d)), Fraction(0))
+            if gq > 0:
+                tmul = max(tmul, Fraction(q[-1] - p[-1], 1) / gq + 1)
+        return False, tuple(-tmul * v for v in pi)
     # drive zero-valued artificials out of the basis; drop redundant rows
     i = 0
     while i < len(tab):
@@ -278,8 +278,8 @@ def _redundancy_lp(
             pv = row[b]
             new = [v * pv - f * w for v, w in zip(obj, row)]
             s_new = obj_s * pv
-            g = math.gcd(s_new, *new)
-            obj, obj_s = [v // g for v in new], s_new // g
+            gg = math.gcd(s_new, *new)
+            obj, obj_s = [v // gg for v in new], s_new // gg
     if run(True):
         return True, None
     # optimum < 0: the duals π of the exponent rows give a witness x = -π (p beats every q strictly)
@@ -514,7 +514,7 @@ def product_vertex_mask(
         mP, mQ = max(vP), max(vQ)
         A = [a for a in range(len(ip)) if vP[a] + mQ >= vp]
         B = [b for b in range(len(iq)) if vQ[b] + mP >= vp]
-        out = {}
+        out: dict[int, int] = {}
         for a in A:
             for b in B:
                 val = vP[a] + vQ[b]

@@ -88,7 +88,7 @@ class TropicalPolynomial:
 
     __slots__ = ("_terms", "_nvars", "_cache", "_hash")
 
-    def __init__(self, terms: Mapping[Sequence[Any], Any] | Iterable[tuple[Sequence[Any], Any]] = (), nvars: int | None = None) -> None:
+    def __init__(self, terms: Mapping[Any, Any] | Iterable[tuple[Sequence[Any], Any]] = (), nvars: int | None = None) -> None:
         items = terms.items() if isinstance(terms, Mapping) else terms
         out: dict[Exponent, Exact] = {}
         n = nvars
