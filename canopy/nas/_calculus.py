@@ -115,7 +115,8 @@ class GraphBuilder:
             raise InvalidArchitectureError(f"{name or 'conv'}: {exc}") from None
         shape = (out_channels, *(len(ax) for ax in windows))
         return self._add("conv", (u,), shape, name, in_channels=shp[0], out_channels=int(out_channels),
-                         groups=int(groups), windows=windows, bias=bool(bias))
+                         groups=int(groups), windows=windows, bias=bool(bias), kernel=ks, stride=ss,
+                         padding=ps, dilation=ds)
 
     def linear(self, u, out_features, bias=True, name=""):
         shp = self.shape(u)
