@@ -547,8 +547,9 @@ def run_items(
     items : iterable of WorkItem
     store : ResultStore
     workers : int, optional
-        Worker processes; ``0`` computes in this process; default ``min(4, os.cpu_count())``.
-        Ignored with ``scheduler``.
+        Worker processes; ``0`` computes in this process; default ``min(4, os.cpu_count())``, or this
+        process when every item is closed-form (cell proxies, NB201 params/FLOPs/ℵ). Ignored with
+        ``scheduler``.
     scheduler : str, optional
         Address of a Dask distributed scheduler (``"tcp://127.0.0.1:8786"``).
     progress : bool, default True
@@ -578,7 +579,7 @@ def run_items(
         try:
             if scheduler:
                 _run_dask(todo, store, stats, bar, scheduler, max_in_flight or 64)
-            elif workers == 0:
+            elif workers == 0 or (workers is None and all(_is_cheap(item) for item in todo)):
                 for item in todo:
                     _record(store, stats, bar, *compute_item(item))
             else:
@@ -590,6 +591,17 @@ def run_items(
     if stats.failed and not stats.computed:
         raise CanopyError(f"all {stats.failed} computed items failed; first error: {stats.errors[0]}")
     return stats
+
+
+def _is_cheap(item: WorkItem) -> bool:
+    """Closed-form items (cell proxies, NB201 fast paths): cheaper to compute here than to ship to a worker."""
+    try:
+        adapter = resolve_proxy(item.proxy)
+    except CanopyError:
+        return False
+    return adapter.kind == "cell" or (
+        adapter.cell_fn is not None and _fast_path(adapter.name, json.loads(item.settings)) is not None
+    )
 
 
 def _record(store: ResultStore, stats: RunStats, bar: Any, item: WorkItem, value: Any, seconds: float,
