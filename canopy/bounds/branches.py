@@ -236,3 +236,23 @@ def gritzmann_sturmfels_vertex_bound(m: int, D: int) -> int:
     if m == 0:
         return 1
     return 2 * sum(math.comb(m - 1, i) for i in range(D))
+
+
+def _register() -> None:
+    from canopy.bounds import BOUNDS, BoundSpec, register_bound
+
+    specs = [
+        BoundSpec(name="branch_product", function=product_bound, kind="upper", signature="branches",
+                  summary="N(f_1 + ... + f_k) <= prod_i N(f_i)", hypotheses="none",
+                  proof="proofs/branches.md"),
+        BoundSpec(name="branch_union", function=union_arrangement_bound, kind="upper", signature="branches",
+                  summary="r(n_1 + ... + n_k, rank) for arrangements cutting one convex piece",
+                  hypotheses="branch cuts are hyperplane arrangements on the same piece, normals in rank dims",
+                  proof="proofs/branches.md"),
+    ]
+    for spec in specs:
+        if spec.name not in BOUNDS:
+            register_bound(spec)
+
+
+_register()

@@ -332,3 +332,26 @@ def dil_conv_bound(C: int, size: Sequence[int], kernel: int, stride: int = 1, *,
     r0 = full if input_rank is None else min(full, check_nonneg_int(input_rank, "input_rank"))
     b1, _, _ = _dw_pw_relu(C, size, kernel, stride, (kernel - 1), 2, r0)
     return b1.value()
+
+
+def _register() -> None:
+    from canopy.bounds import BOUNDS, BoundSpec, register_bound
+
+    specs = [
+        BoundSpec(name="conv_relu", function=conv_relu_bound, kind="upper", signature="conv",
+                  summary="min over tilings of prod_blocks r(C_out/G*|B|, min(C_in/G*|RF(B)|, rank))",
+                  hypotheses="any weights and biases; zero padding; input of effective dimension <= input_rank",
+                  proof="proofs/conv.md"),
+        BoundSpec(name="sep_conv", function=sep_conv_bound, kind="upper", signature="conv",
+                  summary="two ReLU levels of a DARTS sep_conv: r(n, r0) * r(n', r1)",
+                  hypotheses="BN as an affine map (evaluation / initialisation)", proof="proofs/conv.md"),
+        BoundSpec(name="dil_conv", function=dil_conv_bound, kind="upper", signature="conv",
+                  summary="leading ReLU of a DARTS dil_conv: r(n, r0)",
+                  hypotheses="BN as an affine map (evaluation / initialisation)", proof="proofs/conv.md"),
+    ]
+    for spec in specs:
+        if spec.name not in BOUNDS:
+            register_bound(spec)
+
+
+_register()

@@ -177,3 +177,21 @@ def max2_bound(rank: int) -> int:
     """
     return zaslavsky(1, min(1, check_nonneg_int(rank, "rank")))
 
+
+
+def _maxpool_value(channels, windows, rank) -> int:
+    return maxpool_bound(channels, windows, rank).value()
+
+
+def _register() -> None:
+    from canopy.bounds import BOUNDS, BoundSpec, register_bound
+
+    if "maxpool" not in BOUNDS:
+        register_bound(BoundSpec(
+            name="maxpool", function=_maxpool_value, kind="upper", signature="pool",
+            summary="min(r(P, rank), prod_w |w|), P = distinct co-occurring pairs",
+            hypotheses="any input of effective dimension <= rank; -inf (excluded) padding",
+            proof="proofs/pooling.md"))
+
+
+_register()
