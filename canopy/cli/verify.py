@@ -29,7 +29,7 @@ from typing import Any
 def add_network_arguments(parser: argparse.ArgumentParser) -> None:
     """Options that describe the network (shared with ``canopy export``)."""
     parser.add_argument("--input", type=int, default=2, help="input dimension n0 (default 2)")
-    parser.add_argument("--widths", default="6,6", help="hidden widths, comma separated (default 6,6)")
+    parser.add_argument("--widths", default="5,5", help="hidden widths, comma separated (default 5,5)")
     parser.add_argument("--outputs", type=int, default=1, help="output dimension (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random weights (default 0)")
     parser.add_argument("--distribution", choices=["gaussian", "integer"], default="gaussian",
