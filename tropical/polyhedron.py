@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from math import gcd, lcm
+from typing import Any
 
 from tropical.errors import DimensionMismatchError, InexactInputError, TropicalError
 
@@ -90,7 +91,7 @@ def dd_step(
     ncoord: int = 0,
     tail: int = -1,
     finish: Callable[[list[int]], Vec] | None = None,
-) -> tuple[object, object]:
+) -> tuple[Any, Any]:
     """Intersect a cone with the half-spaces ``h >= 0`` and ``h <= 0`` (one double-description step).
 
     Parameters
@@ -372,14 +373,14 @@ class Polyhedron:
             return self
         if plus in ("minus", "zero"):
             raise EmptyPolyhedronError("the intersection is empty or not full-dimensional")
-        gens, incs, lines, active = plus  # type: ignore[misc]
+        gens, incs, lines, active = plus
         return Polyhedron(self.dim, self.ineqs + [h], active, gens, incs, lines)
 
     # --- views -------------------------------------------------------------------------------------------
-    def vertices(self) -> list[tuple[Fraction, ...]]:
-        """The vertices ``x`` of the (pointed part of the) polyhedron, exact."""
+    def vertices(self) -> list[tuple[Fraction | int, ...]]:
+        """The vertices ``x`` of the (pointed part of the) polyhedron, exact (int or Fraction entries)."""
         n = self.dim
-        out = []
+        out: list[tuple[Fraction | int, ...]] = []
         for g in self.gens:
             if g[n]:
                 out.append(tuple(Fraction(c, g[n]) if c % g[n] else c // g[n] for c in g[:n]))
@@ -451,6 +452,6 @@ def facets_overlap(
             continue
         if plus in ("minus", "zero"):
             return False
-        fg, fi, ln, _a = plus  # type: ignore[misc]
+        fg, fi, ln, _a = plus
         active = -1
     return True

@@ -485,18 +485,21 @@ class _Enumerator:
                     lvals = [ln[j] for ln in lines]
                 bit = 1 << len(ineqs)
                 rest = M[k + 1:]
+
+                def finish(e: list[int], rest: list[tuple[int, ...]] = rest) -> tuple[int, ...]:
+                    return tuple(e) + tuple(sum(map(mul, r, e)) for r in rest)
+
                 plus, minus = dd_step(gens, incs, lines, vals, lvals, active, bit, np1 - len(lines),
-                                      ncoord=np1, tail=width - k - 1,
-                                      finish=lambda e, rest=rest: tuple(e) + tuple(sum(map(mul, r, e)) for r in rest))
+                                      ncoord=np1, tail=width - k - 1, finish=finish)
                 self.splits += 1
                 h = primitive(row)
                 sid = self.splits
                 lab_p = ("neuron", li, k, sid, 1)
                 lab_m = ("neuron", li, k, sid, -1)
-                mg, mi, ml, ma = minus  # type: ignore[misc]
+                mg, mi, ml, ma = minus
                 stack.append((mg, mi, ml, ineqs + [tuple(-c for c in h)], labels + [lab_m], ma,
                               li, k + 1, M, pattern, bits + (False,)))
-                gens, incs, lines, active = plus  # type: ignore[misc]
+                gens, incs, lines, active = plus
                 ineqs = ineqs + [h]
                 labels = labels + [lab_p]
                 bits = bits + (True,)
