@@ -10,7 +10,7 @@ from _cells_oracle import evaluate, random_weights, to_relu_network
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from canopy.errors import InvalidArchitectureError
+from canopy.errors import InvalidArchitectureError, UnknownModeError
 from canopy.nas import cells
 from canopy.nas._calculus import GraphBuilder, score_graph
 from canopy.nas.cells import darts_cell_score, nb201_cell_score
@@ -174,7 +174,7 @@ def test_nb201_mode_order_and_errors():
     kw = dict(input_shape=(1, 8, 8), C=2, N=1)
     assert nb201_cell_score(cell, "zhang", **kw) >= nb201_cell_score(cell, "generic", **kw)
     assert nb201_cell_score(cell, "serra", **kw) == nb201_cell_score(cell, "generic", **kw)
-    with pytest.raises(InvalidArchitectureError, match="mode"):
+    with pytest.raises(UnknownModeError, match="mode"):
         nb201_cell_score(cell, "montufar")
     with pytest.raises(InvalidArchitectureError):
         nb201_cell_score("|bogus~0|+|none~0|none~1|+|none~0|none~1|none~2|")

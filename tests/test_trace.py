@@ -96,11 +96,11 @@ def test_scoring_is_pure():
 
 
 def test_bad_inputs():
-    from canopy.errors import InvalidArchitectureError
+    from canopy.errors import InvalidArchitectureError, UnknownModeError
 
     with pytest.raises(InvalidArchitectureError):
         score_module("not a model", (2,))
     with pytest.raises(InvalidArchitectureError):
         score_module(nn.Linear(2, 1), (3,))
-    with pytest.raises(InvalidArchitectureError, match="mode"):
+    with pytest.raises(UnknownModeError, match="mode"):
         score_module(nn.Linear(2, 1), (2,), mode="exact")

@@ -38,7 +38,7 @@ MODES = ("generic", "serra", "zhang")
 
 
 def check_mode(mode: object) -> str:
-    """Validate a calculus mode name (``InvalidArchitectureError`` naming the supported ones).
+    """Validate a calculus mode name (``canopy.errors.UnknownModeError`` naming the supported ones).
 
     Examples
     --------
@@ -46,7 +46,9 @@ def check_mode(mode: object) -> str:
     'generic'
     """
     if mode not in MODES:
-        raise InvalidArchitectureError(
+        from canopy.errors import UnknownModeError
+
+        raise UnknownModeError(
             f"mode {mode!r} is not available for convolutional / cell networks; use one of {MODES} "
             "('montufar' and 'exact' exist only for dense ArchitectureSpec widths)"
         )

@@ -242,7 +242,8 @@ def _darts_cells(arch) -> tuple[tuple, tuple]:
     cell_ops = getattr(arch, "cell_ops", None)
     if cell_ops is not None:
         e = from14(cell_ops)
-        return e, e
+        reduce_ops = getattr(arch, "reduce_ops", None)
+        return e, (e if reduce_ops is None else from14(reduce_ops))
     if isinstance(arch, str):
         text = arch.strip()
         g = Genotype.from_string(text) if text.startswith("Genotype") else Genotype.from_compact(text)
