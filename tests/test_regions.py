@@ -428,3 +428,9 @@ def test_known_counts_section_4_2(n, widths, seed, expected):
     net = ReLUNetwork.random(n, widths, seed=seed, distribution="integer", scale=3)
     c = count_regions(net, max_regions=None)
     assert (c.activation_regions, c.linear_regions, c.distinct_affine_maps) == expected
+
+
+def test_vector_output_and_unbounded_polytope():
+    net = ReLUNetwork.random(2, [3, 2], output_dim=2, seed=7, distribution="integer", scale=2)
+    check_against_brute_force(net)
+    check_against_brute_force(net, Polytope([[1, 1]], [1]))  # a half-plane: unbounded, with a line
