@@ -394,9 +394,9 @@ def _compute_value(item: WorkItem) -> Any:
     settings = json.loads(item.settings)
     cell = NB201Cell.from_string(item.arch)
     accepted = _accepted_settings(adapter.fn)
+    if accepted is not None:  # drop only what the evaluation added; a user's typo must reach the proxy and fail
+        settings = {k: v for k, v in settings.items() if k in accepted or k not in _ADDED_SETTINGS}
     if adapter.kind == "cell":
-        if accepted is not None:
-            settings = {k: v for k, v in settings.items() if k in accepted}
         return adapter.fn(cell, **settings)
     if adapter.cell_fn is not None and _fast_path(adapter.name, settings) is not None:
         return adapter.cell_fn(cell, **settings)
@@ -406,14 +406,17 @@ def _compute_value(item: WorkItem) -> Any:
 
     if _IN_WORKER:
         _set_one_thread()
-    num_classes = int(settings.pop("num_classes", 10))
-    torch.manual_seed(item.seed)
-    model = build_nb201_network(cell, num_classes=num_classes)
-    if accepted is not None:
-        settings = {k: v for k, v in settings.items() if k in accepted}
+    num_classes = int(settings.pop("num_classes", DATASETS["cifar10"][0]))
+    with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's global RNG
+        torch.manual_seed(item.seed)
+        model = build_nb201_network(cell, num_classes=num_classes)
     if "input_shape" in settings:
         settings["input_shape"] = tuple(settings["input_shape"])
     return adapter.fn(model, None, seed=item.seed, **settings)
+
+
+#: settings the evaluation adds to every model proxy's key (the dataset's classes and input shape)
+_ADDED_SETTINGS = frozenset({"num_classes", "input_shape"})
 
 
 def _accepted_settings(fn: Callable[..., Any]) -> set[str] | None:

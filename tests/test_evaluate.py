@@ -208,6 +208,19 @@ def test_dask_local_cluster(plugin_env, data_dir, tmp_path):
     assert res.scores == local.scores
 
 
+def test_model_proxy_in_process_keeps_global_rng(plugin_env, tmp_path):
+    torch = pytest.importorskip("torch")
+    items = make_items("nb201", ["|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"],
+                       ["model_params"], seed=7)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    with ResultStore(tmp_path / "s.sqlite") as st:
+        assert run_items(items, st, workers=0, progress=False).computed == 1
+        assert st.get(items[0].key).value > 70_000
+    assert torch.equal(torch.rand(3), expected)
+
+
 def test_run_items_dedups_and_skips_stored(plugin_env, tmp_path):
     archs = ["|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|",
              "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|nor_conv_1x1~1|none~2|"]
@@ -247,6 +260,8 @@ def test_bad_input_one_liners(plugin_env, data_dir, tmp_path, capsys):
     _one_line_error(capsys, [*base, "--proxies", "count_calls", "--sample", "99999"], "larger than")
     _one_line_error(capsys, [*base, "--proxies", "count_calls", "--dataset", "mnist"], "unknown dataset")
     _one_line_error(capsys, [*base, "--proxies", "count_calls", "--set", "oops"], "PROXY.KEY=VALUE")
+    _one_line_error(capsys, [*base, "--proxies", "count_calls", "--sample", "3", "--set", "count_calls.wieght=2"],
+                    "unexpected keyword argument 'wieght'")
     garbage = tmp_path / "garbage.sqlite"
     garbage.write_bytes(b"not a database" * 50)
     _one_line_error(capsys, [*base[:3], "--store", str(garbage), "--proxies", "count_calls"], "corrupt")
