@@ -100,6 +100,14 @@ def _integerize(points: Sequence[Point]) -> list[tuple[int, ...]]:
     return [tuple(int(v * da) for v in p[:-1]) + (int(p[-1] * dc),) for p in points]
 
 
+def _dot(p: tuple[int, ...], y: Sequence[int], den: int) -> int:
+    """``den * c + <α, y>`` for a lifted integer point ``p = (α, c)``."""
+    v = p[-1] * den
+    for a, b in zip(p, y):
+        v += a * b
+    return v
+
+
 def _unique_argmax(pts: Sequence[tuple[int, ...]], y: Sequence[int]) -> int:
     """Index of the unique maximiser of ``c + <a, y>``; -1 on a tie."""
     best = None
@@ -361,6 +369,7 @@ def _decide(
     certified: list[bool] | None = None,
     initial: Callable[[int], list[int]] | None = None,
     beaters: Beaters | None = None,
+    known_redundant: list[bool] | None = None,
 ) -> list[bool]:
     """Vertex status of ``ipts`` (integer lifted points, distinct exponents); ``extra`` only compete.
 
@@ -380,7 +389,7 @@ def _decide(
                 certified[i] = True
     k_near = 2 * len(ipts[0])
     for i in range(m):
-        if certified[i]:
+        if certified[i] or (known_redundant is not None and known_redundant[i]):
             continue
         start = initial(i) if initial is not None else _nearest_indices(ipts[i], allpts, i, k_near)
         certified[i] = _vertex_by_constraint_generation(i, allpts, start, beaters)
@@ -442,6 +451,52 @@ def _vertex_by_constraint_generation(
             in_S.add(j)
 
 
+def _slabs(pts: Sequence[tuple[int, ...]]) -> list[dict[tuple[int, ...], list[Fraction | None]]]:
+    """For each point ``a``: direction ``u`` -> ``[lo, hi]`` bounds of ``<u, x>`` over the region of ``a``.
+
+    The region ``R_a = {x : c_a + <α_a, x> >= c_b + <α_b, x> for all b}`` lies in the slab
+    ``lo <= <u, x> <= hi`` for every primitive direction ``u`` of a difference ``α_a - α_b``.
+    """
+    out: list[dict[tuple[int, ...], list[Fraction | None]]] = []
+    for a, pa in enumerate(pts):
+        dirs: dict[tuple[int, ...], list[Fraction | None]] = {}
+        for b, pb in enumerate(pts):
+            if a == b:
+                continue
+            diff = [x - y for x, y in zip(pa[:-1], pb[:-1])]
+            g = math.gcd(*diff)
+            if g == 0:
+                continue
+            first = next(v for v in diff if v)
+            k = g if first > 0 else -g
+            u = tuple(v // k for v in diff)
+            bound = Fraction(pb[-1] - pa[-1], k)  # k <u, x> >= c_b - c_a
+            slot = dirs.setdefault(u, [None, None])
+            if k > 0:
+                if slot[0] is None or bound > slot[0]:
+                    slot[0] = bound
+            elif slot[1] is None or bound < slot[1]:
+                slot[1] = bound
+        out.append(dirs)
+    return out
+
+
+def _slab_conflict(A: dict[tuple[int, ...], list[Fraction | None]], B: dict[tuple[int, ...], list[Fraction | None]]) -> bool:
+    """True if two regions lie in slabs of one direction whose intersection has empty interior."""
+    if len(B) < len(A):
+        A, B = B, A
+    for u, (lo1, hi1) in A.items():
+        other = B.get(u)
+        if other is None:
+            continue
+        lo2, hi2 = other
+        lo = lo1 if lo2 is None or (lo1 is not None and lo1 >= lo2) else lo2
+        hi = hi1 if hi2 is None or (hi1 is not None and hi1 <= hi2) else hi2
+        if lo is not None and hi is not None and lo >= hi:
+            return True
+    return False
+
+
 def product_vertex_mask(
     P: Sequence[Sequence[object]], Q: Sequence[Sequence[object]], *, samples: int | None = None, seed: int = 0
 ) -> tuple[list[Point], list[bool]]:
@@ -485,7 +540,7 @@ def product_vertex_mask(
     index = {(best[k][1], best[k][2]): t for t, k in enumerate(keys)}
     certified = [False] * len(ipts)
     rng = random.Random(seed)
-    count = samples if samples is not None else 16 * (len(ip) + len(iq)) + 64
+    count = samples if samples is not None else 3 * (len(ip) + len(iq)) + 16
     for y in _sample_directions(ip + iq, count, rng):
         a = _unique_argmax(ip, y)
         b = _unique_argmax(iq, y)
@@ -509,8 +564,8 @@ def product_vertex_mask(
 
     def beaters(t: int, y: list[int], den: int, vp: int) -> list[tuple[int, int]]:
         """Candidates (other than ``t``) whose value at ``y/den`` is ``>= vp``, found factor-wise."""
-        vP = [u[-1] * den + sum(u[k] * y[k] for k in range(d)) for u in ip]
-        vQ = [v[-1] * den + sum(v[k] * y[k] for k in range(d)) for v in iq]
+        vP = [_dot(u, y, den) for u in ip]
+        vQ = [_dot(v, y, den) for v in iq]
         mP, mQ = max(vP), max(vQ)
         A = [a for a in range(len(ip)) if vP[a] + mQ >= vp]
         B = [b for b in range(len(iq)) if vQ[b] + mP >= vp]
@@ -524,7 +579,15 @@ def product_vertex_mask(
                         out[t2] = val
         return [(v, j) for j, v in out.items()]
 
-    mask = _decide(ipts, [], 0, seed, certified, initial, beaters) if len(ipts) > 1 else [True]
+    # cheap exact proofs of redundancy: the regions of a in P and b in Q lie on opposite sides of a
+    # common wall direction (slabs with empty-interior intersection), so a + b is not a vertex
+    slabP, slabQ = _slabs(ip), _slabs(iq)
+    known = [False] * len(ipts)
+    for t, k in enumerate(keys):
+        if not certified[t]:
+            _, a, b = best[k]
+            known[t] = _slab_conflict(slabP[a], slabQ[b])
+    mask = _decide(ipts, [], 0, seed, certified, initial, beaters, known) if len(ipts) > 1 else [True]
     sums = [
         tuple(normalize(Fraction(v, da)) for v in k) + (normalize(Fraction(best[k][0], dc)),) for k in keys
     ]
