@@ -110,12 +110,18 @@ def conv_rank_bound(
     >>> conv_rank_bound(1, 4, [axis_windows(8, 1, 2)], 8)     # 1x1 stride 2: only 4 inputs read
     4
     """
+    outs, covered = _outs_covered(tuple(tuple(tuple(w) for w in ax) for ax in windows))
+    return min(input_rank, out_channels * outs, in_channels * covered)
+
+
+@lru_cache(maxsize=4096)
+def _outs_covered(windows) -> tuple[int, int]:
     outs = 1
     covered = 1
     for ax in windows:
         outs *= len(ax)
         covered *= len({q for w in ax for q in w})
-    return min(input_rank, out_channels * outs, in_channels * covered)
+    return outs, covered
 
 
 def _axis_tiles(ax: tuple[tuple[int, ...], ...], t: int) -> Counter:

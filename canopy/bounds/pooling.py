@@ -58,7 +58,20 @@ def adaptive_axis_windows(size: int, out: int) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(range((i * size) // out, -((-(i + 1) * size) // out))) for i in range(out))
 
 
+@lru_cache(maxsize=4096)
+def _ordered_pairs_cached(ax) -> tuple[int, int]:
+    pairs = set()
+    for w in ax:
+        for a in w:
+            for b in w:
+                pairs.add((a, b))
+    covered = {q for w in ax for q in w}
+    return len(pairs), len(covered)
+
+
 def _ordered_pairs(ax: Sequence[Sequence[int]]) -> tuple[int, int]:
+    if isinstance(ax, tuple):
+        return _ordered_pairs_cached(ax)
     """(ordered co-occurring coordinate pairs incl. the diagonal, covered coordinates) along one axis."""
     pairs = set()
     for w in ax:

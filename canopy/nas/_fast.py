@@ -241,7 +241,8 @@ class SatBuilder:
                 kept.append((lv, inkey[1] if inkey[0] == "in" else None, cid, h, bkey, tuple(sorted(src))))
         out_key = out.key[1] if out.key[0] == "in" else None
         desc = (out.shape, out.rank, out.zero, out.struct)
-        local_ranks = tuple(sorted((k, r) for k, r in self.srank.items() if k[0] == "loc"))
+        used = set(out.src).union(*(c[5] for c in self.cuts.values() if c[0] in out.deps))
+        local_ranks = tuple((k, r) for k, r in self.srank.items() if k[0] == "loc" and k in used)
         return (tuple(kept), (desc, out.lv, out_key, tuple(sorted(out.uses)), tuple(sorted(out.src))),
                 local_ranks)
 
@@ -258,13 +259,25 @@ def _b_log(bkey):
     return maxpool_bound(channels, windows, r).log10()
 
 
+_BKEYS: dict = {}
+_BKEY_LIST: list = []
+
+
+def _intern(bkey) -> int:
+    i = _BKEYS.get(bkey)
+    if i is None:
+        i = _BKEYS[bkey] = len(_BKEY_LIST)
+        _BKEY_LIST.append(bkey)
+    return i
+
+
 @lru_cache(maxsize=1 << 16)
 def _level_log(items, r_level, d0, mode):
-    """``items``: sorted tuple of (H, bkey) for one level."""
+    """``items``: sorted tuple of (H, interned bkey) for one level."""
     if mode == "zhang":
         return math.fsum(zaslavsky_log10(h, d0) for h, _ in items)
     union = zaslavsky_log10(sum(h for h, _ in items), r_level)
-    prod = math.fsum(_b_log(b) for _, b in items)
+    prod = math.fsum(_b_log(_BKEY_LIST[b]) for _, b in items)
     return min(union, prod)
 
 
@@ -326,7 +339,7 @@ class _Assembler:
         for v in levels.values():
             srcs = frozenset().union(*(x[2] for x in v))
             r_level = min(sum(b[3] for _, b, _ in v), sum(self.grank[s] for s in srcs), self.d0)
-            total.append(_level_log(tuple(sorted(((h, b) for h, b, _ in v), key=repr)), r_level, self.d0, mode))
+            total.append(_level_log(tuple(sorted(((h, _intern(b)) for h, b, _ in v))), r_level, self.d0, mode))
         return math.fsum(total)
 
 
@@ -362,8 +375,65 @@ def _input_state(shape):
     return (0, ("input",), frozenset(), frozenset((("input",),))), (tuple(shape), d0, False, None)
 
 
+_NB201_EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
+
+
+@lru_cache(maxsize=1 << 15)
+def nb201_signature(ops) -> tuple:
+    """What the calculus sees of an NB201 cell: its cut nodes (relative level, on the cell input?, input
+    structure), the output's level, alias and structure -- computed from the effective edges.
+
+    Every tensor of an NB201 cell has the cell input's shape, every cell op reads every position, so all live
+    tensors of a cell share the input's rank and sources; the programs :class:`SatBuilder` compiles for a cell
+    are therefore functions of this signature and of the input descriptor (tested on the whole space).
+    """
+    live = [o != "none" for o in ops]
+    reach0 = [True, False, False, False]
+    for (i, j), ok in zip(_NB201_EDGES, live):
+        if ok and reach0[i]:
+            reach0[j] = True
+    reach3 = [False, False, False, True]
+    for (i, j), ok in reversed(tuple(zip(_NB201_EDGES, live))):
+        if ok and reach3[j]:
+            reach3[i] = True
+    if not reach0[3]:
+        return ("dead",)
+    lam, alias, struct = [0, None, None, None], [0, None, None, None], ["in", None, None, None]
+    cuts = {}
+    for j in (1, 2, 3):
+        terms = []
+        for (i, jj), op in zip(_NB201_EDGES, ops):
+            if jj != j or op == "none" or not reach0[i] or not reach3[j]:
+                continue
+            if op in ("nor_conv_1x1", "nor_conv_3x3"):
+                cuts.setdefault(alias[i], (lam[i] + 1, alias[i] == 0, struct[i]))
+                terms.append((lam[i] + 1, ("n", j), op[-1]))
+            elif op == "skip_connect":
+                terms.append((lam[i], alias[i], struct[i]))
+            else:
+                terms.append((lam[i], ("n", j), None))
+        if not terms:
+            continue
+        if len(terms) == 1:
+            lam[j], alias[j], struct[j] = terms[0]
+        else:
+            lam[j], alias[j], struct[j] = max(t[0] for t in terms), ("n", j), None
+    return (tuple(sorted(cuts.values(), key=repr)), lam[3], alias[3] == 0, struct[3])
+
+
+_NB201_MEMO: dict = {}
+
+
 def nb201_fast(ops, mode, shape, C, N):
-    """NB201 score from cached block programs (equal to the general walker's)."""
+    """NB201 score: memoised on :func:`nb201_signature`, computed from cached block programs."""
+    key = (nb201_signature(ops), tuple(shape), C, N, mode)
+    hit = _NB201_MEMO.get(key)
+    if hit is None:
+        hit = _NB201_MEMO[key] = _nb201_programs(ops, mode, shape, C, N)
+    return hit
+
+
+def _nb201_programs(ops, mode, shape, C, N):
     asm = _Assembler(_prod(shape))
     x = asm.call("stem", (C,), [_input_state(shape)])
     c = C
