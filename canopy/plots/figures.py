@@ -199,8 +199,8 @@ def panel_nb201_c100(data_dir: Any = None, *, store: Any = None, mode: str = "ge
         "#params": rank_correlations(acc, params, n_boot=n_boot),
     }
     rows = [
-        {"arch": c.to_string(), "cifar100_test": a, f"tropical_{mode}": t, "params": p}
-        for c, a, t, p in zip(cells, acc, trop, params)
+        {"nb201_index": i, "cifar100_test": round(a, 4), f"tropical_{mode}": round(t, 3), "params": int(p)}
+        for i, (a, t, p) in enumerate(zip(acc, trop, params))
     ]
 
     def draw(axes: Any) -> None:
@@ -215,7 +215,7 @@ def panel_nb201_c100(data_dir: Any = None, *, store: Any = None, mode: str = "ge
         axes[0].set_ylabel("CIFAR-100 test accuracy (%)")
 
     caption = (
-        f"Protocol: all {len(cells)} NB201 cells; y = NATS-Bench CIFAR-100 x-test accuracy, 200 epochs, seed "
+        f"Protocol: all {len(cells)} NB201 cells (CSV rows in official index order); y = NATS-Bench CIFAR-100 x-test accuracy, 200 epochs, seed "
         "mean; tropical = canopy nb201_cell_score(mode='" + mode + "'); #params = closed form of TinyNetwork "
         "C=16 N=5 counting every op, 100-class head; Spearman ρ (95% bootstrap CI) and Kendall τ-b."
     )
@@ -333,9 +333,12 @@ def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any
     root = Path(__file__).resolve().parents[2] / "results"
     runs: dict[tuple[str, str], list[Any]] = {}
     pool_sizes = {}
+    missing: set[str] = set()
     for dataset in datasets:
         path = Path(scores_csv) if scores_csv else root / f"nb201_scores_{dataset}.csv"
-        groups = nb201_pool_comparison(path, columns=columns, dataset=dataset, seeds=tuple(range(seeds)),
+        usable = [c for c in columns if _finite_count(path, c) >= 50]
+        missing |= set(columns) - set(usable)
+        groups = nb201_pool_comparison(path, columns=usable, dataset=dataset, seeds=tuple(range(seeds)),
                                        n_evals=n_evals, data_dir=data_dir, store=store)
         for label, trajs in groups.items():
             runs[(dataset, label)] = trajs
@@ -356,9 +359,24 @@ def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any
         f"those stored scores; mutation = nearest pool member; REA population 20, tournament 5; {n_evals} "
         f"evaluations; mean and 25-75% band over {seeds} seeds; y = 200-epoch seed-mean test accuracy of the "
         "incumbent."
+        + (f" Not shown (fewer than 50 stored scores): {', '.join(sorted(missing))}." if missing else "")
     )
     return Panel("nb201_pool_search", "Pool-restricted search on NB201 (stored proxy scores, incl. VKDNW)",
                  caption, rows, draw, size=(15.0, 4.6), extra={"ncols": len(datasets), "finals": finals})
+
+
+def _finite_count(path: Path, column: str) -> int:
+    """Number of finite values in one column of a score CSV (0 when the column is absent)."""
+    import csv
+
+    with open(path, newline="") as fh:
+        n = 0
+        for row in csv.DictReader(fh):
+            try:
+                n += math.isfinite(float(row.get(column) or "nan"))
+            except ValueError:
+                pass
+    return n
 
 
 # ---------------------------------------------------------------------------------------------- output
@@ -394,8 +412,8 @@ PANELS: dict[str, Callable[[Any, Any, bool], Panel]] = {
     "darts_rank_correlation": lambda d, s, q: panel_darts_correlation(d, store=s, n_boot=50 if q else 1000),
     "darts_search_trajectory": lambda d, s, q: panel_darts_trajectory(d, store=s, seeds=10 if q else 20,
                                                                       n_evals=60 if q else 150),
-    "nb201_cifar100_correlation": lambda d, s, q: panel_nb201_c100(d, store=s, n_boot=50 if q else 1000),
-    "bound_tightness_paradox": lambda d, s, q: panel_tightness(d, store=s, quick=q, n_boot=50 if q else 1000),
+    "nb201_cifar100_correlation": lambda d, s, q: panel_nb201_c100(d, store=s, n_boot=50 if q else 300),
+    "bound_tightness_paradox": lambda d, s, q: panel_tightness(d, store=s, quick=q, n_boot=50 if q else 300),
     "nb201_search_trajectories": lambda d, s, q: panel_nb201_search(
         d, store=s, seeds=10, n_evals=200 if q else 1000),
     "nb201_pool_search": lambda d, s, q: panel_nb201_pool(d, store=s, n_evals=50 if q else 100),

@@ -31,15 +31,20 @@ __all__ = ["trajectory_rows", "draw_trajectories", "plot_trajectories", "write_r
 
 
 def trajectory_rows(
-    groups: Mapping[str, Sequence[Any]], field_name: str = "test_of_incumbent"
+    groups: Mapping[str, Sequence[Any]], field_name: str = "test_of_incumbent", max_points: int | None = 200
 ) -> list[dict[str, Any]]:
     """Aggregated curves as flat rows (``label, n_evals, mean, median, q25, q75, n_seeds``).
+
+    Curves longer than ``max_points`` steps are kept at about ``max_points`` log-spaced evaluation counts
+    (first and last included; the plots use a log x-axis), values rounded to 4 decimals.
 
     Parameters
     ----------
     groups : mapping of label -> sequence of Trajectory
     field_name : str
         The :class:`~canopy.search.trajectory.Step` field to aggregate.
+    max_points : int or None
+        Thin long curves to this many log-spaced points (None: every step).
 
     Returns
     -------
@@ -49,9 +54,34 @@ def trajectory_rows(
 
     rows = []
     for label, trajs in groups.items():
-        for row in aggregate(list(trajs), field_name):
-            rows.append({"label": label, **row})
+        agg = aggregate(list(trajs), field_name)
+        keep = _log_spaced(len(agg), max_points)
+        for i in keep:
+            rows.append({"label": label, **{k: _round(v) for k, v in agg[i].items()}})
     return rows
+
+
+def _round(v: Any) -> Any:
+    return round(v, 4) if isinstance(v, float) else v
+
+
+def _log_spaced(n: int, max_points: int | None) -> list[int]:
+    """Indices ``0..n-1``: all of them, or about ``max_points`` log-spaced ones (first and last kept).
+
+    Examples
+    --------
+    >>> _log_spaced(5, None)
+    [0, 1, 2, 3, 4]
+    >>> idx = _log_spaced(1000, 50); idx[0], idx[-1], len(idx) <= 50
+    (0, 999, True)
+    """
+    if max_points is None or n <= max_points:
+        return list(range(n))
+    import numpy as np
+
+    pts = np.unique(np.round(np.logspace(0, np.log10(n), max_points)).astype(int) - 1)
+    out = sorted({int(i) for i in pts if 0 <= i < n} | {0, n - 1})
+    return out
 
 
 def write_rows_csv(rows: Sequence[Mapping[str, Any]], path: str | os.PathLike[str]) -> Path:
