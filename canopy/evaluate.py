@@ -108,6 +108,8 @@ class ProxyAdapter:
         A closed-form NB201 fast path ``cell_fn(cell, **settings)`` of a model proxy, giving the same number as
         the proxy on the built network (params, FLOPs, ℵ); used instead of building the network. The store key
         is the same either way.
+    registry_defaults : dict
+        The :mod:`canopy.proxies` defaults of a library proxy: printed in the protocol, *not* part of the key.
     """
 
     name: str
@@ -117,6 +119,7 @@ class ProxyAdapter:
     dataset_dependent: bool = True
     seeded: bool = True
     cell_fn: Callable[..., Any] | None = None
+    registry_defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, ProxyAdapter] = {}
@@ -291,7 +294,8 @@ def _spec_adapter(name: str, spec: Any) -> ProxyAdapter:
     # stored scores. The proxy's full settings are in its returned payload where it reports them.
     return ProxyAdapter(name=str(getattr(spec, "name", name)), fn=fn, kind="model", defaults={},
                         dataset_dependent=True, seeded=name not in _NB201_FAST_PATHS,
-                        cell_fn=_NB201_FAST_PATHS.get(name))
+                        cell_fn=_NB201_FAST_PATHS.get(name),
+                        registry_defaults=dict(getattr(spec, "defaults", None) or {}))
 
 
 def resolve_proxy(name: str) -> ProxyAdapter:
@@ -968,7 +972,8 @@ def evaluate(
         n = len(arch_list)
         for adapter, start in zip(adapters, range(0, len(items), n)):
             chunk = items[start : start + n]
-            settings[adapter.name] = json.loads(chunk[0].settings)
+            # the protocol shows every setting in force: registry defaults under the stored (keyed) settings
+            settings[adapter.name] = {**_jsonable(adapter.registry_defaults), **json.loads(chunk[0].settings)}
             results = [st.get(item.key) for item in chunk]
             scores[adapter.name] = [_as_float(r) for r in results]
             single = _population_single(adapter.name, results)
@@ -991,6 +996,10 @@ def evaluate(
         scores=scores, correlations=correlations, stats=stats, settings=settings, seed=seed,
         store_path=str(st.path),
     )
+
+
+def _jsonable(settings: Mapping[str, Any]) -> dict[str, Any]:
+    return json.loads(canonical_json(dict(settings)))
 
 
 def _population_single(name: str, results: Sequence[Any]) -> list[float] | None:
