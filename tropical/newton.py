@@ -562,21 +562,30 @@ def product_vertex_mask(
         out.discard(t)
         return list(out)
 
+    kb = max(2, d + 1)
+
     def beaters(t: int, y: list[int], den: int, vp: int) -> list[tuple[int, int]]:
-        """Candidates (other than ``t``) whose value at ``y/den`` is ``>= vp``, found factor-wise."""
+        """Up to ``kb`` best candidates (other than ``t``) with value ``>= vp`` at ``y/den``, found factor-wise
+        (pairs enumerated in decreasing order of ``P_a(x) + Q_b(x)``)."""
         vP = [_dot(u, y, den) for u in ip]
         vQ = [_dot(v, y, den) for v in iq]
-        mP, mQ = max(vP), max(vQ)
-        A = [a for a in range(len(ip)) if vP[a] + mQ >= vp]
-        B = [b for b in range(len(iq)) if vQ[b] + mP >= vp]
+        sP = sorted(range(len(ip)), key=vP.__getitem__, reverse=True)
+        sQ = sorted(range(len(iq)), key=vQ.__getitem__, reverse=True)
+        heap = [(-(vP[sP[0]] + vQ[sQ[0]]), 0, 0)]
+        seen = {(0, 0)}
         out: dict[int, int] = {}
-        for a in A:
-            for b in B:
-                val = vP[a] + vQ[b]
-                if val >= vp:
-                    t2 = key_index[tuple(x + z for x, z in zip(ip[a][:-1], iq[b][:-1]))]
-                    if t2 != t and out.get(t2, val - 1) < val:
-                        out[t2] = val
+        while heap and len(out) < kb:
+            negv, i, j = heapq.heappop(heap)
+            if -negv < vp:
+                break
+            a, b = sP[i], sQ[j]
+            t2 = key_index[tuple(x + z for x, z in zip(ip[a][:-1], iq[b][:-1]))]
+            if t2 != t and t2 not in out:
+                out[t2] = -negv
+            for i2, j2 in ((i + 1, j), (i, j + 1)):
+                if i2 < len(sP) and j2 < len(sQ) and (i2, j2) not in seen:
+                    seen.add((i2, j2))
+                    heapq.heappush(heap, (-(vP[sP[i2]] + vQ[sQ[j2]]), i2, j2))
         return [(v, j) for j, v in out.items()]
 
     # cheap exact proofs of redundancy: the regions of a in P and b in Q lie on opposite sides of a
