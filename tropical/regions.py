@@ -421,27 +421,46 @@ class _Enumerator:
                 rows.append(tuple(row))
             return rows
 
-        def extend(vecs: list[tuple[int, ...]], M: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
-            out = []
-            for g in vecs:
-                x = g[:np1]
-                out.append(x + tuple(sum(map(mul, row, x)) for row in M))
-            return out
-
         if L == 0:
             self.count = 1
             gens, incs, lines = poly.gens, poly.incs, poly.lines_
             yield ((), gens, incs, lines, ineqs0, labels0, poly.active, mapkey_of(None, ()))
             return
 
+        def start_layer(M: list[tuple[int, ...]], gens: list[tuple[int, ...]], lines: list[tuple[int, ...]]
+                        ) -> tuple[Any, ...]:
+            """Values of the layer's pre-activations at the generators; neurons that do not cut the cell get
+            their bit now and carry no values (they cannot cut any sub-cell)."""
+            xs = [g[:np1] for g in gens]
+            ls = [x[:np1] for x in lines]
+            cols = []
+            cut_idx = []
+            fixed: list[bool | None] = []
+            for k, row in enumerate(M):
+                if not any(row[:n]):
+                    fixed.append(row[n] > 0)
+                    continue
+                col = [sum(map(mul, row, x)) for x in xs]
+                lcol = [sum(map(mul, row, x)) for x in ls]
+                pos = any(v > 0 for v in col)
+                if (pos and any(v < 0 for v in col)) or any(lcol):
+                    fixed.append(None)
+                    cut_idx.append(k)
+                    cols.append((col, lcol))
+                else:
+                    fixed.append(pos)
+            eg = [x + tuple(c[0][i] for c in cols) for i, x in enumerate(xs)]
+            el = [x + tuple(c[1][i] for c in cols) for i, x in enumerate(ls)]
+            return eg, el, [M[k] for k in cut_idx], tuple(cut_idx), tuple(fixed)
+
         M0 = layer_matrix(0, None, ())
-        # stack item: gens, incs, lines, ineqs, labels, active, layer, k, M, pattern, bits
+        eg, el, Mc, cidx, fixed = start_layer(M0, poly.gens, poly.lines_)
+        # stack item: gens, incs, lines, ineqs, labels, active, layer, k, M, Mcut, cut_idx, fixed, pattern, bits
         stack: list[tuple[Any, ...]] = [
-            (extend(poly.gens, M0), list(poly.incs), extend(poly.lines_, M0), ineqs0, labels0, poly.active,
-             0, 0, M0, (), ())
+            (eg, list(poly.incs), el, ineqs0, labels0, poly.active, 0, 0, M0, Mc, cidx, fixed, (), ())
         ]
         while stack:
-            gens, incs, lines, ineqs, labels, active, li, k, M, pattern, bits = stack.pop()
+            gens, incs, lines, ineqs, labels, active, li, k, M, Mc, cidx, fixed, pattern, bits = stack.pop()
             tick += 1
             if tick & 63 == 0:
                 now = time.perf_counter()
@@ -452,13 +471,8 @@ class _Enumerator:
                     next_report = now + 1.0
                     print(f"regions: {self.count} activation regions, {len(stack)} pending cells, "
                           f"{now - self.start:.1f} s", file=sys.stderr)
-            width = len(M)
+            width = len(Mc)
             while k < width:
-                row = M[k]
-                if not any(row[:n]):
-                    bits = bits + (row[n] > 0,)
-                    k += 1
-                    continue
                 j = k - width
                 pos = neg = False
                 for g in gens:
@@ -484,7 +498,7 @@ class _Enumerator:
                 if lvals is None:
                     lvals = [ln[j] for ln in lines]
                 bit = 1 << len(ineqs)
-                rest = M[k + 1:]
+                rest = Mc[k + 1:]
 
                 def finish(e: list[int], rest: list[tuple[int, ...]] = rest) -> tuple[int, ...]:
                     return tuple(e) + tuple(sum(map(mul, r, e)) for r in rest)
@@ -492,27 +506,28 @@ class _Enumerator:
                 plus, minus = dd_step(gens, incs, lines, vals, lvals, active, bit, np1 - len(lines),
                                       ncoord=np1, tail=width - k - 1, finish=finish)
                 self.splits += 1
-                h = primitive(row)
+                h = primitive(Mc[k])
                 sid = self.splits
-                lab_p = ("neuron", li, k, sid, 1)
-                lab_m = ("neuron", li, k, sid, -1)
+                neuron = cidx[k]
                 mg, mi, ml, ma = minus
-                stack.append((mg, mi, ml, ineqs + [tuple(-c for c in h)], labels + [lab_m], ma,
-                              li, k + 1, M, pattern, bits + (False,)))
+                stack.append((mg, mi, ml, ineqs + [tuple(-c for c in h)], labels + [("neuron", li, neuron, sid, -1)],
+                              ma, li, k + 1, M, Mc, cidx, fixed, pattern, bits + (False,)))
                 gens, incs, lines, active = plus
                 ineqs = ineqs + [h]
-                labels = labels + [lab_p]
+                labels = labels + [("neuron", li, neuron, sid, 1)]
                 bits = bits + (True,)
                 k += 1
-            pattern = pattern + (bits,)
+            it = iter(bits)
+            full = tuple(next(it) if f is None else f for f in fixed)
+            pattern = pattern + (full,)
             if li + 1 < L:
-                M2 = layer_matrix(li + 1, M, bits)
-                stack.append((extend(gens, M2), incs, extend(lines, M2), ineqs, labels, active,
-                              li + 1, 0, M2, pattern, ()))
+                M2 = layer_matrix(li + 1, M, full)
+                eg, el, Mc2, cidx2, fixed2 = start_layer(M2, gens, lines)
+                stack.append((eg, incs, el, ineqs, labels, active, li + 1, 0, M2, Mc2, cidx2, fixed2, pattern, ()))
                 continue
             self._check_cap()
             self.count += 1
-            yield (pattern, gens, incs, lines, ineqs, labels, active, mapkey_of(M, bits))
+            yield (pattern, gens, incs, lines, ineqs, labels, active, mapkey_of(M, full))
 
 
 def _region_from_raw(raw: tuple[Any, ...], n: int, scale: int, out: int) -> Region:
@@ -660,7 +675,6 @@ class _Merger:
                   sid: int) -> bool | None:
         """True: the facet (generators ``tight``) lies in closed region ``j``; False: it lies beyond a facet
         of ``j`` (disjoint relative interiors); None: undecided."""
-        n1 = self.n + 1
         inside = True
         facets, labs = self.region_facets[j]
         for f, lab in zip(facets, labs):
@@ -668,12 +682,16 @@ class _Merger:
                 continue
             pos = neg = False
             for g in tight:
-                v = sum(a * b for a, b in zip(f, g[:n1]))
+                v = sum(map(mul, f, g))
                 if v > 0:
                     pos = True
+                    if neg:
+                        break
                 elif v < 0:
                     neg = True
-            if any(sum(a * b for a, b in zip(f, ln[:n1])) for ln in lines):
+                    if pos:
+                        break
+            if lines and any(sum(map(mul, f, ln)) for ln in lines):
                 pos = neg = True
             if not pos:
                 return False
