@@ -136,7 +136,10 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes only (about a minute)")
     ap.add_argument("--seeds", type=int, default=3, help="seeds of the target network (default 3)")
+    ap.add_argument("--sections", default="same,target,ladder",
+                    help="comma-separated subset of: same (baseline ratio), target, ladder")
     args = ap.parse_args(argv)
+    sections = set(args.sections.split(","))
     print(f"python {sys.version.split()[0]}; times are wall-clock seconds on this machine\n")
 
     # 1. baseline vs fast on the same network
@@ -145,7 +148,7 @@ def main(argv=None) -> int:
     print("## same network: straightforward exact LPs vs tropical.regions")
     print("| net | activation | linear | maps | baseline LPs | baseline s (enum + merge) | fast s | ratio |")
     print("|---|---|---|---|---|---|---|---|")
-    for n, widths, seed, dist in same:
+    for n, widths, seed, dist in same if "same" in sections else []:
         net = ReLUNetwork.random(n, widths, seed=seed, distribution=dist, scale=3 if dist == "integer" else 1)
         t0 = time.perf_counter()
         act, lin, maps, lps, t_enum = baseline(net)
@@ -164,7 +167,7 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|---|---|---|")
     runs = [("integer [-3,3] (tropical.md 4.2/9.3 network)", 2, "integer", 3)]
     runs += [("Gaussian, exact", seed, "gaussian", 1) for seed in range(args.seeds)]
-    for label, seed, dist, scale in runs:
+    for label, seed, dist, scale in runs if "target" in sections else []:
         net = ReLUNetwork.random(n, widths, seed=seed, distribution=dist, scale=scale)
         c, t = timed(net)
         print(f"| {label} | {seed} | {c.activation_regions} | {c.linear_regions} | {c.distinct_affine_maps} | "
@@ -179,7 +182,7 @@ def main(argv=None) -> int:
     print(f"## ladder: width {width}, Gaussian weights, seed 0 (time budget {budget} s each; '+' = partial)")
     print("| input | depth | 2^neurons | activation | linear | wall s | regions/CPU-s | traced peak MiB (regions) | KiB/region |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for n in inputs:
+    for n in inputs if "ladder" in sections else []:
         for d in depths:
             net = ReLUNetwork.random(n, [width] * d, seed=0, distribution="gaussian")
             c, t = timed(net, time_budget=budget)
