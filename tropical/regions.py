@@ -29,11 +29,18 @@ generators), mixed strict signs split the cell by one double-description step. R
 depth-first order, so memory grows with the number of regions, never with ``2 ** neurons``.
 
 Linear regions: two activation regions can only share a facet across the *membrane* of the split that
-separated them (the hyperplane of that split inside the parent cell). Pieces of a membrane on the two sides
-are matched exactly (one side's facet is contained in the other's, checked on its generators); when the
-matching is a bijection it is a certified face-to-face matching, otherwise every candidate pair is decided by
-an exact double-description clip. Regions with equal maps across matched facets are merged with a union-find
-(:func:`adjacency_graph` returns the same graph as a :mod:`networkx` graph).
+separated them (the hyperplane of that split inside the parent cell; membranes of different splits have
+disjoint relative interiors). The plus side of a split is enumerated before its minus side, so when a
+minus-side region is emitted, its facet on each membrane is compared, on its exact generators, with the
+plus-side pieces of that membrane that carry the *same* affine map: contained in the closed plus region ->
+shared facet; on the non-positive side of one of that region's other facets -> disjoint relative interiors;
+neither -> an exact double-description clip of the facet decides. Equal-map neighbours are merged with a
+union-find (:func:`adjacency_graph` returns the same graph as a :mod:`networkx` graph).
+
+Guard rails: :func:`region_upper_bound` (per-layer Zaslavsky product) is computed first and reported;
+``max_regions`` stops the enumeration with :class:`~tropical.errors.BudgetExceededError` as soon as it is
+exceeded; ``time_budget`` returns partial counts; ``progress`` reports on standard error. A
+``KeyboardInterrupt`` propagates unchanged (no global state is left behind).
 
 Examples
 --------
