@@ -321,7 +321,7 @@ def panel_nb201_search(data_dir: Any = None, *, store: Any = None, seeds: int = 
 
 
 def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any = None, seeds: int = 10,
-                     n_evals: int = 100, datasets: Sequence[str] = ("cifar10", "cifar100", "ImageNet16-120"),
+                     n_evals: int = 50, datasets: Sequence[str] = ("cifar10", "cifar100", "ImageNet16-120"),
                      columns: Sequence[str] = ("vkdnw", "params")) -> Panel:
     """Searches restricted to the architectures ``canopy evaluate`` scored (for VKDNW, too slow for a loop here).
 
@@ -416,7 +416,7 @@ PANELS: dict[str, Callable[[Any, Any, bool], Panel]] = {
     "bound_tightness_paradox": lambda d, s, q: panel_tightness(d, store=s, quick=q, n_boot=50 if q else 300),
     "nb201_search_trajectories": lambda d, s, q: panel_nb201_search(
         d, store=s, seeds=10, n_evals=200 if q else 1000),
-    "nb201_pool_search": lambda d, s, q: panel_nb201_pool(d, store=s, n_evals=50 if q else 100),
+    "nb201_pool_search": lambda d, s, q: panel_nb201_pool(d, store=s, n_evals=25 if q else 50),
 }
 
 

@@ -30,6 +30,7 @@ __all__ = [
 #: label -> (algorithm, fitness) of the NB201 comparison
 NB201_LABELS: dict[str, tuple[str, str]] = {
     "REA + tropical": ("rea", "tropical"),
+    "REA + tropical (serra)": ("rea", "tropical:serra"),
     "REA + #params": ("rea", "params"),
     "REA + valid acc (ground truth)": ("rea", "valid"),
     "random search + valid acc": ("random", "valid"),
