@@ -119,7 +119,8 @@ def test_unknown_proxy_lists_valid_names():
     [("grad_norm", {"batch_size": 0}), ("snip", {"batch_size": True}), ("vkdnw", {"p": 0}),
      ("vkdnw", {"variant": "paper"}), ("vkdnw", {"alpha": 1.5}), ("grasp", {"init": "xavier"}),
      ("zico", {"num_batches": 1}), ("swap", {"repeat": 0}), ("params", {"counting": "alive"}),
-     ("naswot", {"input_shape": (3, 0, 8)}), ("vkdnw", {"method": "magic"})],
+     ("naswot", {"input_shape": (3, 0, 8)}), ("vkdnw", {"method": "magic"}), ("vkdnw", {"dtype": "half"}),
+     ("vkdnw", {"bn_mode": "frozen"}), ("vkdnw", {"quantiles": "7"}), ("vkdnw", {"selection": "last"})],
 )
 def test_invalid_settings_raise_clear_error(name, settings):
     with pytest.raises(ProxySettingsError):
