@@ -710,8 +710,8 @@ def select_architectures(
     table : canopy.benchmarks.NB201Table
         Gives the official index order.
     subset : {"all", "fully-effective", "dedup"}
-        All 15,625 cells; the 9,445 without edges cut off by ``none``; or one cell per isomorphism class
-        (the first in official index order).
+        All 15,625 cells; the 9,445 without edges cut off by ``none``; or one cell per NB201 isomorphism class
+        (6,466, the first in official index order). Selected by :func:`canopy.metrics.select_architectures`.
     sample : int, optional
         Draw this many without replacement with ``numpy.random.default_rng(seed)``; returned in official
         index order.
@@ -726,31 +726,20 @@ def select_architectures(
     CanopyError
         Unknown subset, or a sample larger than the subset.
     """
-    import numpy as np
+    from canopy.metrics import select_architectures as _select
 
     if subset not in SUBSETS:
         raise CanopyError(f"unknown subset {subset!r}; choose one of {', '.join(SUBSETS)}")
     cells = list(table.cells())
-    if subset == "fully-effective":
-        cells = [c for c in cells if c.is_fully_effective]
-    elif subset == "dedup":
-        seen: set[Any] = set()
-        unique = []
-        for c in cells:
-            canon = c.canonical()
-            if canon not in seen:
-                seen.add(canon)
-                unique.append(c)
-        cells = unique
+    arch_set = {"dedup": "canonical"}.get(subset, subset)
     if sample is not None:
         if isinstance(sample, bool) or not isinstance(sample, int) or sample < 1:
             raise CanopyError(f"--sample must be a positive integer, got {sample!r}")
-        if sample > len(cells):
-            raise CanopyError(f"--sample {sample} is larger than the {subset!r} subset ({len(cells)} cells)")
-        rng = np.random.default_rng(seed)
-        chosen = sorted(rng.choice(len(cells), size=sample, replace=False).tolist())
-        cells = [cells[i] for i in chosen]
-    return [c.to_string() for c in cells]
+        size = len(_select(cells, arch_set)[0])
+        if sample > size:
+            raise CanopyError(f"--sample {sample} is larger than the {subset!r} subset ({size} cells)")
+    indices, _ = _select(cells, arch_set, sample=sample, seed=seed)
+    return [cells[i].to_string() for i in indices]
 
 
 def read_arch_file(path: str | os.PathLike[str]) -> list[str]:
