@@ -40,6 +40,12 @@ class LPResult:
         The optimal objective value (``None`` unless optimal).
     pivots : int
         Simplex pivots used (both phases).
+
+    Examples
+    --------
+    >>> r = solve_lp([1], [[2]], [1])
+    >>> r.optimal, r.x, r.value
+    (True, (Fraction(1, 2),), Fraction(1, 2))
     """
 
     status: str

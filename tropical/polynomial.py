@@ -531,7 +531,13 @@ class TropicalPolynomial:
         return self._cache["pruned"]  # type: ignore[no-any-return]
 
     def is_pruned(self) -> bool:
-        """True iff every monomial is non-redundant."""
+        """True iff every monomial is non-redundant.
+
+        Examples
+        --------
+        >>> TropicalPolynomial({(0,): 0, (1,): -2, (2,): 0}).is_pruned()
+        False
+        """
         return all(self._mask())
 
     def num_linear_regions(self) -> int:

@@ -122,11 +122,25 @@ class TropicalRationalFunction:
         return len(self._F.mul_pruned(self._G))
 
     def linear_regions_of_numerator(self) -> int:
-        """Linear regions of ``F`` (= its non-redundant monomials)."""
+        """Linear regions of ``F`` (= its non-redundant monomials).
+
+        Examples
+        --------
+        >>> from tropical.polynomial import TropicalPolynomial as P
+        >>> (P({(0,): 0, (1,): -2, (2,): 0}) / P.one(1)).linear_regions_of_numerator()
+        2
+        """
         return self._F.num_linear_regions()
 
     def linear_regions_of_denominator(self) -> int:
-        """Linear regions of ``G`` (= its non-redundant monomials)."""
+        """Linear regions of ``G`` (= its non-redundant monomials).
+
+        Examples
+        --------
+        >>> from tropical.polynomial import TropicalPolynomial as P
+        >>> (P.one(1) / P({(0,): 0, (1,): 0})).linear_regions_of_denominator()
+        2
+        """
         return self._G.num_linear_regions()
 
     def equals_as_function(self, other: TropicalRationalFunction) -> bool:
@@ -218,6 +232,12 @@ class LayerStats:
         The same after pruning to non-redundant monomials (equal to ``monomials_before`` when unpruned).
     max_before, max_after : int
         Largest single polynomial before/after pruning.
+
+    Examples
+    --------
+    >>> from tropical.network import ReLUNetwork
+    >>> ReLUNetwork([[[1], [-1]], [[1, 1]]], [[0, 0], [0]]).to_tropical().layer_stats[0]
+    LayerStats(layer=0, monomials_before=6, monomials_after=6, max_before=2, max_after=2)
     """
 
     layer: int
@@ -304,11 +324,25 @@ class TropicalRationalMap:
     __call__ = evaluate
 
     def num_monomials(self) -> tuple[tuple[int, int], ...]:
-        """``(|F_k|, |G_k|)`` per component."""
+        """``(|F_k|, |G_k|)`` per component.
+
+        Examples
+        --------
+        >>> from tropical.polynomial import TropicalPolynomial as P
+        >>> TropicalRationalMap([P({(1,): 0, (0,): 0}) / P.one(1)]).num_monomials()
+        ((2, 1),)
+        """
         return tuple(c.num_monomials for c in self._components)
 
     def upper_vertex_bounds(self) -> tuple[int, ...]:
-        """``N(F_k ⊙ G_k)`` per component (bounds on each component's linear regions)."""
+        """``N(F_k ⊙ G_k)`` per component (bounds on each component's linear regions).
+
+        Examples
+        --------
+        >>> from tropical.polynomial import TropicalPolynomial as P
+        >>> TropicalRationalMap([P({(1,): 0, (0,): 0}) / P.one(1)]).upper_vertex_bounds()
+        (2,)
+        """
         return tuple(c.upper_vertex_bound() for c in self._components)
 
     def __repr__(self) -> str:
