@@ -207,12 +207,15 @@ def _redundancy_lp(
             row = tab[i]
             f = row[j]
             if f:
-                new = [v * pv for v in row]
+                g0 = math.gcd(pv, f)
+                ca, cb = pv // g0, f // g0
+                new = [v * ca for v in row] if ca != 1 else row[:]
                 for k in nz:
-                    new[k] -= f * prow[k]
-                g = math.gcd(*new)
-                if g > 1:
-                    new = [v // g for v in new]
+                    new[k] -= cb * prow[k]
+                if ca != 1:
+                    g = math.gcd(*new)
+                    if g > 1:
+                        new = [v // g for v in new]
                 tab[i] = new
         f = obj[j]
         if f:
