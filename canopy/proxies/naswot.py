@@ -74,8 +74,10 @@ def naswot(
 
     Examples
     --------
+    >>> _ = torch.manual_seed(0)
     >>> net = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
-    >>> naswot(net, input_shape=(4,), batch_size=4) > 0
+    >>> float(torch.linalg.slogdet(naswot_kernel(net, input_shape=(4,), batch_size=4))[1]) == naswot(
+    ...     net, input_shape=(4,), batch_size=4)
     True
     """
     K = naswot_kernel(model, inputs, seed=seed, batch_size=batch_size, input_shape=input_shape, init=init)
