@@ -322,7 +322,7 @@ def panel_nb201_search(data_dir: Any = None, *, store: Any = None, seeds: int = 
 
 def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any = None, seeds: int = 10,
                      n_evals: int = 50, datasets: Sequence[str] = ("cifar10", "cifar100", "ImageNet16-120"),
-                     columns: Sequence[str] = ("vkdnw", "params")) -> Panel:
+                     columns: Sequence[str] = ("vkdnw", "aleph>vkdnw", "params")) -> Panel:
     """Searches restricted to the architectures ``canopy evaluate`` scored (for VKDNW, too slow for a loop here).
 
     ``scores_csv`` defaults to ``results/nb201_scores_<dataset>.csv`` of the repository.
@@ -336,7 +336,7 @@ def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any
     missing: set[str] = set()
     for dataset in datasets:
         path = Path(scores_csv) if scores_csv else root / f"nb201_scores_{dataset}.csv"
-        usable = [c for c in columns if _finite_count(path, c) >= 50]
+        usable = [c for c in columns if min(_finite_count(path, p) for p in c.split(">")) >= 50]
         missing |= set(columns) - set(usable)
         groups = nb201_pool_comparison(path, columns=usable, dataset=dataset, seeds=tuple(range(seeds)),
                                        n_evals=n_evals, data_dir=data_dir, store=store)
@@ -356,7 +356,8 @@ def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any
     caption = (
         "Protocol: search restricted to the seeded NB201 sample that canopy evaluate scored "
         "(results/nb201_scores_<dataset>.csv; archs with a missing score dropped); VKDNW / #params fitness = "
-        f"those stored scores; mutation = nearest pool member; REA population 20, tournament 5; {n_evals} "
+        "those stored scores ('aleph>vkdnw': VKDNW's ranking, number of parameter tensors first, then VKDNW); "
+        f"mutation = nearest pool member; REA population 20, tournament 5; {n_evals} "
         f"evaluations; mean and 25-75% band over {seeds} seeds; y = 200-epoch seed-mean test accuracy of the "
         "incumbent."
         + (f" Not shown (fewer than 50 stored scores): {', '.join(sorted(missing))}." if missing else "")

@@ -198,7 +198,9 @@ def nb201_pool_comparison(
     scores ``canopy evaluate`` computed for a seeded sample are the fitness, and every search — the tropical
     score, the table's columns, validation accuracy and random search — runs on the same pool so they compare
     fairly. Mutation moves to a nearest pool member (fewest differing edges). Rows whose score is missing or
-    not finite are dropped from the pool for every fitness.
+    not finite are dropped from the pool for every fitness. A column ``"a>b"`` is the lexicographic order of
+    ``(a, b)`` (e.g. ``"aleph>vkdnw"``: VKDNW's ranking by the number of parameter tensors, then VKDNW),
+    used through its rank within the pool.
 
     Returns
     -------
@@ -218,9 +220,16 @@ def nb201_pool_comparison(
         text = row.get(col, "")
         return float(text) if text not in ("", None) else math.nan
 
-    keep = [r for r in table if all(math.isfinite(value(r, c)) for c in columns)]
+    parts = {c: c.split(">") for c in columns}
+    keep = [r for r in table if all(math.isfinite(value(r, p)) for c in columns for p in parts[c])]
     cells = [nb.parse(r["arch"]) for r in keep]
     by_key = {r["arch"]: r for r in keep}
+    for col in columns:  # "a>b": lexicographic (a, then b), as a rank within the pool (exact order)
+        if len(parts[col]) > 1:
+            order = sorted(tuple(value(r, p) for p in parts[col]) for r in keep)
+            rank = {t: float(i) for i, t in enumerate(order)}  # equal tuples: the last index, same for all
+            for r in keep:
+                r[col] = repr(rank[tuple(value(r, p) for p in parts[col])])
     oracle = nb.ground_truth(dataset, data_dir)
     pool = PoolSpace(
         f"nb201-pool{len(cells)}",
