@@ -304,6 +304,8 @@ def panel_nb201_search(data_dir: Any = None, *, store: Any = None, seeds: int = 
         for label, trajs in groups.items():
             finals.append({"dataset": dataset, "search": label, **final_summary(trajs)})
 
+    same = _coinciding(runs)
+
     def draw(axes: Any) -> None:
         for ax, dataset in zip(axes, datasets):
             groups = {label: t for (d, label), t in runs.items() if d == dataset}
@@ -315,6 +317,7 @@ def panel_nb201_search(data_dir: Any = None, *, store: Any = None, seeds: int = 
         f"25-75% band over {seeds} seeds; y = 200-epoch seed-mean test accuracy (NATS-Bench) of the incumbent "
         "chosen by the fitness (never a running max of test accuracy); ground-truth search selects on "
         "validation accuracy (cifar10: cifar10-valid x-valid)."
+        + (f" Identical trajectories (curves overlap): {same}." if same else "")
     )
     return Panel("nb201_search_trajectories", "REA on NAS-Bench-201: test accuracy of the selected architecture",
                  caption, rows, draw, size=(15.0, 4.6), extra={"ncols": len(datasets), "finals": finals})
@@ -364,6 +367,20 @@ def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any
     )
     return Panel("nb201_pool_search", "Pool-restricted search on NB201 (stored proxy scores, incl. VKDNW)",
                  caption, rows, draw, size=(15.0, 4.6), extra={"ncols": len(datasets), "finals": finals})
+
+
+def _coinciding(runs: dict[tuple[str, str], list[Any]]) -> str:
+    """Labels whose incumbents are identical, seed by seed, on every dataset (their curves overlap)."""
+    labels = sorted({lab for _, lab in runs}, key=list(dict.fromkeys(lab for _, lab in runs)).index)
+    datasets = sorted({d for d, _ in runs})
+
+    def sig(label: str) -> tuple:
+        return tuple(tuple(s.incumbent for t in runs[(d, label)] for s in t.steps) for d in datasets)
+
+    groups: dict[tuple, list[str]] = {}
+    for label in labels:
+        groups.setdefault(sig(label), []).append(label)
+    return "; ".join(" = ".join(g) for g in groups.values() if len(g) > 1)
 
 
 def _finite_count(path: Path, column: str) -> int:
