@@ -56,3 +56,13 @@ def test_search_bad_input_is_one_line(extra, message, capsys):
     assert main(args + extra) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_search_darts_is_proxy_only(capsys):
+    args = ["search", "--space", "darts", "--proxy", "tropical", "--seeds", "1", "--evals", "12",
+            "--population", "4", "--sample-size", "2", "--no-store", "--json"]
+    assert main(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    run = data["runs"][0]
+    assert run["test_of_incumbent"] is None and run["proxy_best"] > 0
+    assert "no trained ground truth" in data["protocol"]
