@@ -10,6 +10,23 @@ with exactly those rules (the cell-construction code of :mod:`canopy.nas.cells` 
 program and cached; a network is assembled from block programs.  If a block is not saturated,
 :class:`NotSaturated` is raised and the caller falls back to the general walker.  Equality with the general
 walker is tested in ``tests/test_cells.py``.
+
+**DARTS closed form** (:func:`darts_fast`).  A fresh genotype needs eight new cell programs above (~10 ms);
+whole-space scoring needs ~0.1 ms.  The invariant that allows it: on a *saturated* configuration -- every
+live tensor other than a convolution output has rank ``d0``, verified once per (input shape, ``C``,
+``layers``) by compiling a *universal* network (every op on every edge) with a rank-recording builder, which
+covers every genotype because an op's output rank depends only on its input's rank and shapes -- each rank,
+each level rank and each cut's individual bound are fixed by the cell position, and a cell is seen by the
+calculus only through (i) for every cut, its level offset from each cell input and one of six *cut types*
+(ReLU of preprocessed input 0 / 1, ReLU after a pointwise conv, ReLU of a sum / pool / reduce output, max pool
+of an input / of a node), (ii) its output's level offsets.  :func:`_cell_program` computes that from the op
+classes with the calculus' de-duplication rules (one cut per ReLU'd or max-pooled tensor, aliases through
+skips and single-live sums), cached per (edges, reduction, input liveness); :func:`darts_levels` places the
+cuts of the needed cells on global levels (the preprocessing ReLUs on the stem / cell outputs are shared, as
+the walker's alias rule shares them).  Per-position tables hold each type's hyperplanes (exact ints) and
+``log10`` individual bound as an exact fixed-point integer, so a level's ``math.fsum`` is an exact integer
+sum rounded once -- the same float bit for bit.  Tested: equal to :func:`darts_programs` bit for bit, and
+per level (cut count, hyperplanes, rank) equal to the walker's, over random genotypes, 14-op cells and shapes.
 """
 
 from __future__ import annotations
@@ -22,7 +39,7 @@ from canopy.bounds.conv import axis_windows, conv_rank_bound, structured_relu_bo
 from canopy.bounds.pooling import adaptive_axis_windows, maxpool_bound, maxpool_pair_count
 from canopy.errors import InvalidArchitectureError
 
-__all__ = ["NotSaturated", "SatBuilder", "nb201_fast", "darts_fast"]
+__all__ = ["NotSaturated", "SatBuilder", "nb201_fast", "darts_fast", "darts_programs", "darts_levels"]
 
 
 class NotSaturated(Exception):
@@ -449,8 +466,9 @@ def _nb201_programs(ops, mode, shape, C, N):
     return asm.log10(x[0], mode)
 
 
-def darts_fast(normal, reduce, mode, shape, C, layers, stem_multiplier=3):
-    """DARTS score from cached cell programs (equal to the general walker's)."""
+def darts_programs(normal, reduce, mode, shape, C, layers, stem_multiplier=3):
+    """DARTS score from cached :class:`SatBuilder` cell programs (any configuration; the reference of
+    :func:`darts_fast`, equal to the general walker's)."""
     asm = _Assembler(_prod(shape))
     s0 = s1 = asm.call("stem", (stem_multiplier * C,), [_input_state(shape)])
     c = C
@@ -466,3 +484,342 @@ def darts_fast(normal, reduce, mode, shape, C, layers, stem_multiplier=3):
     if s1[1][1] == 0:
         return 0.0
     return asm.log10(s1[0], mode)
+
+
+# ----------------------------------------------------------------------------- DARTS: closed-form fast path
+# When every tensor of the network has the full effective dimension d0 (checked once per configuration by
+# compiling a *universal* network, every op on every edge, with a rank probe), a DARTS cell is seen by the
+# calculus only through its op classes and inputs: each cut is (relative level, type), where the type -- one of
+# the six below -- fixes its hyperplanes and individual bound at a given cell position.  A genotype is then
+# scored from two tiny cell programs (cached per (op classes, inputs)) and per-position tables of exact ints
+# and their logs, with the same per-level min(union, product) and the same math.fsum as _Assembler.log10.
+
+_T_P0, _T_P1, _T_PW, _T_NIL, _T_MAXP, _T_MAXN = range(6)
+# op classes: 0 none, 1 max pool, 2 avg pool, 3 skip, 4 sep conv (two cuts), 5 dil conv (one cut)
+_OP_CLASS = {"none": 0, "max_pool_3x3": 1, "avg_pool_3x3": 2, "skip_connect": 3, "sep_conv_3x3": 4,
+             "sep_conv_5x5": 4, "dil_conv_3x3": 5, "dil_conv_5x5": 5}
+_UNIVERSAL = tuple((op, i, j) for j in range(2, 6) for i in range(j) for op in _OP_CLASS if op != "none")
+
+
+class _RankProbe(SatBuilder):
+    """:class:`SatBuilder` that records whether a tensor other than a convolution output has a rank other
+    than 0 and ``d0`` (convolutions are always followed by a probed op), or an addition mixes shapes."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.full = True
+
+    def _probe(self, s):
+        if s.rank not in (0, self.d0):
+            self.full = False
+        return s
+
+    def relu(self, u, name=""):
+        return self._probe(super().relu(u))
+
+    def pool(self, u, kind, kernel, stride=None, padding=0, dilation=1, name=""):
+        return self._probe(super().pool(u, kind, kernel, stride, padding, dilation))
+
+    def affine(self, u, name="", zero_preserving=True):
+        return self._probe(super().affine(u, name, zero_preserving))
+
+    def identity(self, u, shape=None, name=""):
+        return self._probe(super().identity(u, shape))
+
+    def linear_map(self, u, shape, name=""):
+        return self._probe(super().linear_map(u, shape))
+
+    def add(self, inputs, name=""):
+        if len({s.shape for s in inputs}) != 1:
+            self.full = False
+        return self._probe(super().add(inputs))
+
+    def cat(self, inputs, dim=0, name=""):
+        return self._probe(super().cat(inputs, dim))
+
+
+def _positions(layers):
+    out, reduction_prev = [], False
+    for k in range(layers):
+        reduction = k in (layers // 3, 2 * layers // 3)
+        out.append((reduction, reduction_prev))
+        reduction_prev = reduction
+    return out
+
+
+class _DartsConfig:
+    """Per-configuration tables of the closed-form DARTS path (``None`` from :func:`_darts_config` when the
+    network is not saturated, i.e. some tensor could have a rank below ``d0``)."""
+
+    __slots__ = ("d0", "layers", "reductions", "scale", "cell_h", "cell_n", "tensor_h", "tensor_n", "groups",
+                 "max_level")
+
+
+@lru_cache(maxsize=64)
+def _darts_config(shape, C, layers, stem_multiplier):
+    from canopy.nas import cells
+
+    d0 = _prod(shape)
+    probe = _RankProbe(d0, [(shape, d0, False, None, (0,))], (d0,))
+    try:
+        s0 = s1 = probe.affine(probe.conv(probe.ins[0], stem_multiplier * C, 3, 1, 1))
+        c = C
+        for reduction, reduction_prev in _positions(layers):
+            if reduction:
+                c *= 2
+            s0, s1 = s1, cells._darts_cell(probe, s0, s1, _UNIVERSAL, c, reduction, reduction_prev, "")
+    except InvalidArchitectureError:
+        return None
+    if not probe.full:
+        return None
+    cfg = _DartsConfig()
+    cfg.d0, cfg.layers = d0, layers
+    cfg.reductions = tuple(r for r, _ in _positions(layers))
+    sp = tuple(shape[1:])
+    stem_c = stem_multiplier * C
+    units = stem_c * _prod(sp)
+    tensors = [(units, ("relu", units, (stem_c, shape[0], 1, _windows(sp, 3, 1, 1, 1)), d0))]
+    chans, spat = [stem_c], [sp]
+    per_cell = []
+    c = C
+    for k, (reduction, reduction_prev) in enumerate(_positions(layers)):
+        if reduction:
+            c *= 2
+        t0, t1 = max(k - 1, 0), k
+        sp_in = spat[t1]
+        sp_out = tuple(len(ax) for ax in _windows(sp_in, 3, 2, 1, 1)) if reduction else sp_in
+        n_in, n_out = c * _prod(sp_in), c * _prod(sp_out)
+        w1_in, w1_out = _windows(sp_in, 1, 1, 0, 1), _windows(sp_out, 1, 1, 0, 1)
+        wm_p, wm_n = _windows(sp_in, 3, 2 if reduction else 1, 1, 1), _windows(sp_out, 3, 1, 1, 1)
+        per_cell.append((
+            (n_in, ("relu", n_in, None if reduction_prev else (c, chans[t0], 1, w1_in), d0)),   # _T_P0
+            (n_in, ("relu", n_in, (c, chans[t1], 1, w1_in), d0)),                                # _T_P1
+            (n_out, ("relu", n_out, (c, c, 1, w1_out), d0)),                                     # _T_PW
+            (n_out, ("relu", n_out, None, d0)),                                                  # _T_NIL
+            (maxpool_pair_count(c, wm_p), ("max", c, wm_p, d0)),                                 # _T_MAXP
+            (maxpool_pair_count(c, wm_n), ("max", c, wm_n, d0)),                                 # _T_MAXN
+        ))
+        chans.append(4 * c)
+        spat.append(sp_out)
+        tensors.append((4 * c * _prod(sp_out), ("relu", 4 * c * _prod(sp_out), None, d0)))
+
+    # every log10 the per-level sums need, as an exact integer multiple of 2**-scale: math.fsum of floats is
+    # the correctly rounded exact sum, so float(sum of the integers) * 2**-scale is bit-for-bit the same value
+    values = {"generic": ([_b_log(bk) for row in per_cell for _, bk in row] + [_b_log(bk) for _, bk in tensors]),
+              "zhang": ([zaslavsky_log10(h, d0) for row in per_cell for h, _ in row]
+                        + [zaslavsky_log10(h, d0) for h, _ in tensors])}
+    values["serra"] = values["generic"]
+    scale = max(x.as_integer_ratio()[1] for v in values.values() for x in v).bit_length() - 1
+    if min(x for v in values.values() for x in v) < 0 or scale > 1000:  # pragma: no cover - logs of counts >= 1
+        return None
+    cfg.scale = 2.0 ** -scale
+
+    def fixed(x):
+        p, q = x.as_integer_ratio()
+        return p << (scale - (q.bit_length() - 1))
+
+    cfg.cell_h = tuple(tuple(h for h, _ in row) for row in per_cell)
+    cfg.tensor_h = tuple(h for h, _ in tensors)
+    cfg.cell_n, cfg.tensor_n = {}, {}
+    n_cell = 6 * len(per_cell)
+    for mode, v in values.items():
+        cfg.cell_n[mode] = tuple(tuple(fixed(x) for x in v[6 * k:6 * k + 6]) for k in range(len(per_cell)))
+        cfg.tensor_n[mode] = tuple(fixed(x) for x in v[n_cell:])
+    # per cell position and mode: (sum H, sum of fixed-point logs) of a tuple of cut types, filled lazily
+    cfg.groups = {mode: tuple({} for _ in per_cell) for mode in values}
+    cfg.max_level = 2 + 9 * layers  # a cell adds at most 1 (preprocessing) + 2 per node levels
+    return cfg
+
+
+_CELL_PROGRAMS: dict = {}
+
+
+def _cell_program(edges, reduction, live0, live1):
+    """Cuts of one DARTS cell relative to its inputs' levels.
+
+    Returns ``(groups, oa, ob)``: ``groups`` a tuple of ``(a, b, types)`` -- the cuts whose level is
+    ``max(level(input 0) + a, level(input 1) + b)`` (``None``: no dependency on that input), ``types`` a sorted
+    tuple of cut types -- and ``(oa, ob)`` the output's offsets (``None`` for both when the output is
+    constant).  The cuts on the cell inputs themselves (the preprocessing ReLUs) are implied by ``oa`` /
+    ``ob`` and added by the caller, because cells share them.
+    """
+    key = (edges, reduction, live0, live1)
+    prog = _CELL_PROGRAMS.get(key)
+    if prog is not None:
+        return prog
+    # state: (offset from input 0, offset from input 1, identity for cut de-duplication, ReLU cut type)
+    states = [(1, None, 0, _T_P0) if live0 else None, (None, 1, 1, _T_P1) if live1 else None]
+    groups: dict = {}
+    seen = set()  # tensors whose ReLU is already cut
+    pooled: dict = {}  # tensor -> its max-pooled tensor
+    nid = 2
+    cls_of = _OP_CLASS
+    by_node: tuple = ([], [], [], [])
+    for e in edges:
+        by_node[e[2] - 2].append(e)
+    for in_edges in by_node:
+        terms = []
+        for op, i, _ in in_edges:
+            st = states[i]
+            cls = cls_of[op]
+            if st is None or cls == 0:
+                continue
+            if cls == 2:  # average pooling: a linear map
+                terms.append((st[0], st[1], nid, _T_NIL))
+                nid += 1
+                continue
+            if cls == 3 and not (reduction and i < 2):  # identity
+                terms.append(st)
+                continue
+            a, b, ident, stype = st
+            a1 = None if a is None else a + 1
+            b1 = None if b is None else b + 1
+            if cls == 1:  # max pooling cut: one cut, and one output tensor, per input tensor
+                out = pooled.get(ident)
+                if out is None:
+                    groups.setdefault((a1, b1), []).append(_T_MAXP if i < 2 else _T_MAXN)
+                    out = pooled[ident] = (a1, b1, nid, _T_NIL)
+                terms.append(out)
+            else:  # ReLU of the state: sep conv, dil conv, FactorizedReduce (skip at stride 2)
+                if ident not in seen:
+                    seen.add(ident)
+                    groups.setdefault((a1, b1), []).append(stype)
+                if cls == 4:  # sep conv: its second ReLU follows a pointwise convolution
+                    a2 = None if a is None else a + 2
+                    b2 = None if b is None else b + 2
+                    groups.setdefault((a2, b2), []).append(_T_PW)
+                    terms.append((a2, b2, nid, _T_PW))
+                else:
+                    terms.append((a1, b1, nid, _T_PW if cls == 5 else _T_NIL))
+            nid += 1
+        if not terms:
+            states.append(None)
+        elif len(terms) == 1:
+            states.append(terms[0])
+        else:
+            states.append((_omax([t[0] for t in terms]), _omax([t[1] for t in terms]), nid, _T_NIL))
+            nid += 1
+    live = [s for s in states[2:] if s is not None]
+    if live:
+        prog = (tuple((a, b, tuple(sorted(t))) for (a, b), t in groups.items()),
+                _omax([s[0] for s in live]), _omax([s[1] for s in live]))
+    else:
+        prog = ((), None, None)
+    if len(_CELL_PROGRAMS) >= 1 << 17:
+        _CELL_PROGRAMS.clear()
+    _CELL_PROGRAMS[key] = prog
+    return prog
+
+
+def _omax(xs):
+    xs = [x for x in xs if x is not None]
+    return max(xs) if xs else None
+
+
+def darts_levels(cfg, normal, reduce, mode):
+    """Per-level sums of a DARTS network on the closed-form path: ``(hyperplanes, fixed-point log sums, cut
+    counts)``, three lists indexed by level (0 where a level has no cut), or ``None`` for a constant network.
+
+    ``hyperplanes[l]`` and ``counts[l]`` equal the walker's per-level hyperplane total and number of cut nodes
+    (:attr:`canopy.nas._calculus.CalculusResult.levels`; tested; a level may hold cuts with no hyperplane, a
+    max pool of a 1 x 1 map); ``logs[l] * cfg.scale`` is the ``math.fsum``
+    of the level's individual bounds (``log10``; in mode ``"zhang"`` of ``r(H_v, d0)``).
+    """
+    layers = cfg.layers
+    lev = [0]
+    live = [True]
+    progs = []
+    for k, reduction in enumerate(cfg.reductions):
+        t0 = k - 1 if k else 0
+        prog = _cell_program(reduce if reduction else normal, reduction, live[t0], live[k])
+        progs.append(prog)
+        oa, ob = prog[1], prog[2]
+        if ob is None:
+            if oa is None:
+                lev.append(0)
+                live.append(False)
+                continue
+            lev.append(lev[t0] + oa)
+        elif oa is None:
+            lev.append(lev[k] + ob)
+        else:
+            lev.append(max(lev[t0] + oa, lev[k] + ob))
+        live.append(True)
+    if not live[layers]:
+        return None
+    need = [False] * (layers + 1)
+    need[layers] = True
+    n_levels = cfg.max_level
+    hsum = [0] * n_levels
+    nsum = [0] * n_levels
+    count = [0] * n_levels
+    cut_tensors = set()  # stem / cell outputs whose ReLU some needed cell takes (cut once)
+    pos_groups = cfg.groups[mode]
+    for k in range(layers - 1, -1, -1):  # a cell is needed iff a later needed cell reads it
+        if not need[k + 1]:
+            continue
+        groups, oa, ob = progs[k]
+        t0 = k - 1 if k else 0
+        if oa is not None:
+            need[t0] = True
+            cut_tensors.add(t0)
+        if ob is not None:
+            need[k] = True
+            cut_tensors.add(k)
+        A, B = lev[t0], lev[k]
+        cache = pos_groups[k]
+        for a, b, types in groups:
+            if a is None:
+                lv = B + b
+            elif b is None:
+                lv = A + a
+            else:
+                lv = A + a if A + a >= B + b else B + b
+            hn = cache.get(types)
+            if hn is None:
+                ch, cn = cfg.cell_h[k], cfg.cell_n[mode][k]
+                hn = cache[types] = (sum(ch[t] for t in types), sum(cn[t] for t in types), len(types))
+            hsum[lv] += hn[0]
+            nsum[lv] += hn[1]
+            count[lv] += hn[2]
+    t_h, t_n = cfg.tensor_h, cfg.tensor_n[mode]
+    for t in cut_tensors:
+        lv = lev[t] + 1
+        hsum[lv] += t_h[t]
+        nsum[lv] += t_n[t]
+        count[lv] += 1
+    return hsum, nsum, count
+
+
+def _darts_closed(cfg, normal, reduce, mode):
+    levels = darts_levels(cfg, normal, reduce, mode)
+    if levels is None:
+        return 0.0
+    hsum, nsum, count = levels
+    scale = cfg.scale
+    if mode == "zhang":
+        return math.fsum([n * scale for n, c in zip(nsum, count) if c])
+    d0 = cfg.d0
+    total = []
+    for h, n, c in zip(hsum, nsum, count):
+        if c:
+            union = zaslavsky_log10(h, d0)  # r_level = d0: every cut has rank d0 on a saturated network
+            prod = n * scale
+            total.append(prod if prod < union else union)
+    return math.fsum(total)
+
+
+def darts_fast(normal, reduce, mode, shape, C, layers, stem_multiplier=3):
+    """DARTS score, equal to :func:`darts_programs` (and so to the general walker's).
+
+    For a saturated configuration (every tensor keeps the full effective dimension, e.g. CIFAR inputs with the
+    DARTS widths) it uses the closed-form cell programs above; otherwise the cached :class:`SatBuilder`
+    programs.  Equality of the two is tested on many random genotypes in ``tests/test_cells.py``.
+    """
+    cfg = _darts_config(tuple(shape), C, layers, stem_multiplier)
+    if cfg is not None:
+        try:
+            return _darts_closed(cfg, normal, reduce, mode)
+        except KeyError:  # an unknown op name: the general path raises the documented error
+            pass
+    return darts_programs(normal, reduce, mode, shape, C, layers, stem_multiplier)
