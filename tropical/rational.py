@@ -227,7 +227,10 @@ class LayerStats:
     layer : int
         0-based affine layer index (the last one is the affine output layer).
     monomials_before : int
-        Total monomials over all F and G of the layer after merging duplicate exponents, before pruning.
+        Total monomials over all F and G of the layer after merging duplicate exponents, before the
+        layer's final pruning. With ``prune=True`` the products inside the layer are already pruned as
+        they are formed, so this counts ``H ⊕ G'`` of pruned ``H``, ``G'`` (for the affine output layer,
+        whose ``F``, ``G`` are pruned products, it equals ``monomials_after``).
     monomials_after : int
         The same after pruning to non-redundant monomials (equal to ``monomials_before`` when unpruned).
     max_before, max_after : int
