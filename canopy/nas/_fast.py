@@ -551,8 +551,7 @@ class _DartsConfig:
     """Per-configuration tables of the closed-form DARTS path (``None`` from :func:`_darts_config` when the
     network is not saturated, i.e. some tensor could have a rank below ``d0``)."""
 
-    __slots__ = ("d0", "layers", "reductions", "scale", "cell_h", "cell_n", "tensor_h", "tensor_n", "groups",
-                 "max_level")
+    __slots__ = ("d0", "layers", "reductions", "scale", "cell_h", "cell_n", "tensor_h", "tensor_n", "groups")
 
 
 @lru_cache(maxsize=64)
@@ -627,28 +626,30 @@ def _darts_config(shape, C, layers, stem_multiplier):
         cfg.tensor_n[mode] = tuple(fixed(x) for x in v[n_cell:])
     # per cell position and mode: (sum H, sum of fixed-point logs) of a tuple of cut types, filled lazily
     cfg.groups = {mode: tuple({} for _ in per_cell) for mode in values}
-    cfg.max_level = 2 + 9 * layers  # a cell adds at most 1 (preprocessing) + 2 per node levels
     return cfg
 
 
 _CELL_PROGRAMS: dict = {}
 
 
+_NO = -(1 << 40)  # offset meaning "no dependency on this input": max(A + _NO + k, B + b) = B + b for small k
+
+
 def _cell_program(edges, reduction, live0, live1):
     """Cuts of one DARTS cell relative to its inputs' levels.
 
     Returns ``(groups, oa, ob)``: ``groups`` a tuple of ``(a, b, types)`` -- the cuts whose level is
-    ``max(level(input 0) + a, level(input 1) + b)`` (``None``: no dependency on that input), ``types`` a sorted
-    tuple of cut types -- and ``(oa, ob)`` the output's offsets (``None`` for both when the output is
-    constant).  The cuts on the cell inputs themselves (the preprocessing ReLUs) are implied by ``oa`` /
-    ``ob`` and added by the caller, because cells share them.
+    ``max(level(input 0) + a, level(input 1) + b)`` (a negative offset: no dependency on that input),
+    ``types`` a sorted tuple of cut types -- and ``(oa, ob)`` the output's offsets (``None``: no dependency;
+    both ``None`` when the output is constant).  The cuts on the cell inputs themselves (the preprocessing
+    ReLUs) are implied by ``oa`` / ``ob`` and added by the caller, because cells share them.
     """
     key = (edges, reduction, live0, live1)
     prog = _CELL_PROGRAMS.get(key)
     if prog is not None:
         return prog
     # state: (offset from input 0, offset from input 1, identity for cut de-duplication, ReLU cut type)
-    states = [(1, None, 0, _T_P0) if live0 else None, (None, 1, 1, _T_P1) if live1 else None]
+    states = [(1, _NO, 0, _T_P0) if live0 else None, (_NO, 1, 1, _T_P1) if live1 else None]
     groups: dict = {}
     seen = set()  # tensors whose ReLU is already cut
     pooled: dict = {}  # tensor -> its max-pooled tensor
@@ -672,37 +673,35 @@ def _cell_program(edges, reduction, live0, live1):
                 terms.append(st)
                 continue
             a, b, ident, stype = st
-            a1 = None if a is None else a + 1
-            b1 = None if b is None else b + 1
+            ab1 = (a + 1, b + 1)
             if cls == 1:  # max pooling cut: one cut, and one output tensor, per input tensor
                 out = pooled.get(ident)
                 if out is None:
-                    groups.setdefault((a1, b1), []).append(_T_MAXP if i < 2 else _T_MAXN)
-                    out = pooled[ident] = (a1, b1, nid, _T_NIL)
+                    groups.setdefault(ab1, []).append(_T_MAXP if i < 2 else _T_MAXN)
+                    out = pooled[ident] = (a + 1, b + 1, nid, _T_NIL)
                 terms.append(out)
             else:  # ReLU of the state: sep conv, dil conv, FactorizedReduce (skip at stride 2)
                 if ident not in seen:
                     seen.add(ident)
-                    groups.setdefault((a1, b1), []).append(stype)
+                    groups.setdefault(ab1, []).append(stype)
                 if cls == 4:  # sep conv: its second ReLU follows a pointwise convolution
-                    a2 = None if a is None else a + 2
-                    b2 = None if b is None else b + 2
-                    groups.setdefault((a2, b2), []).append(_T_PW)
-                    terms.append((a2, b2, nid, _T_PW))
+                    groups.setdefault((a + 2, b + 2), []).append(_T_PW)
+                    terms.append((a + 2, b + 2, nid, _T_PW))
                 else:
-                    terms.append((a1, b1, nid, _T_PW if cls == 5 else _T_NIL))
+                    terms.append((a + 1, b + 1, nid, _T_PW if cls == 5 else _T_NIL))
             nid += 1
         if not terms:
             states.append(None)
         elif len(terms) == 1:
             states.append(terms[0])
         else:
-            states.append((_omax([t[0] for t in terms]), _omax([t[1] for t in terms]), nid, _T_NIL))
+            states.append((max([t[0] for t in terms]), max([t[1] for t in terms]), nid, _T_NIL))
             nid += 1
     live = [s for s in states[2:] if s is not None]
     if live:
-        prog = (tuple((a, b, tuple(sorted(t))) for (a, b), t in groups.items()),
-                _omax([s[0] for s in live]), _omax([s[1] for s in live]))
+        oa, ob = max([s[0] for s in live]), max([s[1] for s in live])
+        prog = (tuple((a if a > 0 else _NO, b if b > 0 else _NO, tuple(sorted(t))) for (a, b), t in groups.items()),
+                oa if oa > 0 else None, ob if ob > 0 else None)
     else:
         prog = ((), None, None)
     if len(_CELL_PROGRAMS) >= 1 << 17:
@@ -711,27 +710,26 @@ def _cell_program(edges, reduction, live0, live1):
     return prog
 
 
-def _omax(xs):
-    xs = [x for x in xs if x is not None]
-    return max(xs) if xs else None
-
-
 def darts_levels(cfg, normal, reduce, mode):
     """Per-level sums of a DARTS network on the closed-form path: ``(hyperplanes, fixed-point log sums, cut
     counts)``, three lists indexed by level (0 where a level has no cut), or ``None`` for a constant network.
 
     ``hyperplanes[l]`` and ``counts[l]`` equal the walker's per-level hyperplane total and number of cut nodes
     (:attr:`canopy.nas._calculus.CalculusResult.levels`; tested; a level may hold cuts with no hyperplane, a
-    max pool of a 1 x 1 map); ``logs[l] * cfg.scale`` is the ``math.fsum``
-    of the level's individual bounds (``log10``; in mode ``"zhang"`` of ``r(H_v, d0)``).
+    max pool of a 1 x 1 map); ``logs[l] * cfg.scale`` is the ``math.fsum`` of the level's individual bounds
+    (``log10``; in mode ``"zhang"`` of ``r(H_v, d0)``).
     """
     layers = cfg.layers
     lev = [0]
     live = [True]
     progs = []
+    local: dict = {}
     for k, reduction in enumerate(cfg.reductions):
         t0 = k - 1 if k else 0
-        prog = _cell_program(reduce if reduction else normal, reduction, live[t0], live[k])
+        pkey = (reduction, live[t0], live[k])
+        prog = local.get(pkey)
+        if prog is None:
+            prog = local[pkey] = _cell_program(reduce if reduction else normal, *pkey)
         progs.append(prog)
         oa, ob = prog[1], prog[2]
         if ob is None:
@@ -749,7 +747,7 @@ def darts_levels(cfg, normal, reduce, mode):
         return None
     need = [False] * (layers + 1)
     need[layers] = True
-    n_levels = cfg.max_level
+    n_levels = lev[layers] + 2  # no needed cut lies above the output
     hsum = [0] * n_levels
     nsum = [0] * n_levels
     count = [0] * n_levels
@@ -769,12 +767,7 @@ def darts_levels(cfg, normal, reduce, mode):
         A, B = lev[t0], lev[k]
         cache = pos_groups[k]
         for a, b, types in groups:
-            if a is None:
-                lv = B + b
-            elif b is None:
-                lv = A + a
-            else:
-                lv = A + a if A + a >= B + b else B + b
+            lv = A + a if A + a >= B + b else B + b
             hn = cache.get(types)
             if hn is None:
                 ch, cn = cfg.cell_h[k], cfg.cell_n[mode][k]

@@ -222,12 +222,15 @@ def _darts_cell(b, s0, s1, edges, C, reduction, reduction_prev, name):
     return b.cat(states[2:], 0, name=f"{name}.concat")
 
 
+_PAIR_NODES = (2, 2, 3, 3, 4, 4, 5, 5)  # node fed by each (op, input) pair of a genotype cell
+
+
 def _darts_cells(arch) -> tuple[tuple, tuple]:
     """(normal edges, reduce edges) as tuples of (op, input, node)."""
     from canopy.spaces.darts import Genotype
 
     def from_pairs(pairs):
-        return tuple((op, int(i), 2 + k // 2) for k, (op, i) in enumerate(pairs))
+        return tuple([(op, int(i), n) for (op, i), n in zip(pairs, _PAIR_NODES)])
 
     def from14(ops):
         ops = tuple(ops)
