@@ -99,3 +99,15 @@ def test_tightness_panel_quick(data_dir, tmp_path, monkeypatch):
     paths = figures.save_panel(panel, tmp_path)
     assert paths[0].exists()
     json.dumps(panel.rows)
+
+
+def test_optional_pool_panel_is_skipped_without_its_score_table(tmp_path, monkeypatch, data_dir):
+    from canopy.plots import figures
+
+    def missing(*a, **k):
+        return figures.panel_nb201_pool(data_dir, scores_csv=tmp_path / "absent.csv")
+
+    monkeypatch.setitem(figures.PANELS, "nb201_pool_search", lambda d, s, q: missing())
+    messages = []
+    written = make_figures(tmp_path, data_dir=data_dir, only=["nb201_pool_search"], progress=messages.append)
+    assert written == {} and "absent.csv" in messages[0] and "skipped" in messages[0]

@@ -339,6 +339,10 @@ def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any
     missing: set[str] = set()
     for dataset in datasets:
         path = Path(scores_csv) if scores_csv else root / f"nb201_scores_{dataset}.csv"
+        if not path.is_file():
+            from canopy.errors import DataFileError
+
+            raise DataFileError(f"stored score table {path} not found (written by benchmarks/evaluation.py)")
         usable = [c for c in columns if min(_finite_count(path, p) for p in c.split(">")) >= 50]
         missing |= set(columns) - set(usable)
         groups = nb201_pool_comparison(path, columns=usable, dataset=dataset, seeds=tuple(range(seeds)),
@@ -438,10 +442,16 @@ PANELS: dict[str, Callable[[Any, Any, bool], Panel]] = {
 }
 
 
+#: panels that need files outside the benchmark data (skipped with a message when those are missing)
+OPTIONAL_PANELS = frozenset({"nb201_pool_search"})
+
+
 def make_figures(out_dir: str | os.PathLike[str], *, data_dir: Any = None, store: Any = None, quick: bool = False,
                  only: Sequence[str] | None = None, progress: Callable[[str], None] | None = None
                  ) -> dict[str, list[Path]]:
     """Build and save the panels; write ``captions.json``; return ``{name: [png, csv, ...]}``."""
+    from canopy.errors import DataFileError
+
     names = list(only or PANELS)
     unknown = [n for n in names if n not in PANELS]
     if unknown:
@@ -453,7 +463,14 @@ def make_figures(out_dir: str | os.PathLike[str], *, data_dir: Any = None, store
     captions = json.loads(cap_path.read_text()) if cap_path.exists() else {}
     written = {}
     for name in names:
-        panel = PANELS[name](data_dir, store, quick)
+        try:
+            panel = PANELS[name](data_dir, store, quick)
+        except DataFileError as exc:
+            if name not in OPTIONAL_PANELS:
+                raise
+            if progress:
+                progress(f"skipped {name}: {exc}")
+            continue
         written[name] = save_panel(panel, out)
         captions[name] = {"title": panel.title, "caption": panel.caption}
         if progress:
