@@ -640,7 +640,7 @@ def _cell_program(edges, reduction, live0, live1):
 
     Returns ``(groups, oa, ob)``: ``groups`` a tuple of ``(a, b, types)`` -- the cuts whose level is
     ``max(level(input 0) + a, level(input 1) + b)`` (a negative offset: no dependency on that input),
-    ``types`` a sorted tuple of cut types -- and ``(oa, ob)`` the output's offsets (``None``: no dependency;
+    ``types`` a tuple of cut types -- and ``(oa, ob)`` the output's offsets (``None``: no dependency;
     both ``None`` when the output is constant).  The cuts on the cell inputs themselves (the preprocessing
     ReLUs) are implied by ``oa`` / ``ob`` and added by the caller, because cells share them.
     """
@@ -700,8 +700,9 @@ def _cell_program(edges, reduction, live0, live1):
     live = [s for s in states[2:] if s is not None]
     if live:
         oa, ob = max([s[0] for s in live]), max([s[1] for s in live])
-        prog = (tuple((a if a > 0 else _NO, b if b > 0 else _NO, tuple(sorted(t))) for (a, b), t in groups.items()),
-                oa if oa > 0 else None, ob if ob > 0 else None)
+        # (the order of types in a group is irrelevant: only their sums are used)
+        prog = (tuple([(a, b, tuple(t)) for (a, b), t in groups.items()]), oa if oa > 0 else None,
+                ob if ob > 0 else None)
     else:
         prog = ((), None, None)
     if len(_CELL_PROGRAMS) >= 1 << 17:
