@@ -316,3 +316,14 @@ def test_darts_unsaturated_configs_still_equal_walker():
             fast = darts_cell_score(arch, input_shape=shape, C=C, layers=layers)
             general = cells.darts_cell_result(arch, input_shape=shape, C=C, layers=layers).log10
             assert fast == pytest.approx(general, rel=1e-12, abs=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["generic", "serra", "zhang"])
+def test_nb201_equal_bounds_give_identical_scores(mode):
+    # Regression: a structured 1x1-conv bound equal to the plain Zaslavsky count took another float route,
+    # so equal exact bounds scored 1e-11 apart and broke ties (17 distinct scores instead of 8).
+    from canopy.spaces.nb201 import all_cells
+
+    scores = sorted({nb201_cell_score(c, mode) for c in all_cells()})
+    gaps = [b - a for a, b in zip(scores, scores[1:])]
+    assert min(gaps) > 1e-6, "two distinct scores differ only by float noise"

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from canopy.bounds._combinatorics import zaslavsky
 from canopy.bounds.branches import zaslavsky_log10
 from canopy.bounds.conv import axis_windows, conv_rank_bound, structured_relu_bound
 from canopy.bounds.pooling import adaptive_axis_windows, maxpool_bound, maxpool_pair_count
@@ -271,7 +272,11 @@ def _b_log(bkey):
         if struct is None:
             return zaslavsky_log10(h, r)
         out_c, in_c, groups, windows = struct
-        return structured_relu_bound(out_c, in_c, windows, r, groups).log10()
+        bound = structured_relu_bound(out_c, in_c, windows, r, groups)
+        if len(bound.terms) == 1 and bound.terms[0] == (zaslavsky(h, r), 1):
+            # the structure gives nothing: the same integer must give the same float as the union route
+            return zaslavsky_log10(h, r)
+        return bound.log10()
     _, channels, windows, r = bkey
     return maxpool_bound(channels, windows, r).log10()
 
