@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import pytest
@@ -21,8 +20,6 @@ from canopy.nas.tropical_score import (
     tropical_expressivity_score_darts,
 )
 from tropical.network import ReLUNetwork
-
-HAVE_CELLS = importlib.util.find_spec("canopy.nas.cells") is not None
 
 
 def test_readme_example_one(capsys):
@@ -114,14 +111,6 @@ def test_darts_entry_point_needs_cell_ops():
         tropical_expressivity_score_darts(ArchitectureSpec((32, 32)))
 
 
-@pytest.mark.skipif(HAVE_CELLS, reason="canopy.nas.cells is present")
-def test_cells_missing_gives_clear_error():
-    ops = ("none",) * 14
-    with pytest.raises(UnsupportedOperationError, match="canopy.nas.cells"):
-        tropical_expressivity_score_darts(ArchitectureSpec((32,), cell_ops=ops))
-
-
-@pytest.mark.skipif(not HAVE_CELLS, reason="canopy.nas.cells (CELLS) not in this build")
 def test_readme_example_two(capsys):
     from canopy.nas.architecture import ArchitectureSpec as Spec
     from canopy.nas.tropical_score import tropical_expressivity_score_darts as score_darts

@@ -37,7 +37,6 @@ from canopy.errors import (
     BoundNotApplicableError,
     InvalidArchitectureError,
     UnknownModeError,
-    UnsupportedOperationError,
 )
 from canopy.nas.architecture import ArchitectureSpec
 
@@ -58,13 +57,9 @@ def _check_mode(mode: object) -> str:
     return mode
 
 
-def _plugin(module_name: str, what: str) -> Any:
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        raise UnsupportedOperationError(f"scoring {what} needs {module_name}, which this build does not have") from None
+def _cells() -> Any:
+    """The cell calculus (imported on first use: it pulls in networkx)."""
+    return importlib.import_module("canopy.nas.cells")
 
 
 def dense_score(
@@ -206,7 +201,7 @@ def tropical_expressivity_score(
     """
     if isinstance(arch_or_model, ArchitectureSpec):
         if arch_or_model.is_cell:
-            return float(_plugin("canopy.nas.cells", "DARTS cells").darts_cell_score(arch_or_model, mode))
+            return float(_cells().darts_cell_score(arch_or_model, mode))
         return dense_score(arch_or_model.input_dim, arch_or_model.layer_widths, mode, seed=seed,
                            max_regions=max_regions, count=count)
     if _is_instance(arch_or_model, "tropical.network", "ReLUNetwork"):
@@ -218,13 +213,13 @@ def tropical_expressivity_score(
             return log10_int(exact_count(net, count=count, max_regions=max_regions))
         return dense_score(net.input_dim, net.widths, mode) if net.widths else 0.0
     if _is_instance(arch_or_model, "canopy.spaces.darts", "Genotype"):
-        return float(_plugin("canopy.nas.cells", "DARTS genotypes").darts_cell_score(arch_or_model, mode))
+        return float(_cells().darts_cell_score(arch_or_model, mode))
     if isinstance(arch_or_model, str) or _is_instance(arch_or_model, "canopy.spaces.nb201", "NB201Cell"):
-        return float(_plugin("canopy.nas.cells", "NAS-Bench-201 cells").nb201_cell_score(arch_or_model, mode))
+        return float(_cells().nb201_cell_score(arch_or_model, mode))
     if _is_torch_module(arch_or_model):
         if input_shape is None:
             raise InvalidArchitectureError("scoring a torch.nn.Module needs input_shape, e.g. input_shape=(3, 32, 32)")
-        trace = _plugin("canopy.nas.trace", "torch models")
+        trace = importlib.import_module("canopy.nas.trace")
         return float(trace.score_module(arch_or_model, tuple(input_shape), mode))
     raise InvalidArchitectureError(
         f"cannot score an object of type {type(arch_or_model).__name__}; pass an ArchitectureSpec, an NB201 cell "
@@ -262,7 +257,7 @@ def tropical_expressivity_score_darts(arch: Any, mode: str = "generic") -> float
     canopy.errors.InvalidArchitectureError: tropical_expressivity_score_darts needs an ArchitectureSpec with cell_ops (14 DARTS edge ops) or a Genotype
     """
     if (isinstance(arch, ArchitectureSpec) and arch.is_cell) or _is_instance(arch, "canopy.spaces.darts", "Genotype"):
-        return float(_plugin("canopy.nas.cells", "DARTS cells").darts_cell_score(arch, mode))
+        return float(_cells().darts_cell_score(arch, mode))
     raise InvalidArchitectureError(
         "tropical_expressivity_score_darts needs an ArchitectureSpec with cell_ops (14 DARTS edge ops) or a Genotype"
     )
