@@ -7,8 +7,8 @@ Protocol
   ``canopy.evaluate.select_architectures(table, subset="fully-effective", sample=1000, seed=0)`` and stored as
   arch strings in ``results/nb201_sample1000.txt``. Gradient proxies (seconds per network on this CPU) run on a
   fixed 200-architecture subset of it, ``results/nb201_sample200.txt``
-  (``numpy.random.default_rng(1).choice(1000, 200, replace=False)``). Closed-form proxies (#params, FLOPs, ℵ)
-  are also evaluated on all 9,445 cells -- the published set -- from their closed forms.
+  (``numpy.random.default_rng(1).choice(1000, 200, replace=False)``). Closed-form proxies (#params, FLOPs, ℵ,
+  the tropical score) are also evaluated on all 9,445 cells -- the published set -- from their closed forms.
 * Ground truth: NATS-Bench tss seed-mean test accuracy after 200 epochs (CIFAR-10 ori-test, CIFAR-100 and
   ImageNet16-120 x-test), ``nb201/nats_bench_tss_test_acc_200ep.csv``.
 * Networks: ``build_nb201_network(cell, num_classes)`` (xautodl TinyNetwork C=16, N=5), ``torch.manual_seed(0)``
@@ -304,6 +304,12 @@ def build_table(table, data_dir: Path, sample: list[str], subset: list[str], n_b
         closed = {"params": [c.num_params(num_classes) for c in full],
                   "flops": [c.flops(num_classes, resolution=resolution) for c in full],
                   "aleph": [c.aleph for c in full]}
+        try:
+            from canopy.nas.cells import nb201_cell_score
+
+            closed["tropical"] = [nb201_cell_score(c, "generic") for c in full]
+        except ImportError as exc:  # the tropical score is optional here
+            print(f"# tropical on all 9,445 skipped: {exc}", file=sys.stderr)
         for column, values in closed.items():
             part = pd.DataFrame({"accuracy": acc, column: np.asarray(values, dtype=float)})
             rows.append(_row(part, column, dataset, "all9445", min(n_boot, 200), k=1000))
