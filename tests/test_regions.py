@@ -434,3 +434,50 @@ def test_vector_output_and_unbounded_polytope():
     net = ReLUNetwork.random(2, [3, 2], output_dim=2, seed=7, distribution="integer", scale=2)
     check_against_brute_force(net)
     check_against_brute_force(net, Polytope([[1, 1]], [1]))  # a half-plane: unbounded, with a line
+
+
+# ------------------------------------------------------------------ certified float sign filter (internal)
+def _exact_common_sign(row, xs):
+    vals = [sum(a * b for a, b in zip(row, x)) for x in xs]
+    if all(v > 0 for v in vals):
+        return True
+    if all(v < 0 for v in vals):
+        return False
+    return None
+
+
+@given(
+    bits=st.integers(1, 700),
+    rows=st.lists(st.lists(st.integers(-(2 ** 200), 2 ** 200), min_size=5, max_size=5), min_size=1, max_size=4),
+    seed=st.integers(0, 2 ** 32),
+)
+def test_float_sign_filter_never_contradicts_exact_signs(bits, rows, seed):
+    from tropical.regions import _FloatGens
+
+    rng = random.Random(seed)
+    xs = [tuple(rng.randint(-(2 ** bits), 2 ** bits) for _ in range(5)) for _ in range(rng.randint(1, 12))]
+    flt = _FloatGens(xs)
+    for row in rows:
+        got = flt.common_sign(row)
+        if got is not None:
+            assert got == _exact_common_sign(row, xs)
+
+
+def test_float_sign_filter_abstains_near_zero_and_on_wide_numbers():
+    from tropical.regions import _FloatGens
+
+    big = 2 ** 600
+    # exact value 1 (a cancellation floats cannot see): the filter must not certify a sign
+    xs = [(big + 1, big, 1, 0, 0)]
+    assert _FloatGens(xs).common_sign((1, -1, 0, 0, 0)) is None
+    assert _FloatGens(xs).common_sign((1, -1, 1, 0, 0)) is None
+    # exact value 0
+    assert _FloatGens([(big, big, 0, 0, 0)]).common_sign((1, -1, 0, 0, 0)) is None
+    # clearly positive / negative / mixed
+    flt = _FloatGens([(3, 1), (5, 1)])
+    assert flt.common_sign((1, 0)) is True
+    assert flt.common_sign((-1, 1)) is False
+    assert flt.common_sign((1, -4)) is None
+    # numbers too wide for doubles: exact fallback
+    assert _FloatGens([(2 ** 1100, 1)]).common_sign((1, 1)) is None
+    assert _FloatGens([(2 ** 600, 1)]).common_sign((2 ** 500, 1)) is None
