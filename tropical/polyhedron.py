@@ -183,9 +183,11 @@ def dd_step(
         psimple = zp.bit_count() == simple
         vp = vals[p]
         gp = gens[p]
-        # candidates sharing at least pdim - 2 active facets (a C-level filter before the per-pair work)
-        cands = [(q, c, cn, qsimple) for q, zq, qsimple in negs if (cn := (c := zp & zq).bit_count()) >= need]
-        for q, c, cn, qsimple in cands:
+        for q, zq, qsimple in negs:
+            c = zp & zq
+            cn = c.bit_count()
+            if cn < need:
+                continue
             if not ((psimple or qsimple) and cn == need) and not (two and not c):
                 if gf is None:
                     gf = {}

@@ -58,7 +58,6 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import chain
 from math import comb, lcm
 from operator import mul
 from typing import TYPE_CHECKING, Any
@@ -342,58 +341,6 @@ def _integer_layers(net: ReLUNetwork) -> tuple[list[tuple[tuple[tuple[int, ...],
 
 
 
-class _FloatGens:
-    """A certified floating-point sign filter for integer dot products ``row . x`` over many generators ``x``.
-
-    Each integer is rounded to the nearest double (relative error at most ``u = 2**-53``); the computed dot
-    product of ``m`` terms then differs from the exact one by at most about ``(m + 3) u max|row| sum|x|``
-    (standard forward error bound of recursive summation). The filter uses the bound ``(m + 8) 2**-50
-    max|row| sum|x|``, a margin of 16x, and answers only when every value exceeds it in magnitude with the
-    same sign; otherwise (or when the numbers are too wide for doubles) it answers ``None`` and the caller
-    decides with exact integers. No zero crossing can be missed: a certified value is nonzero with the
-    certified sign.
-    """
-
-    __slots__ = ("fxs", "x1", "bits", "k")
-
-    def __init__(self, xs: list[tuple[int, ...]]) -> None:
-        bits = max(map(int.bit_length, chain.from_iterable(xs)), default=0)
-        self.bits = bits
-        if not xs or bits > 900:
-            self.fxs: list[list[float]] | None = None
-            return
-        fxs = [[float(c) for c in x] for x in xs]
-        self.fxs = fxs
-        self.x1 = [sum(map(abs, f)) for f in fxs]
-        self.k = (len(xs[0]) + 8) * 2.0 ** -50
-
-    def common_sign(self, row: Sequence[int]) -> bool | None:
-        """True (all ``row . x > 0``), False (all ``< 0``), or None (not certified by floats)."""
-        fxs = self.fxs
-        if fxs is None:
-            return None
-        rb = max(map(int.bit_length, row))
-        if rb + self.bits + len(row).bit_length() > 1000:
-            return None
-        frow = [float(c) for c in row]
-        c = self.k * max(map(abs, frow))
-        pos = neg = False
-        for f, s1 in zip(fxs, self.x1):
-            v = sum(map(mul, frow, f))
-            t = c * s1
-            if v > t:
-                if neg:
-                    return None
-                pos = True
-            elif v < -t:
-                if pos:
-                    return None
-                neg = True
-            else:
-                return None
-        return pos
-
-
 class _Enumerator:
     """Depth-first layer-wise insertion; yields raw region data (internal)."""
 
@@ -448,15 +395,17 @@ class _Enumerator:
 
         def mapkey_of(M: list[tuple[int, ...]] | None, bits: tuple[bool, ...]) -> tuple[int, ...]:
             out: list[int] = []
-            if M is not None:
-                act = [j for j, on in enumerate(bits) if on]
-                cols = list(zip(*[M[j] for j in act])) if act else [()] * np1
             for r, wrow in enumerate(wout):
                 if M is None:
                     row = list(wrow) + [bout[r]]
                 else:
-                    ws = [wrow[j] for j in act]
-                    row = [sum(map(mul, ws, col)) for col in cols]
+                    row = [0] * np1
+                    for j, on in enumerate(bits):
+                        w = wrow[j]
+                        if on and w:
+                            mj = M[j]
+                            for c in range(np1):
+                                row[c] += w * mj[c]
                     row[n] += bout[r]
                 out.extend(row)
             return tuple(out)
@@ -465,14 +414,16 @@ class _Enumerator:
             W, b = hidden[li]
             if M is None:
                 return [tuple(W[k]) + (b[k],) for k in range(len(W))]
-            # exact integer matrix product restricted to the active neurons (column-wise, C-level sums)
-            act = [j for j, on in enumerate(bits) if on]
-            cols = list(zip(*[M[j] for j in act])) if act else [()] * np1
             rows = []
             for k in range(len(W)):
                 wrow = W[k]
-                ws = [wrow[j] for j in act]
-                row = [sum(map(mul, ws, col)) for col in cols]
+                row = [0] * np1
+                for j, on in enumerate(bits):
+                    w = wrow[j]
+                    if on and w:
+                        mj = M[j]
+                        for c in range(np1):
+                            row[c] += w * mj[c]
                 row[n] += b[k]
                 rows.append(tuple(row))
             return rows
@@ -492,17 +443,10 @@ class _Enumerator:
             cols = []
             cut_idx = []
             fixed: list[bool | None] = []
-            flt = _FloatGens(xs)
             for k, row in enumerate(M):
                 if not any(row[:n]):
                     fixed.append(row[n] > 0)
                     continue
-                sign = flt.common_sign(row)
-                if sign is not None:
-                    lcol = [sum(map(mul, row, x)) for x in ls]
-                    if not any(lcol):
-                        fixed.append(sign)
-                        continue
                 col = [sum(map(mul, row, x)) for x in xs]
                 lcol = [sum(map(mul, row, x)) for x in ls]
                 pos = any(v > 0 for v in col)
@@ -512,11 +456,8 @@ class _Enumerator:
                     cols.append((col, lcol))
                 else:
                     fixed.append(pos)
-            if cols:
-                eg = [x + v for x, v in zip(xs, zip(*[c[0] for c in cols]))]
-                el = [x + v for x, v in zip(ls, zip(*[c[1] for c in cols]))]
-            else:
-                eg, el = xs, ls
+            eg = [x + tuple(c[0][i] for c in cols) for i, x in enumerate(xs)]
+            el = [x + tuple(c[1][i] for c in cols) for i, x in enumerate(ls)]
             return eg, el, [M[k] for k in cut_idx], tuple(cut_idx), tuple(fixed)
 
         M0 = layer_matrix(0, None, ())
@@ -540,9 +481,18 @@ class _Enumerator:
             width = len(Mc)
             while k < width:
                 j = k - width
-                vals = [g[j] for g in gens]
-                pos = max(vals, default=0) > 0
-                cut = pos and min(vals) < 0
+                pos = neg = False
+                for g in gens:
+                    v = g[j]
+                    if v > 0:
+                        pos = True
+                        if neg:
+                            break
+                    elif v < 0:
+                        neg = True
+                        if pos:
+                            break
+                cut = pos and neg
                 lvals = None
                 if not cut and lines:
                     lvals = [ln[j] for ln in lines]
@@ -551,13 +501,14 @@ class _Enumerator:
                     bits = bits + (pos,)
                     k += 1
                     continue
+                vals = [g[j] for g in gens]
                 if lvals is None:
                     lvals = [ln[j] for ln in lines]
                 bit = 1 << len(ineqs)
                 rest = Mc[k + 1:]
 
                 def finish(e: list[int], rest: list[tuple[int, ...]] = rest) -> tuple[int, ...]:
-                    return tuple(e + [sum(map(mul, r, e)) for r in rest])
+                    return tuple(e) + tuple(sum(map(mul, r, e)) for r in rest)
 
                 plus, minus = dd_step(gens, incs, lines, vals, lvals, active, bit, np1 - len(lines),
                                       ncoord=np1, tail=width - k - 1, finish=finish)
@@ -700,20 +651,14 @@ class _Merger:
         self.uf.add()
         facets = []
         labs = []
-        act = []
-        a = active
-        while a:
-            low = a & -a
-            b = low.bit_length() - 1
-            a ^= low
-            lab = labels[b]
-            if lab[0] != "infinity":
-                facets.append(ineqs[b])
-                labs.append(lab)
-                if lab[0] == "neuron":
-                    act.append((b, lab))
+        for b, h in enumerate(ineqs):
+            if active >> b & 1 and labels[b][0] != "infinity":
+                facets.append(h)
+                labs.append(labels[b])
         self.region_facets.append((facets, labs))
-        for b, lab in act:
+        for b, lab in enumerate(labels):
+            if lab[0] != "neuron" or not active >> b & 1:
+                continue
             sid = lab[3]
             if lab[4] > 0:
                 self.plus.setdefault(sid, {}).setdefault(mid, []).append(i)
