@@ -393,25 +393,9 @@ class _Enumerator:
         next_report = self.start + 1.0
         tick = 0
 
-        def mapkey_of(M: list[tuple[int, ...]] | None, bits: tuple[bool, ...]) -> tuple[int, ...]:
-            out: list[int] = []
-            for r, wrow in enumerate(wout):
-                if M is None:
-                    row = list(wrow) + [bout[r]]
-                else:
-                    row = [0] * np1
-                    for j, on in enumerate(bits):
-                        w = wrow[j]
-                        if on and w:
-                            mj = M[j]
-                            for c in range(np1):
-                                row[c] += w * mj[c]
-                    row[n] += bout[r]
-                out.extend(row)
-            return tuple(out)
-
-        def layer_matrix(li: int, M: list[tuple[int, ...]] | None, bits: tuple[bool, ...]) -> list[tuple[int, ...]]:
-            W, b = hidden[li]
+        def compose(W: Any, b: Any, M: list[tuple[int, ...]] | None,
+                    bits: tuple[bool, ...]) -> list[tuple[int, ...]]:
+            """Rows ``(a, c)`` of ``x -> W (D M x) + b`` in homogenized coordinates (``M`` None: the input)."""
             if M is None:
                 return [tuple(W[k]) + (b[k],) for k in range(len(W))]
             rows = []
@@ -427,6 +411,13 @@ class _Enumerator:
                 row[n] += b[k]
                 rows.append(tuple(row))
             return rows
+
+        def mapkey_of(M: list[tuple[int, ...]] | None, bits: tuple[bool, ...]) -> tuple[int, ...]:
+            return tuple(x for row in compose(wout, bout, M, bits) for x in row)
+
+        def layer_matrix(li: int, M: list[tuple[int, ...]] | None, bits: tuple[bool, ...]) -> list[tuple[int, ...]]:
+            W, b = hidden[li]
+            return compose(W, b, M, bits)
 
         if L == 0:
             self.count = 1
