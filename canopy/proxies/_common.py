@@ -252,6 +252,27 @@ def conv_linear_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
 _NORM_KINDS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.GroupNorm, nn.LayerNorm)
 
 
+def weight_gradients(
+    net: nn.Module, x: torch.Tensor, y: torch.Tensor, *, temperature: float = 1.0, create_graph: bool = False
+) -> tuple[list[torch.Tensor], tuple[torch.Tensor | None, ...]]:
+    """Conv/Linear weights of ``net`` and the gradients of the cross-entropy on ``(x, y)`` with respect to them.
+
+    The shared first step of grad_norm, snip and grasp; ``None`` marks a weight the loss does not reach.
+
+    Examples
+    --------
+    >>> net = nn.Sequential(nn.Linear(4, 3))
+    >>> w, g = weight_gradients(net, torch.ones(2, 4), torch.tensor([0, 2]))
+    >>> [tuple(t.shape) for t in w] == [tuple(t.shape) for t in g]
+    True
+    """
+    import torch.nn.functional as F
+
+    weights = [m.weight for _, m in conv_linear_layers(net)]
+    loss = F.cross_entropy(logits_of(net(x)) / temperature, y)
+    return weights, torch.autograd.grad(loss, weights, create_graph=create_graph, allow_unused=True)
+
+
 @torch.no_grad()
 def reinit_(model: nn.Module, scheme: str, *, seed: int | np.random.Generator = 0) -> nn.Module:
     """Re-initialise ``model`` **in place** (call it on a copy) and return it.

@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
-from ._common import conv_linear_layers, logits_of, prepare_batch, working_copy
+from ._common import prepare_batch, weight_gradients, working_copy
 
 __all__ = ["grasp"]
 
@@ -39,12 +38,9 @@ def grasp(
     x, y, _ = prepare_batch(model, inputs, seed=seed, batch_size=batch_size, input_shape=input_shape,
                             num_classes=num_classes, need_labels=True)
     net = working_copy(model, init=init, seed=seed, train=True)
-    weights = [m.weight for _, m in conv_linear_layers(net)]
-    loss = F.cross_entropy(logits_of(net(x)) / temperature, y)
-    g = [gi.detach() if gi is not None else None
-         for gi in torch.autograd.grad(loss, weights, allow_unused=True)]
-    loss2 = F.cross_entropy(logits_of(net(x)) / temperature, y)
-    gf = torch.autograd.grad(loss2, weights, create_graph=True, allow_unused=True)
+    weights, first = weight_gradients(net, x, y, temperature=temperature)
+    g = [gi.detach() if gi is not None else None for gi in first]
+    _, gf = weight_gradients(net, x, y, temperature=temperature, create_graph=True)
     z = sum((gi * fi).sum() for gi, fi in zip(g, gf) if gi is not None and fi is not None)
     if not isinstance(z, torch.Tensor) or not z.requires_grad:
         return 0.0

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
-from ._common import conv_linear_layers, logits_of, prepare_batch, working_copy
+from ._common import prepare_batch, weight_gradients, working_copy
 
 __all__ = ["snip"]
 
@@ -39,7 +38,5 @@ def snip(
     x, y, _ = prepare_batch(model, inputs, seed=seed, batch_size=batch_size, input_shape=input_shape,
                             num_classes=num_classes, need_labels=True)
     net = working_copy(model, init=init, seed=seed, train=True)
-    weights = [m.weight for _, m in conv_linear_layers(net)]
-    loss = F.cross_entropy(logits_of(net(x)), y)
-    grads = torch.autograd.grad(loss, weights, allow_unused=True)
+    weights, grads = weight_gradients(net, x, y)
     return float(sum((w.detach() * g).abs().sum() for w, g in zip(weights, grads) if g is not None))
