@@ -22,6 +22,7 @@ __all__ = [
     "ProxySettingsError",
     "UnknownModeError",
     "BoundNotApplicableError",
+    "InvalidSeedError",
 ]
 
 
@@ -59,3 +60,7 @@ class UnknownModeError(CanopyError, ValueError):
 
 class BoundNotApplicableError(CanopyError, ValueError):
     """A bound's hypotheses fail for this architecture (the message names the failing condition)."""
+
+
+class InvalidSeedError(CanopyError, TypeError, ValueError):
+    """A seed that is neither an int nor a ``numpy.random.Generator`` (see :mod:`canopy._random`)."""

@@ -23,12 +23,13 @@ kendall_tau=1.000  spearman_rho=1.000  ndcg@1000=1.000  (n=4)
 from __future__ import annotations
 
 import math
-import platform
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+
+from canopy._random import as_generator
+from canopy.store import package_versions
 
 __all__ = [
     "kendall_tau",
@@ -306,7 +307,7 @@ def bootstrap_ci(metric, x, y, *, n_boot: int = 1000, seed: int = 0, level: floa
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
     a, b = _pair(x, y)
-    rng = np.random.default_rng(seed)
+    rng = as_generator(seed)
     vals = []
     for _ in range(int(n_boot)):
         idx = rng.integers(0, a.size, size=a.size)
@@ -372,32 +373,10 @@ def select_architectures(cells: Sequence, arch_set: str = "all", *, sample: int 
     if sample is not None:
         if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 1 <= sample <= idx.size:
             raise ValueError(f"sample must be an int in 1..{idx.size}, got {sample!r}")
-        rng = np.random.default_rng(seed)
+        rng = as_generator(seed)
         idx = np.sort(rng.choice(idx, size=int(sample), replace=False))
         desc += f"; uniform sample of {int(sample)} (numpy default_rng({seed}).choice without replacement, sorted)"
     return idx, f"{desc} [n={idx.size}]"
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of Python and the numeric packages already imported (never imports torch itself).
-
-    Examples
-    --------
-    >>> "python" in package_versions() and "numpy" in package_versions()
-    True
-    """
-    out = {"python": platform.python_version(), "numpy": np.__version__}
-    for name in ("scipy", "torch", "networkx"):
-        mod = sys.modules.get(name)
-        if mod is not None:
-            out[name] = getattr(mod, "__version__", "?")
-    try:
-        from importlib.metadata import version
-
-        out["canopy"] = version("canopy-nas")
-    except Exception:  # not installed as a distribution
-        out["canopy"] = "unknown"
-    return out
 
 
 @dataclass(frozen=True)

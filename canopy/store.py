@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import hashlib
 import json
 import math
@@ -159,9 +160,11 @@ def settings_hash(settings: Mapping[str, Any] | None) -> str:
 
 
 def package_versions() -> dict[str, str]:
-    """Versions of the packages that can change a score: python, canopy, numpy, torch (if imported).
+    """Versions of the packages that can change a score: python, canopy, numpy, torch, scipy, networkx.
 
-    Read from the installed distributions' metadata (so this never imports torch).
+    The one version list of :mod:`canopy` (stored with every result and printed in every protocol). Read once
+    per process from the installed distributions' metadata (so this never imports torch); a fresh dict each
+    call.
 
     Returns
     -------
@@ -172,13 +175,18 @@ def package_versions() -> dict[str, str]:
     >>> "python" in package_versions() and "canopy" in package_versions()
     True
     """
+    return dict(_package_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _package_versions() -> dict[str, str]:
     import platform
     from importlib import metadata
 
     import canopy
 
     out = {"python": platform.python_version(), "canopy": canopy.__version__}
-    for name in ("numpy", "torch", "scipy"):
+    for name in ("numpy", "torch", "scipy", "networkx"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

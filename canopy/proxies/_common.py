@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from canopy._random import as_generator, child_seed, int_seed
 from canopy.errors import ProxySettingsError
 
 __all__ = [
@@ -79,12 +80,8 @@ def torch_generator(seed: int | np.random.Generator) -> torch.Generator:
     >>> float(torch.randn(1, generator=torch_generator(3))) == float(torch.randn(1, generator=torch_generator(3)))
     True
     """
-    if isinstance(seed, np.random.Generator):
-        seed = int(seed.integers(0, 2**62))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ProxySettingsError(f"seed must be an int or numpy.random.Generator, got {seed!r}")
     gen = torch.Generator(device="cpu")
-    gen.manual_seed(int(seed))
+    gen.manual_seed(int_seed(seed))
     return gen
 
 
@@ -211,7 +208,7 @@ def prepare_batch(
     y = None
     if inputs is None:
         shape = tuple(input_shape) if input_shape is not None else DEFAULT_INPUT_SHAPE
-        rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
+        rng = as_generator(seed)
         s_in, s_lab = (int(v) for v in rng.integers(0, 2**62, size=2))
         x = synthetic_inputs(shape, batch_size=batch_size, seed=s_in)
     else:
@@ -224,8 +221,7 @@ def prepare_batch(
         if not isinstance(x, torch.Tensor) or x.dim() < 2:
             raise ProxySettingsError("inputs must be a batch tensor of shape (B, ...)")
         x = x.detach()
-        s_lab = int(np.random.default_rng(seed).integers(0, 2**62)) if not isinstance(
-            seed, np.random.Generator) else int(seed.integers(0, 2**62))
+        s_lab = int_seed(as_generator(seed))
     if need_labels and num_classes is None:
         num_classes = infer_num_classes(model, tuple(x.shape[1:]))
     if need_labels and y is None:
@@ -378,11 +374,7 @@ def sub_seed(seed: int | np.random.Generator, stream: int) -> int:
     >>> sub_seed(0, 1) == sub_seed(0, 1) != sub_seed(0, 2)
     True
     """
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**62))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ProxySettingsError(f"seed must be an int or numpy.random.Generator, got {seed!r}")
-    return int(np.random.default_rng([int(seed), int(stream)]).integers(0, 2**62))
+    return child_seed(seed, stream)
 
 
 def working_copy(

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from canopy._random import as_generator, int_seed
 from canopy.errors import CanopyError
 from canopy.search.strategies import Individual, RandomNeighbour, Tournament
 from canopy.search.trajectory import Recorder, Trajectory
@@ -30,11 +31,9 @@ __all__ = ["regularized_evolution"]
 
 
 def _as_rng(seed: int | np.random.Generator) -> tuple[np.random.Generator, int | None]:
-    if isinstance(seed, np.random.Generator):
-        return seed, None
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise CanopyError(f"seed must be an int or numpy.random.Generator, got {type(seed).__name__}")
-    return np.random.default_rng(int(seed)), int(seed)
+    """The generator of ``seed`` (the seed door :func:`canopy._random.as_generator`) and the int seed, if any."""
+    rng = as_generator(seed)
+    return rng, None if rng is seed else int_seed(seed)
 
 
 def regularized_evolution(
