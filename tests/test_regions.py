@@ -7,6 +7,7 @@ import random
 from fractions import Fraction
 
 import pytest
+from _backends import each_backend  # noqa: F401  (fixture)
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -269,6 +270,14 @@ def test_parallel_and_dead_neurons():
 @example(ReLUNetwork([[[1], [1]], [[1, -1]], [[1]]], [[0, 0], [0], [0]]))          # layer 2 constant
 def test_fast_equals_brute_force(net):
     check_against_brute_force(net)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.usefixtures("each_backend")
+def test_every_backend_equals_brute_force(seed):
+    net = ReLUNetwork.random(2, [4, 3], seed=seed, distribution="integer", scale=3)
+    check_against_brute_force(net)
+    check_against_brute_force(ReLUNetwork.random(3, [5], seed=seed), Box(-1, 1))
 
 
 @given(small_nets(max_input=2, max_neurons=5))

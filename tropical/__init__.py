@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+from tropical.backend import BackendError, available_backends, get_backend, set_backend, use_backend
 from tropical.convert import POLICIES, parse_rational, to_rational
 from tropical.errors import (
     BudgetExceededError,
@@ -75,7 +76,13 @@ __all__ = [
     "Box",
     "Polytope",
     "RegionCounts",
+    # exact backend (tropical.backend)
+    "set_backend",
+    "get_backend",
+    "use_backend",
+    "available_backends",
     # errors
+    "BackendError",
     "BudgetExceededError",
     "ConventionError",
     "ConversionError",

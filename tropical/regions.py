@@ -62,6 +62,7 @@ from math import comb, lcm
 from operator import mul
 from typing import TYPE_CHECKING, Any
 
+from tropical.backend import int_matmul
 from tropical.errors import BudgetExceededError, DimensionMismatchError, InexactInputError
 from tropical.polyhedron import EmptyPolyhedronError, Polyhedron, dd_step, facets_overlap, primitive
 
@@ -398,19 +399,11 @@ class _Enumerator:
             """Rows ``(a, c)`` of ``x -> W (D M x) + b`` in homogenized coordinates (``M`` None: the input)."""
             if M is None:
                 return [tuple(W[k]) + (b[k],) for k in range(len(W))]
-            rows = []
-            for k in range(len(W)):
-                wrow = W[k]
-                row = [0] * np1
-                for j, on in enumerate(bits):
-                    w = wrow[j]
-                    if on and w:
-                        mj = M[j]
-                        for c in range(np1):
-                            row[c] += w * mj[c]
-                row[n] += b[k]
-                rows.append(tuple(row))
-            return rows
+            on = [j for j, o in enumerate(bits) if o]
+            if not on:
+                return [(0,) * n + (b[k],) for k in range(len(W))]
+            P = int_matmul([[wrow[j] for j in on] for wrow in W], [M[j] for j in on])
+            return [row[:n] + (row[n] + bk,) for row, bk in zip(P, b)]
 
         def mapkey_of(M: list[tuple[int, ...]] | None, bits: tuple[bool, ...]) -> tuple[int, ...]:
             return tuple(x for row in compose(wout, bout, M, bits) for x in row)
@@ -431,24 +424,33 @@ class _Enumerator:
             their bit now and carry no values (they cannot cut any sub-cell)."""
             xs = [g[:np1] for g in gens]
             ls = [x[:np1] for x in lines]
-            cols = []
+            ng = len(xs)
+            live = [k for k, row in enumerate(M) if any(row[:n])]
+            V = int_matmul(xs + ls, list(zip(*(M[k] for k in live)))) if live else []
             cut_idx = []
+            cut_col = []
             fixed: list[bool | None] = []
+            j = 0
             for k, row in enumerate(M):
-                if not any(row[:n]):
+                if j >= len(live) or live[j] != k:
                     fixed.append(row[n] > 0)
                     continue
-                col = [sum(map(mul, row, x)) for x in xs]
-                lcol = [sum(map(mul, row, x)) for x in ls]
-                pos = any(v > 0 for v in col)
-                if (pos and any(v < 0 for v in col)) or any(lcol):
+                pos = neg = False
+                for i in range(ng):
+                    v = V[i][j]
+                    if v > 0:
+                        pos = True
+                    elif v < 0:
+                        neg = True
+                if (pos and neg) or any(V[i][j] for i in range(ng, len(V))):
                     fixed.append(None)
                     cut_idx.append(k)
-                    cols.append((col, lcol))
+                    cut_col.append(j)
                 else:
                     fixed.append(pos)
-            eg = [x + tuple(c[0][i] for c in cols) for i, x in enumerate(xs)]
-            el = [x + tuple(c[1][i] for c in cols) for i, x in enumerate(ls)]
+                j += 1
+            eg = [x + tuple(V[i][c] for c in cut_col) for i, x in enumerate(xs)]
+            el = [x + tuple(V[ng + i][c] for c in cut_col) for i, x in enumerate(ls)]
             return eg, el, [M[k] for k in cut_idx], tuple(cut_idx), tuple(fixed)
 
         M0 = layer_matrix(0, None, ())

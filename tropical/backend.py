@@ -1,0 +1,229 @@
+"""The one seam between the exact core and an optional C-level exact arithmetic library.
+
+The exact core works on Python integers and :class:`~fractions.Fraction` (the *reference* backend,
+``"python"``). A few kernels -- integer matrix products and exact rational linear solves -- can instead run
+in `python-flint <https://python-flint.readthedocs.io>`_ (``fmpz_mat``, ``fmpq_mat``; backend ``"flint"``),
+which computes the *same exact numbers* at C speed. Every kernel returns plain Python ``int`` /
+``Fraction`` values whatever the backend, so no result can depend on the choice, and the test suite runs
+every kernel user over every available backend.
+
+Choosing the backend
+--------------------
+* ``set_backend("python" | "flint" | "auto")`` (``"auto"``: flint when importable, else python);
+* the environment variable ``TROPICAL_BACKEND`` (same values), read on first use;
+* ``with use_backend("python"): ...`` for a temporary choice (tests, benchmarks).
+
+Without python-flint installed everything works on the reference backend (``"auto"`` resolves to
+``"python"``; asking for ``"flint"`` explicitly raises :class:`BackendError`). python-flint is imported only
+when the flint backend is selected, so ``import tropical`` stays light.
+
+Examples
+--------
+>>> with use_backend("python"):
+...     int_matmul([[1, 2], [3, 4]], [[5], [6]])
+[(17,), (39,)]
+>>> solve_rational([[2, 0], [0, 4]], [1, 1])
+[Fraction(1, 2), Fraction(1, 4)]
+>>> get_backend() in available_backends()
+True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from fractions import Fraction
+from typing import Any
+
+from tropical.errors import TropicalError
+
+__all__ = [
+    "BackendError",
+    "available_backends",
+    "get_backend",
+    "set_backend",
+    "use_backend",
+    "int_matmul",
+    "solve_rational",
+]
+
+NAMES = ("python", "flint", "auto")
+
+
+class BackendError(TropicalError, ValueError):
+    """An unknown backend name, or a backend whose library is not installed."""
+
+
+_state: dict[str, Any] = {"name": None, "flint": None}
+
+
+def _flint() -> Any:
+    """The python-flint module, or None when it is not importable (cached)."""
+    if _state["flint"] is None:
+        try:
+            import flint
+        except ImportError:
+            _state["flint"] = False
+        else:
+            _state["flint"] = flint
+    return _state["flint"] or None
+
+
+def available_backends() -> tuple[str, ...]:
+    """The backends usable in this environment (``"python"`` always, ``"flint"`` when installed).
+
+    Examples
+    --------
+    >>> "python" in available_backends()
+    True
+    """
+    return ("python", "flint") if _flint() is not None else ("python",)
+
+
+def _resolve(name: object) -> str:
+    if not isinstance(name, str) or name.strip().lower() not in NAMES:
+        raise BackendError(f"unknown exact backend {name!r}; choose one of {', '.join(NAMES)}")
+    name = name.strip().lower()
+    if name == "auto":
+        return "flint" if _flint() is not None else "python"
+    if name == "flint" and _flint() is None:
+        raise BackendError("the 'flint' backend needs python-flint (pip install 'canopy-nas[flint]')")
+    return name
+
+
+def set_backend(name: str) -> str:
+    """Select the exact backend; returns the resolved name (``"auto"`` becomes ``"flint"`` or ``"python"``).
+
+    Raises
+    ------
+    BackendError
+        Unknown name, or ``"flint"`` without python-flint installed.
+
+    Examples
+    --------
+    >>> old = get_backend()
+    >>> set_backend("python")
+    'python'
+    >>> set_backend("fortran")
+    Traceback (most recent call last):
+    ...
+    tropical.backend.BackendError: unknown exact backend 'fortran'; choose one of python, flint, auto
+    >>> _ = set_backend(old)
+    """
+    resolved = _resolve(name)
+    _state["name"] = resolved
+    return resolved
+
+
+def get_backend() -> str:
+    """The active backend (first use: ``TROPICAL_BACKEND`` from the environment, default ``"auto"``).
+
+    Examples
+    --------
+    >>> get_backend() in ("python", "flint")
+    True
+    """
+    if _state["name"] is None:
+        env = os.environ.get("TROPICAL_BACKEND", "auto")
+        try:
+            _state["name"] = _resolve(env)
+        except BackendError as exc:
+            raise BackendError(f"TROPICAL_BACKEND={env!r}: {exc}") from None
+    return _state["name"]
+
+
+@contextmanager
+def use_backend(name: str) -> Iterator[str]:
+    """Context manager: run a block under another backend, restoring the previous one afterwards.
+
+    Examples
+    --------
+    >>> with use_backend("python") as b:
+    ...     b
+    'python'
+    """
+    old = _state["name"]
+    try:
+        yield set_backend(name)
+    finally:
+        _state["name"] = old
+
+
+# ------------------------------------------------------------------------------------------------ kernels
+def int_matmul(A: Sequence[Sequence[int]], B: Sequence[Sequence[int]]) -> list[tuple[int, ...]]:
+    """The exact product ``A B`` of integer matrices (lists of rows), as a list of ``int`` tuples.
+
+    Parameters
+    ----------
+    A : sequence of rows of int, shape ``(m, k)``
+    B : sequence of rows of int, shape ``(k, p)``
+
+    Returns
+    -------
+    list of tuple of int
+        ``m`` rows of length ``p`` (plain Python ints on every backend).
+
+    Examples
+    --------
+    >>> int_matmul([[1, -1, 2]], [[1, 0], [0, 1], [10**30, 1]])
+    [(2000000000000000000000000000001, 1)]
+    >>> int_matmul([], [[1]])
+    []
+    """
+    m = len(A)
+    k = len(B)
+    p = len(B[0]) if k else 0
+    if m == 0:
+        return []
+    if k == 0 or p == 0:
+        return [(0,) * p for _ in range(m)]
+    if get_backend() == "flint" and m * k * p >= 64:
+        fl = _flint()
+        C = fl.fmpz_mat([list(r) for r in A]) * fl.fmpz_mat([list(r) for r in B])
+        flat = [int(v) for v in C.entries()]
+        return [tuple(flat[i * p:(i + 1) * p]) for i in range(m)]
+    cols = list(zip(*B))
+    return [tuple(sum(x * y for x, y in zip(row, col) if x) for col in cols) for row in A]
+
+
+def solve_rational(A: Sequence[Sequence[int | Fraction]], b: Sequence[int | Fraction]) -> list[Fraction] | None:
+    """The unique solution ``x`` of the square system ``A x = b`` (exact), or None when ``A`` is singular.
+
+    Examples
+    --------
+    >>> solve_rational([[1, 1], [1, -1]], [3, 1])
+    [Fraction(2, 1), Fraction(1, 1)]
+    >>> solve_rational([[1, 2], [2, 4]], [1, 1]) is None
+    True
+    """
+    n = len(A)
+    if n == 0:
+        return []
+    if get_backend() == "flint":
+        fl = _flint()
+        M = fl.fmpq_mat(n, n, [fl.fmpq(v.numerator, v.denominator) if isinstance(v, Fraction) else v
+                               for row in A for v in row])
+        if M.rank() < n:
+            return None
+        rhs = fl.fmpq_mat(n, 1, [fl.fmpq(v.numerator, v.denominator) if isinstance(v, Fraction) else v
+                                 for v in b])
+        x = M.solve(rhs)
+        return [Fraction(int(v.p), int(v.q)) for v in x.entries()]
+    M = [[Fraction(v) for v in row] + [Fraction(bi)] for row, bi in zip(A, b)]
+    for col in range(n):
+        piv = next((r for r in range(col, n) if M[r][col]), None)
+        if piv is None:
+            return None
+        M[col], M[piv] = M[piv], M[col]
+        prow = M[col]
+        pv = prow[col]
+        if pv != 1:
+            prow = [v / pv for v in prow]
+            M[col] = prow
+        for r in range(n):
+            if r != col:
+                f = M[r][col]
+                if f:
+                    M[r] = [a - f * c for a, c in zip(M[r], prow)]
+    return [M[i][n] for i in range(n)]
