@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tropical.errors import DimensionMismatchError, InexactInputError
@@ -71,6 +72,42 @@ def test_integer_redundancy_lp_matches_rational_lp(pts, i):
     ) if others else None
     expected = res is not None and res.status == "optimal" and res.value >= p[-1]
     assert _is_redundant_against(p, others) == expected
+
+
+def caratheodory_redundant(p, others):
+    """Slow oracle independent of the simplex: p is redundant iff some affinely independent subset S of the
+    others (|S| <= d + 1, a basic feasible solution of the redundancy LP) has a_p = sum λ a_q, sum λ = 1,
+    λ >= 0 and sum λ h_q >= h_p (exact elimination on the square normal system of each subset)."""
+    from tropical.backend import solve_rational
+
+    d = len(p) - 1
+    for k in range(1, d + 2):
+        for S in itertools.combinations(others, k):
+            A = [[q[t] for q in S] for t in range(d)] + [[1] * k]
+            b = [*p[:-1], 1]
+            # normal equations (A^T A) λ = A^T b: unique iff the columns are independent
+            AtA = [[sum(A[r][i] * A[r][j] for r in range(d + 1)) for j in range(k)] for i in range(k)]
+            Atb = [sum(A[r][i] * b[r] for r in range(d + 1)) for i in range(k)]
+            lam = solve_rational(AtA, Atb)
+            if lam is None or any(v < 0 for v in lam):
+                continue
+            if any(sum(A[r][i] * lam[i] for i in range(k)) != b[r] for r in range(d + 1)):
+                continue
+            if sum(v * q[-1] for v, q in zip(lam, S)) >= p[-1]:
+                return True
+    return False
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3])
+@given(data=st.data())
+@settings(max_examples=20)
+def test_one_simplex_matches_caratheodory_oracle(dim, data):
+    from tropical.newton import _integerize
+
+    ipts = _integerize(data.draw(lifted_sets(dim)))
+    i = data.draw(st.integers(0, len(ipts) - 1))
+    p, others = ipts[i], ipts[:i] + ipts[i + 1 :]
+    assert _is_redundant_against(p, others) == caratheodory_redundant(p, others)
 
 
 def test_degenerate_point_sets():

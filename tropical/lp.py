@@ -1,7 +1,7 @@
-"""Exact rational linear programming: a two-phase dense-tableau simplex with Bland's rule.
+"""Exact rational linear programming: the package's one simplex (two-phase, fraction-free, Bland's rule).
 
-Every number is a :class:`fractions.Fraction`; no tolerance is involved anywhere, so ``status`` and the
-optimum are exact. Bland's rule (smallest eligible index enters and leaves) guarantees termination on
+Rows are scaled to integers and pivoted fraction-free (:class:`ExactSimplex`, also used by the redundancy
+LPs of :mod:`tropical.newton`); no tolerance is involved anywhere, so ``status`` and the optimum are exact. Bland's rule (smallest eligible index enters and leaves) guarantees termination on
 degenerate problems. Intended for the small LPs of exact polyhedral geometry (tens of variables, a few
 hundred constraints), not for large-scale optimisation.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from math import gcd, lcm
 
 from tropical._exact import as_fraction
 from tropical.errors import DimensionMismatchError, InexactInputError
@@ -88,74 +89,146 @@ def _vector(v: object, n: int, name: str, rows_name: str) -> list[Fraction]:
     return [as_fraction(x, f"{name}[{i}]") for i, x in enumerate(vals)]
 
 
-class _Tableau:
-    """Canonical-form tableau: ``rows[i]`` expresses basic variable ``basis[i]``; last column is the RHS."""
+class ExactSimplex:
+    """The package's one exact simplex: a fraction-free integer tableau with Bland's rule (internal).
 
-    def __init__(self, rows: list[list[Fraction]], basis: list[int], ncols: int) -> None:
+    ``rows[i]`` is a positive integer multiple of the canonical row of basic variable ``basis[i]`` (last
+    entry: the right-hand side, ``>= 0``), so the value of that variable is ``rows[i][-1] / rows[i][basis[i]]``
+    and no :class:`~fractions.Fraction` is ever formed inside a pivot; rows are divided by their gcd after each
+    update to keep the integers short. The objective row ``obj`` with positive scale ``obj_s`` stands for
+    ``obj_s * z + sum_j obj[j] x_j = obj[-1]`` (we maximise ``z``; ``obj[-1] / obj_s`` is its current value).
+    Used by :func:`solve_lp` and by the redundancy LPs of :mod:`tropical.newton`.
+
+    Examples
+    --------
+    >>> t = ExactSimplex([[1, 1, 1, 0, 4], [3, 1, 0, 1, 6]], [2, 3])   # x + y + s1 = 4, 3x + y + s2 = 6
+    >>> t.set_objective([1, 1, 0, 0])                                   # max x + y
+    >>> t.run(4), t.value()
+    ('optimal', Fraction(4, 1))
+    """
+
+    __slots__ = ("rows", "basis", "obj", "obj_s", "pivots")
+
+    def __init__(self, rows: list[list[int]], basis: list[int]) -> None:
         self.rows = rows
         self.basis = basis
-        self.ncols = ncols
+        self.obj: list[int] = [0] * (len(rows[0]) if rows else 1)
+        self.obj_s = 1
         self.pivots = 0
 
-    def pivot(self, r: int, j: int, obj: list[Fraction]) -> None:
-        rows = self.rows
-        prow = rows[r]
-        p = prow[j]
-        if p != 1:
-            prow = [v / p if v else v for v in prow]
-            rows[r] = prow
+    def set_objective(self, cost: Sequence[int], scale: int = 1) -> None:
+        """Maximise ``(cost . x) / scale`` (integer ``cost`` over the columns, ``scale > 0``)."""
+        obj = [-c for c in cost] + [0]
+        obj_s = scale
+        for i, b in enumerate(self.basis):
+            f = obj[b]
+            if f:
+                row = self.rows[i]
+                pv = row[b]
+                new = [v * pv - f * w for v, w in zip(obj, row)]
+                s_new = obj_s * pv
+                g = gcd(s_new, *new)
+                obj, obj_s = [v // g for v in new], s_new // g
+        self.obj, self.obj_s = obj, obj_s
+
+    def value(self) -> Fraction:
+        """The current objective value (exact)."""
+        return Fraction(self.obj[-1], self.obj_s)
+
+    def primal(self, ncols: int) -> list[Fraction]:
+        """Values of the first ``ncols`` variables at the current basis."""
+        z = [_ZERO] * ncols
+        for row, b in zip(self.rows, self.basis):
+            if b < ncols:
+                z[b] = Fraction(row[-1], row[b])
+        return z
+
+    def pivot(self, r: int, j: int) -> None:
+        """Make column ``j`` basic in row ``r`` (fraction-free elimination, gcd-reduced rows)."""
+        tab = self.rows
+        prow = tab[r]
+        pv = prow[j]
+        if pv < 0:
+            prow = [-v for v in prow]
+            tab[r] = prow
+            pv = -pv
         nz = [k for k, v in enumerate(prow) if v]
-        for i, row in enumerate(rows):
-            if i != r:
-                f = row[j]
-                if f:
-                    for k in nz:
-                        row[k] -= f * prow[k]
+        for i in range(len(tab)):
+            if i == r:
+                continue
+            row = tab[i]
+            f = row[j]
+            if f:
+                g0 = gcd(pv, f)
+                ca, cb = pv // g0, f // g0
+                new = [v * ca for v in row] if ca != 1 else row[:]
+                for k in nz:
+                    new[k] -= cb * prow[k]
+                if ca != 1:
+                    g = gcd(*new)
+                    if g > 1:
+                        new = [v // g for v in new]
+                tab[i] = new
+        obj = self.obj
         f = obj[j]
         if f:
+            new = [v * pv for v in obj]
             for k in nz:
-                obj[k] -= f * prow[k]
+                new[k] -= f * prow[k]
+            s_new = self.obj_s * pv
+            g = gcd(s_new, *new)
+            if g > 1:
+                new = [v // g for v in new]
+                s_new //= g
+            self.obj, self.obj_s = new, s_new
         self.basis[r] = j
         self.pivots += 1
 
-    def reduced_costs(self, cost: list[Fraction]) -> list[Fraction]:
-        """Row ``cost_j - c_B B^-1 A_j`` (for maximisation), RHS entry = -(objective value)."""
-        obj = list(cost) + [_ZERO]
-        for i, row in enumerate(self.rows):
-            cb = cost[self.basis[i]]
-            if cb:
-                for k, v in enumerate(row):
-                    if v:
-                        obj[k] -= cb * v
-        return obj
-
-    def maximize(self, cost: list[Fraction], allowed: int) -> str:
-        """Run the simplex (Bland's rule) on columns ``< allowed``; return "optimal" or "unbounded"."""
-        obj = self.reduced_costs(cost)
-        rows = self.rows
+    def run(self, allowed: int, stop_when_nonnegative: bool = False) -> str:
+        """Bland's rule on columns ``< allowed``: ``"optimal"``, ``"unbounded"`` or ``"stopped"`` (the value
+        reached ``>= 0`` while ``stop_when_nonnegative``)."""
+        tab = self.rows
+        basis = self.basis
         while True:
+            obj = self.obj
+            if stop_when_nonnegative and obj[-1] >= 0:
+                return "stopped"
             enter = -1
             for j in range(allowed):
-                if obj[j] > 0:
+                if obj[j] < 0:
                     enter = j
                     break
             if enter < 0:
                 return "optimal"
-            best_r = -1
-            best_ratio = _ZERO
-            for i, row in enumerate(rows):
+            best = -1
+            for i, row in enumerate(tab):
                 a = row[enter]
                 if a > 0:
-                    ratio = row[-1] / a
-                    if (
-                        best_r < 0
-                        or ratio < best_ratio
-                        or (ratio == best_ratio and self.basis[i] < self.basis[best_r])
-                    ):
-                        best_r, best_ratio = i, ratio
-            if best_r < 0:
+                    if best < 0:
+                        best = i
+                    else:
+                        lhs = row[-1] * tab[best][enter]
+                        rhs = tab[best][-1] * a
+                        if lhs < rhs or (lhs == rhs and basis[i] < basis[best]):
+                            best = i
+            if best < 0:
                 return "unbounded"
-            self.pivot(best_r, enter, obj)
+            self.pivot(best, enter)
+
+    def drive_out(self, first_artificial: int) -> None:
+        """After a feasible phase 1: pivot zero-valued artificial basics out; drop redundant rows."""
+        tab = self.rows
+        i = 0
+        while i < len(tab):
+            if self.basis[i] >= first_artificial:
+                row = tab[i]
+                j = next((k for k in range(first_artificial) if row[k]), -1)
+                if j < 0:
+                    del tab[i]
+                    del self.basis[i]
+                    continue
+                self.pivot(i, j)
+            i += 1
 
 
 def solve_lp(
@@ -232,7 +305,7 @@ def _solve(
     nvar = n if nonnegative else 2 * n  # x = x+ - x- for free variables
     m_ub, m_eq = len(Aub), len(Aeq)
     m = m_ub + m_eq
-    # columns: [structural (nvar)] [slacks (m_ub)] [artificials] | rhs
+    # columns: [structural (nvar)] [slacks (m_ub)] [artificials] | rhs; each row scaled to integers
     n_struct = nvar + m_ub
     rows: list[list[Fraction]] = []
     basis: list[int] = []
@@ -262,40 +335,30 @@ def _solve(
             needs_art.append(i)
     n_art = len(needs_art)
     ncols = n_struct + n_art
-    for row in rows:
+    irows: list[list[int]] = []
+    for i, row in enumerate(rows):
         rhs = row.pop()
         row.extend([_ZERO] * n_art)
         row.append(rhs)
-    for k, i in enumerate(needs_art):
-        rows[i][n_struct + k] = Fraction(1)
-        basis[i] = n_struct + k
-    tab = _Tableau(rows, basis, ncols)
+        if i in needs_art:
+            row[n_struct + needs_art.index(i)] = Fraction(1)
+            basis[i] = n_struct + needs_art.index(i)
+        den = lcm(*(v.denominator for v in row))
+        irows.append([v.numerator * (den // v.denominator) for v in row])
+    tab = ExactSimplex(irows, basis)
     if n_art:
-        cost1 = [_ZERO] * n_struct + [Fraction(-1)] * n_art
-        tab.maximize(cost1, ncols)
-        infeas = sum((tab.rows[i][-1] for i in range(len(tab.rows)) if tab.basis[i] >= n_struct), _ZERO)
-        if infeas > 0:
+        tab.set_objective([0] * n_struct + [-1] * n_art)
+        tab.run(ncols)
+        if tab.value() < 0:
             return LPResult("infeasible", None, None, tab.pivots)
-        # drive remaining (zero-valued) artificials out of the basis; drop redundant rows
-        i = 0
-        while i < len(tab.rows):
-            if tab.basis[i] >= n_struct:
-                row = tab.rows[i]
-                j = next((k for k in range(n_struct) if row[k]), -1)
-                if j < 0:
-                    del tab.rows[i]
-                    del tab.basis[i]
-                    continue
-                dummy = [_ZERO] * (ncols + 1)
-                tab.pivot(i, j, dummy)
-            i += 1
+        tab.drive_out(n_struct)
     cost2 = (list(cv) if nonnegative else [v for x in cv for v in (x, -x)]) + [_ZERO] * (ncols - nvar)
-    status = tab.maximize(cost2, n_struct)
+    den = lcm(*(v.denominator for v in cost2)) if cost2 else 1
+    tab.set_objective([v.numerator * (den // v.denominator) for v in cost2], den)
+    status = tab.run(n_struct)
     if status == "unbounded":
         return LPResult("unbounded", None, None, tab.pivots)
-    z = [_ZERO] * ncols
-    for i, j in enumerate(tab.basis):
-        z[j] = tab.rows[i][-1]
+    z = tab.primal(ncols)
     x = tuple(z[:n]) if nonnegative else tuple(z[2 * k] - z[2 * k + 1] for k in range(n))
     value = sum((a * b for a, b in zip(cv, x)), _ZERO)
     if not maximize:

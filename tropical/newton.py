@@ -38,6 +38,7 @@ from itertools import combinations
 
 from tropical._exact import Exact, as_fraction, normalize
 from tropical.errors import DimensionMismatchError
+from tropical.lp import ExactSimplex
 
 __all__ = [
     "merge_duplicates",
@@ -175,91 +176,19 @@ def _redundancy_lp(
         return False, None
     d = len(p) - 1
     m = d + 1
-    rows: list[list[int]] = []
+    tab = []
     for t in range(d):
         pt = p[t]
-        row = [q[t] - pt for q in others]
-        rows.append(row)
-    rows.append([1] * n)
-    rhs = [0] * d + [1]
-    tab: list[list[int]] = []
-    for i, row in enumerate(rows):
         art = [0] * m
-        art[i] = 1
-        tab.append(row + art + [rhs[i]])
-    basis = [n + i for i in range(m)]
-    # phase 1 objective row: s*z + Σ r_j x_j = rhs' with s = obj[-2] stored separately
-    obj = [-sum(tab[i][j] for i in range(m)) for j in range(n)] + [0] * m + [-1]
-    obj_s = 1
-
-    def pivot(r: int, j: int) -> None:
-        nonlocal obj, obj_s
-        prow = tab[r]
-        pv = prow[j]
-        if pv < 0:
-            prow = [-v for v in prow]
-            tab[r] = prow
-            pv = -pv
-        nz = [k for k, v in enumerate(prow) if v]
-        for i in range(len(tab)):
-            if i == r:
-                continue
-            row = tab[i]
-            f = row[j]
-            if f:
-                g0 = math.gcd(pv, f)
-                ca, cb = pv // g0, f // g0
-                new = [v * ca for v in row] if ca != 1 else row[:]
-                for k in nz:
-                    new[k] -= cb * prow[k]
-                if ca != 1:
-                    g = math.gcd(*new)
-                    if g > 1:
-                        new = [v // g for v in new]
-                tab[i] = new
-        f = obj[j]
-        if f:
-            new = [v * pv for v in obj]
-            for k in nz:
-                new[k] -= f * prow[k]
-            s_new = obj_s * pv
-            g = math.gcd(s_new, *new)
-            if g > 1:
-                new = [v // g for v in new]
-                s_new //= g
-            obj, obj_s = new, s_new
-        basis[r] = j
-
-    def run(phase2: bool) -> bool:
-        """Simplex iterations; in phase 2 return True as soon as the value is >= 0."""
-        while True:
-            if phase2 and obj[-1] >= 0:
-                return True
-            enter = -1
-            for j in range(n):
-                if obj[j] < 0:
-                    enter = j
-                    break
-            if enter < 0:
-                return False
-            best = -1
-            for i, row in enumerate(tab):
-                a = row[enter]
-                if a > 0:
-                    if best < 0:
-                        best = i
-                    else:
-                        lhs = row[-1] * tab[best][enter]
-                        rhs_ = tab[best][-1] * a
-                        if lhs < rhs_ or (lhs == rhs_ and basis[i] < basis[best]):
-                            best = i
-            if best < 0:  # cannot happen: Σ μ = 1 bounds the problem
-                return False
-            pivot(best, enter)
-
-    run(False)
-    if obj[-1] < 0:  # phase-1 optimum < 0: α_p not in conv of the others' exponents
+        art[t] = 1
+        tab.append([q[t] - pt for q in others] + art + [0])
+    tab.append([1] * n + [0] * d + [1, 1])
+    lp = ExactSimplex(tab, [n + i for i in range(m)])
+    lp.set_objective([0] * n + [-1] * m)          # phase 1: maximise -(sum of artificials)
+    lp.run(n)
+    if lp.obj[-1] < 0:  # phase-1 optimum < 0: α_p not in conv of the others' exponents
         # phase-1 duals π (π_k = obj[n+k]/s - 1) separate α_p: <π, a_q - a_p> > 0 for all q
+        obj, obj_s = lp.obj, lp.obj_s
         pi = [Fraction(obj[n + k], obj_s) - 1 for k in range(d)]
         tmul = Fraction(1)
         for q in others:
@@ -267,33 +196,14 @@ def _redundancy_lp(
             if gq > 0:
                 tmul = max(tmul, Fraction(q[-1] - p[-1], 1) / gq + 1)
         return False, tuple(-tmul * v for v in pi)
-    # drive zero-valued artificials out of the basis; drop redundant rows
-    i = 0
-    while i < len(tab):
-        if basis[i] >= n:
-            j = next((k for k in range(n) if tab[i][k]), -1)
-            if j < 0:
-                del tab[i]
-                del basis[i]
-                continue
-            pivot(i, j)
-        i += 1
-    # phase 2 objective: z - Σ (h_q - h_p) μ_q = 0, then eliminate basic columns
+    lp.drive_out(n)
+    # phase 2: maximise sum (h_q - h_p) μ_q; stop as soon as the value is >= 0
     hp = p[-1]
-    obj = [-(q[-1] - hp) for q in others] + [0] * m + [0]
-    obj_s = 1
-    for i, b in enumerate(basis):
-        f = obj[b]
-        if f:
-            row = tab[i]
-            pv = row[b]
-            new = [v * pv - f * w for v, w in zip(obj, row)]
-            s_new = obj_s * pv
-            gg = math.gcd(s_new, *new)
-            obj, obj_s = [v // gg for v in new], s_new // gg
-    if run(True):
+    lp.set_objective([q[-1] - hp for q in others] + [0] * m)
+    if lp.run(n, stop_when_nonnegative=True) == "stopped":
         return True, None
     # optimum < 0: the duals π of the exponent rows give a witness x = -π (p beats every q strictly)
+    obj, obj_s = lp.obj, lp.obj_s
     return False, tuple(-Fraction(obj[n + k], obj_s) for k in range(d) if n + k < len(obj) - 1)
 
 
