@@ -14,6 +14,7 @@ from canopy.errors import InvalidArchitectureError, UnknownModeError
 from canopy.nas import cells
 from canopy.nas._calculus import GraphBuilder, score_graph
 from canopy.nas.cells import darts_cell_score, nb201_cell_score
+from canopy.spaces.skeleton import darts_widths
 from tropical.errors import BudgetExceededError
 from tropical.regions import count_regions
 
@@ -257,9 +258,9 @@ def test_darts_closed_form_applies_only_to_saturated_configs():
     from canopy.nas import _fast
 
     for shape, C, layers in _SATURATED:
-        assert _fast._darts_config(shape, C, layers, 3) is not None, (shape, C, layers)
+        assert _fast._darts_config(shape, darts_widths(C, layers), 3) is not None, (shape, C, layers)
     for shape, C, layers in _UNSATURATED:
-        assert _fast._darts_config(shape, C, layers, 3) is None, (shape, C, layers)
+        assert _fast._darts_config(shape, darts_widths(C, layers), 3) is None, (shape, C, layers)
 
 
 def _closed_equals_programs(archs, cfgs):
@@ -296,7 +297,7 @@ def test_darts_closed_form_levels_equal_walker_levels():
 
     archs = _random_darts_archs(4, 12)
     for shape, C, layers in [((1, 4, 4), 4, 3), ((1, 8, 8), 4, 5), ((2, 8, 8), 8, 4), ((1, 4, 8), 8, 4)]:
-        cfg = _fast._darts_config(shape, C, layers, 3)
+        cfg = _fast._darts_config(shape, darts_widths(C, layers), 3)
         for arch in archs:
             normal, reduce = cells._darts_cells(arch)
             for mode in ("generic", "zhang"):

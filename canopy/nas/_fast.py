@@ -1,15 +1,9 @@
 r"""Fast path of the cell calculus for whole-space scoring (same numbers as :func:`score_graph`).
 
-When the network is *saturated* -- every non-constant tensor upstream of the last cut has at least ``d_0``
-entries and no linear map lowers the effective dimension below ``d_0`` (true for NB201 and DARTS on CIFAR
-inputs) -- every rank in :func:`canopy.nas._calculus.score_graph` equals ``d_0`` and every ``sources`` set is
-``{input}``.  The walker then only needs, per tensor, its cut level, alias, liveness and convolution
-structure.  :class:`SatBuilder` implements the builder interface of :class:`~canopy.nas._calculus.GraphBuilder`
-with exactly those rules (the cell-construction code of :mod:`canopy.nas.cells` is reused verbatim), with
-*symbolic* input levels, so that each block (cell, residual block, stem, head) is compiled once into a
-program and cached; a network is assembled from block programs.  If a block is not saturated,
-:class:`NotSaturated` is raised and the caller falls back to the general walker.  Equality with the general
-walker is tested in ``tests/test_cells.py``.
+**Block programs** (:func:`nb201_fast`, :func:`darts_programs`).  The network skeleton of
+:mod:`canopy.spaces.skeleton` is run with a builder whose blocks are the cached :class:`~canopy.nas._sat.SatBuilder`
+programs of :mod:`canopy.nas._sat`, instantiated by its assembler.  NB201 scores are memoised on
+:func:`nb201_signature`.
 
 **DARTS closed form** (:func:`darts_fast`).  A fresh genotype needs eight new cell programs above (~10 ms);
 whole-space scoring needs ~0.1 ms.  The invariant that allows it: on a *saturated* configuration -- every
@@ -34,368 +28,25 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from canopy.bounds._combinatorics import zaslavsky
 from canopy.bounds.branches import zaslavsky_log10
-from canopy.bounds.conv import axis_windows, conv_rank_bound, structured_relu_bound
-from canopy.bounds.pooling import adaptive_axis_windows, maxpool_bound, maxpool_pair_count
+from canopy.bounds.pooling import maxpool_pair_count
 from canopy.errors import InvalidArchitectureError
-
-__all__ = ["NotSaturated", "SatBuilder", "nb201_fast", "darts_fast", "darts_programs", "darts_levels"]
-
-
-class NotSaturated(Exception):
-    """Kept for API stability: the fast path now tracks ranks exactly and never needs a fallback."""
-
-
-def _prod(xs):
-    out = 1
-    for x in xs:
-        out *= x
-    return out
-
-
-class _S:
-    __slots__ = ("shape", "units", "rank", "zero", "lv", "key", "struct", "deps", "uses", "src")
-
-    def __init__(self, shape, rank, zero, lv, key, struct, deps, uses, src):
-        self.shape = shape
-        self.units = _prod(shape)
-        self.rank, self.zero, self.lv, self.key = rank, zero, lv, key
-        self.struct, self.deps, self.uses, self.src = struct, deps, uses, src
-
-    @property
-    def live(self):
-        return self.rank > 0
-
-
-def _inc(lv):
-    return tuple(None if x is None else x + 1 for x in lv)
-
-
-def _vmax(lvs):
-    out = list(lvs[0])
-    for lv in lvs[1:]:
-        for i, x in enumerate(lv):
-            if x is not None and (out[i] is None or x > out[i]):
-                out[i] = x
-    return tuple(out)
-
-
-_EMPTY = frozenset()
-
-
-@lru_cache(maxsize=4096)
-def _windows(spatial, kernel, stride, padding, dilation):
-    nd = len(spatial)
-
-    def per(v):
-        return (int(v),) * nd if isinstance(v, int) else tuple(v)
-
-    return tuple(axis_windows(n, k, s, p, d) for n, k, s, p, d in
-                 zip(spatial, per(kernel), per(stride), per(padding), per(dilation)))
-
-
-class SatBuilder:
-    """Builder with the interface of ``GraphBuilder`` applying the calculus rules directly, symbolically.
-
-    ``inputs``: (shape, rank, zero, struct, source indices) per symbolic input; ``source_ranks``: the ranks of
-    the distinct global sources those indices point to.  Rules are those of
-    :func:`canopy.nas._calculus.score_graph` (same rank, source, level, alias and structure updates).
-    """
-
-    def __init__(self, d0, inputs, source_ranks):
-        self.d0 = d0
-        m = len(inputs)
-        self.m = m
-        self.srank = {("g", i): r for i, r in enumerate(source_ranks)}
-        self.ins = []
-        for i, (shape, rank, zero, struct, srcs) in enumerate(inputs):
-            live = rank > 0
-            lv = tuple(0 if j == i else None for j in range(m)) if live else (None,) * m
-            self.ins.append(_S(tuple(shape), rank, zero, lv, ("in", i), struct if live else None, _EMPTY,
-                               frozenset((i,)) if live else _EMPTY,
-                               frozenset(("g", k) for k in srcs) if live else _EMPTY))
-        self.n = 0
-        self.cuts: dict = {}
-        self.cut_out: dict = {}
-
-    def _new(self):
-        self.n += 1
-        return ("loc", self.n)
-
-    def _const(self, shape, zero):
-        return _S(tuple(shape), 0, zero, (None,) * self.m, self._new(), None, _EMPTY, _EMPTY, _EMPTY)
-
-    def _derived(self, u, shape, r_new, struct=None):
-        if r_new == 0:
-            return self._const(shape, False)
-        key = self._new()
-        if r_new == u.rank:
-            src = u.src
-        else:
-            src = frozenset((key,))
-            self.srank[key] = r_new
-        return _S(tuple(shape), r_new, False, u.lv, key, struct, u.deps, u.uses, src)
-
-    def shape(self, s):
-        return s.shape
-
-    def _windows(self, u, kernel, stride, padding, dilation):
-        try:
-            return _windows(u.shape[1:], kernel, stride, padding, dilation)
-        except ValueError as exc:
-            raise InvalidArchitectureError(str(exc)) from None
-
-    def conv(self, u, out_channels, kernel, stride=1, padding=0, dilation=1, groups=1, bias=False, name=""):
-        windows = self._windows(u, kernel, stride, padding, dilation)
-        shape = (out_channels, *(len(ax) for ax in windows))
-        if not u.live:
-            return self._const(shape, u.zero and not bias)
-        r = conv_rank_bound(u.shape[0], out_channels, windows, u.rank)
-        return self._derived(u, shape, r, (out_channels, u.shape[0], groups, windows))
-
-    def affine(self, u, name="", zero_preserving=True):
-        return _S(u.shape, u.rank, u.zero and zero_preserving, u.lv, self._new(), u.struct, u.deps, u.uses, u.src)
-
-    def identity(self, u, shape=None, name=""):
-        return _S(u.shape if shape is None else tuple(shape), u.rank, u.zero, u.lv, u.key, u.struct, u.deps,
-                  u.uses, u.src)
-
-    def zero(self, u, shape=None, name=""):
-        return self._const(u.shape if shape is None else shape, True)
-
-    def linear_map(self, u, shape, name=""):
-        shape = tuple(shape)
-        if not u.live:
-            return self._const(shape, u.zero)
-        return self._derived(u, shape, min(u.rank, _prod(shape)))
-
-    def _cut(self, kind, u, shape, windows=None):
-        if not u.live:
-            return self._const(shape, u.zero)
-        key = (kind, u.key) if kind == "relu" else (kind, u.key, windows)
-        if key in self.cuts:
-            return self.cut_out[key]
-        cid = len(self.cuts)
-        if kind == "relu":
-            h, bkey = u.units, ("relu", u.units, u.struct, u.rank)
-            r_out = u.rank
-        else:
-            h = maxpool_pair_count(u.shape[0], windows)
-            bkey = ("max", u.shape[0], windows, u.rank)
-            r_out = min(u.rank, _prod(shape))
-        lv = _inc(u.lv)
-        self.cuts[key] = (cid, lv, u.key, h, bkey, u.src)
-        okey = self._new()
-        if r_out == u.rank:
-            src = u.src
-        else:
-            src = frozenset((okey,))
-            self.srank[okey] = r_out
-        out = _S(tuple(shape), r_out, False, lv, okey, None, u.deps | {cid}, u.uses, src)
-        self.cut_out[key] = out
-        return out
-
-    def relu(self, u, name=""):
-        return self._cut("relu", u, u.shape)
-
-    def pool(self, u, kind, kernel, stride=None, padding=0, dilation=1, name=""):
-        windows = self._windows(u, kernel, kernel if stride is None else stride, padding, dilation)
-        shape = (u.shape[0], *(len(ax) for ax in windows))
-        if kind == "max":
-            return self._cut("maxpool", u, shape, windows)
-        return self.linear_map(u, shape)
-
-    def adaptive_pool(self, u, kind, output_size, name=""):
-        nd = len(u.shape) - 1
-        outs = (output_size,) * nd if isinstance(output_size, int) else tuple(output_size)
-        windows = tuple(adaptive_axis_windows(n, o) for n, o in zip(u.shape[1:], outs))
-        shape = (u.shape[0], *(len(ax) for ax in windows))
-        if kind == "max":
-            return self._cut("maxpool", u, shape, windows)
-        return self.linear_map(u, shape)
-
-    def add(self, inputs, name=""):
-        return self._combine(list(inputs), "add", inputs[0].shape)
-
-    def cat(self, inputs, dim=0, name=""):
-        inputs = list(inputs)
-        shape = list(inputs[0].shape)
-        shape[dim] = sum(s.shape[dim] for s in inputs)
-        return self._combine(inputs, "cat", tuple(shape))
-
-    def _combine(self, ins, op, shape):
-        live = [u for u in ins if u.live]
-        if not live:
-            return self._const(shape, all(u.zero for u in ins))
-        deps = frozenset().union(*(u.deps for u in live))
-        uses = frozenset().union(*(u.uses for u in live))
-        if len(live) == 1 and op == "add":
-            u = live[0]
-            key = u.key if all(w.zero for w in ins if w is not u) else self._new()
-            return _S(tuple(shape), u.rank, False, u.lv, key, u.struct, deps, uses, u.src)
-        src = frozenset().union(*(u.src for u in live))
-        total = sum(self.srank[s] for s in src)
-        r = min(_prod(shape), total, self.d0)
-        key = self._new()
-        if r != total:
-            src = frozenset((key,))
-            self.srank[key] = r
-        return _S(tuple(shape), r, False, _vmax([u.lv for u in live]), key, None, deps, uses, src)
-
-    def linear(self, u, out_features, bias=True, name=""):
-        if not u.live:
-            return self._const((out_features,), u.zero and not bias)
-        return self._derived(u, (out_features,), min(u.rank, u.units, out_features))
-
-    def output(self, u, name=""):
-        return u
-
-    def program(self, out: _S):
-        """(kept cuts, output record); local keys and sources are symbolic."""
-        kept = []
-        for cid, lv, inkey, h, bkey, src in self.cuts.values():
-            if cid in out.deps:
-                kept.append((lv, inkey[1] if inkey[0] == "in" else None, cid, h, bkey, tuple(sorted(src))))
-        out_key = out.key[1] if out.key[0] == "in" else None
-        desc = (out.shape, out.rank, out.zero, out.struct)
-        used = set(out.src).union(*(c[5] for c in self.cuts.values() if c[0] in out.deps))
-        local_ranks = tuple((k, r) for k, r in self.srank.items() if k[0] == "loc" and k in used)
-        return (tuple(kept), (desc, out.lv, out_key, tuple(sorted(out.uses)), tuple(sorted(out.src))),
-                local_ranks)
-
-
-@lru_cache(maxsize=1 << 16)
-def _b_log(bkey):
-    if bkey[0] == "relu":
-        _, h, struct, r = bkey
-        if struct is None:
-            return zaslavsky_log10(h, r)
-        out_c, in_c, groups, windows = struct
-        bound = structured_relu_bound(out_c, in_c, windows, r, groups)
-        if len(bound.terms) == 1 and bound.terms[0] == (zaslavsky(h, r), 1):
-            # the structure gives nothing: the same integer must give the same float as the union route
-            return zaslavsky_log10(h, r)
-        return bound.log10()
-    _, channels, windows, r = bkey
-    return maxpool_bound(channels, windows, r).log10()
-
-
-_BKEYS: dict = {}
-_BKEY_LIST: list = []
-
-
-def _intern(bkey) -> int:
-    i = _BKEYS.get(bkey)
-    if i is None:
-        i = _BKEYS[bkey] = len(_BKEY_LIST)
-        _BKEY_LIST.append(bkey)
-    return i
-
-
-@lru_cache(maxsize=1 << 16)
-def _level_log(items, r_level, d0, mode):
-    """``items``: sorted tuple of (H, interned bkey) for one level."""
-    if mode == "zhang":
-        return math.fsum(zaslavsky_log10(h, d0) for h, _ in items)
-    union = zaslavsky_log10(sum(h for h, _ in items), r_level)
-    prod = math.fsum(_b_log(_BKEY_LIST[b]) for _, b in items)
-    return min(union, prod)
-
-
-class _Assembler:
-    """Instantiate block programs into global cuts, then sum the level factors."""
-
-    def __init__(self, d0):
-        self.d0 = d0
-        self.cuts: dict = {}  # global key -> (level, H, bkey, global sources)
-        self.grank: dict = {("input",): d0}
-        self.n = 0
-
-    def call(self, kind, params, states):
-        """Compile (cached) and instantiate one block on global input states ``(state, desc)``."""
-        order: list = []
-        seen: dict = {}
-        descs = []
-        for st, d in states:
-            for g in st[3]:
-                if g not in seen:
-                    seen[g] = len(order)
-                    order.append(g)
-            descs.append((d[0], d[1], d[2], d[3], tuple(sorted(seen[g] for g in st[3]))))
-        prog = _block(kind, params, tuple(descs), tuple(self.grank[g] for g in order), self.d0)
-        return self.run(prog, order, [st for st, _ in states])
-
-    def run(self, prog, order, states):
-        """``states``: global (level, gkey, deps, gsrc); returns (state, desc) of the block output."""
-        kept, (desc, lv, out_key, uses, out_src), local_ranks = prog
-        self.n += 1
-        blk = self.n
-        for k, r in local_ranks:
-            self.grank[(blk, k)] = r
-
-        def gsrc(symbolic):
-            return frozenset(order[k[1]] if k[0] == "g" else (blk, k) for k in symbolic)
-
-        local_g = {}
-        for clv, inidx, cid, h, bkey, src in kept:
-            level = max(states[i][0] + x for i, x in enumerate(clv) if x is not None)
-            gin = states[inidx][1] if inidx is not None else None
-            gkey = (bkey[0], gin, bkey[2] if bkey[0] == "max" else None) if gin is not None else (blk, cid)
-            local_g[cid] = gkey
-            if gkey not in self.cuts:
-                self.cuts[gkey] = (level, h, bkey, gsrc(src))
-        if desc[1] == 0:
-            return (0, ("const", blk), frozenset(), frozenset()), desc
-        level = max(states[i][0] + x for i, x in enumerate(lv) if x is not None)
-        gkey = states[out_key][1] if out_key is not None else ("blk", blk)
-        deps = frozenset(local_g.values()).union(*(states[i][2] for i in uses))
-        return (level, gkey, deps, gsrc(out_src)), desc
-
-    def log10(self, out_state, mode):
-        levels: dict = {}
-        for g in out_state[2]:
-            level, h, bkey, src = self.cuts[g]
-            levels.setdefault(level, []).append((h, bkey, src))
-        total = []
-        for v in levels.values():
-            srcs = frozenset().union(*(x[2] for x in v))
-            r_level = min(sum(b[3] for _, b, _ in v), sum(self.grank[s] for s in srcs), self.d0)
-            total.append(_level_log(tuple(sorted(((h, _intern(b)) for h, b, _ in v))), r_level, self.d0, mode))
-        return math.fsum(total)
-
-
-# ------------------------------------------------------------------------------------------------ blocks
-@lru_cache(maxsize=1 << 16)
-def _block(kind, params, descs, source_ranks, d0):
-    from canopy.nas import cells
-
-    b = SatBuilder(d0, descs, source_ranks)
-    x = b.ins
-    if kind == "stem":
-        (C,) = params
-        out = b.affine(b.conv(x[0], C, 3, 1, 1))
-    elif kind == "nb201cell":
-        ops, C = params
-        out = cells._nb201_cell(b, x[0], ops, C, "")
-    elif kind == "resblock":
-        (planes,) = params
-        out = cells._resblock(b, x[0], planes, "")
-    elif kind == "nb201head":
-        # BN -> ReLU; the GAP and linear classifier after the last cut change no count
-        out = b.relu(b.affine(x[0]))
-    elif kind == "dartscell":
-        edges, C, reduction, reduction_prev = params
-        out = cells._darts_cell(b, x[0], x[1], edges, C, reduction, reduction_prev, "")
-    else:  # pragma: no cover
-        raise ValueError(kind)
-    return b.program(out)
-
-
-def _input_state(shape):
-    d0 = _prod(shape)
-    return (0, ("input",), frozenset(), frozenset((("input",),))), (tuple(shape), d0, False, None)
-
+from canopy.nas._blocks import GraphDarts
+from canopy.nas._sat import (  # noqa: F401  (_block, NotSaturated, SatBuilder: kept importable from here)
+    NotSaturated,
+    SatBuilder,
+    _Assembler,
+    _b_log,
+    _block,
+    _input_state,
+    _prod,
+    _RankProbe,
+    _windows,
+)
+from canopy.spaces.skeleton import darts_positions, darts_skeleton, darts_widths, nb201_skeleton
+
+__all__ = ["NotSaturated", "SatBuilder", "nb201_fast", "darts_fast", "darts_programs", "darts_levels",
+           "darts_score_fast", "darts_score_programs"]
 
 _NB201_EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
 
@@ -455,40 +106,65 @@ def nb201_fast(ops, mode, shape, C, N):
     return hit
 
 
+class _AsmNB201:
+    """:class:`canopy.spaces.skeleton.NB201Builder` whose blocks are cached block programs."""
+
+    def __init__(self, asm, ops):
+        self.asm, self.ops = asm, ops
+
+    def stem(self, x, C):
+        return self.asm.call("stem", (C,), [x])
+
+    def resblock(self, x, C_in, C_out, name):
+        return self.asm.call("resblock", (C_out,), [x])
+
+    def cell(self, x, C, name):
+        return self.asm.call("nb201cell", (self.ops, C), [x])
+
+    def head(self, x, C):
+        # BN -> ReLU; the GAP and linear classifier after the last cut change no count
+        return self.asm.call("nb201head", (C,), [x])
+
+
 def _nb201_programs(ops, mode, shape, C, N):
     asm = _Assembler(_prod(shape))
-    x = asm.call("stem", (C,), [_input_state(shape)])
-    c = C
-    for stage in range(3):
-        if stage:
-            x = asm.call("resblock", (2 * c,), [x])
-            c *= 2
-        for _ in range(N):
-            x = asm.call("nb201cell", (ops, c), [x])
-    x = asm.call("nb201head", (c,), [x])
+    x = nb201_skeleton(_AsmNB201(asm, ops), _input_state(shape), C, N)
     if x[1][1] == 0:
         return 0.0
     return asm.log10(x[0], mode)
 
 
-def darts_programs(normal, reduce, mode, shape, C, layers, stem_multiplier=3):
-    """DARTS score from cached :class:`SatBuilder` cell programs (any configuration; the reference of
-    :func:`darts_fast`, equal to the general walker's)."""
+class _AsmDarts:
+    """:class:`canopy.spaces.skeleton.DartsBuilder` whose blocks are cached block programs."""
+
+    def __init__(self, asm, normal, reduce):
+        self.asm, self.normal, self.reduce = asm, normal, reduce
+
+    def stem(self, x, C):
+        return self.asm.call("stem", (C,), [x])
+
+    def cell(self, s0, s1, C, reduction, reduction_prev, index):
+        edges = self.reduce if reduction else self.normal
+        return self.asm.call("dartscell", (edges, C, reduction, reduction_prev), [s0, s1])
+
+    def head(self, x):
+        return x  # GAP -> flatten -> linear: no cut after the last cell
+
+
+def darts_score_programs(normal, reduce, mode, shape, widths, stem_multiplier=3):
+    """DARTS score of the network with per-cell ``widths`` (:func:`canopy.spaces.skeleton.darts_skeleton`)
+    from cached :class:`SatBuilder` cell programs (any configuration; the reference of
+    :func:`darts_score_fast`, equal to the general walker's)."""
     asm = _Assembler(_prod(shape))
-    s0 = s1 = asm.call("stem", (stem_multiplier * C,), [_input_state(shape)])
-    c = C
-    reduction_prev = False
-    for i in range(layers):
-        reduction = i in (layers // 3, 2 * layers // 3)
-        if reduction:
-            c *= 2
-        out = asm.call("dartscell", (reduce if reduction else normal, c, reduction, reduction_prev), [s0, s1])
-        s0, s1 = s1, out
-        reduction_prev = reduction
-    # head: GAP -> flatten -> linear: no cut after the last cell
-    if s1[1][1] == 0:
+    out = darts_skeleton(_AsmDarts(asm, normal, reduce), _input_state(shape), tuple(widths), stem_multiplier)
+    if out[1][1] == 0:
         return 0.0
-    return asm.log10(s1[0], mode)
+    return asm.log10(out[0], mode)
+
+
+def darts_programs(normal, reduce, mode, shape, C, layers, stem_multiplier=3):
+    """:func:`darts_score_programs` of the standard ``NetworkCIFAR(C, layers)``."""
+    return darts_score_programs(normal, reduce, mode, shape, darts_widths(C, layers), stem_multiplier)
 
 
 # ----------------------------------------------------------------------------- DARTS: closed-form fast path
@@ -506,50 +182,11 @@ _OP_CLASS = {"none": 0, "max_pool_3x3": 1, "avg_pool_3x3": 2, "skip_connect": 3,
 _UNIVERSAL = tuple((op, i, j) for j in range(2, 6) for i in range(j) for op in _OP_CLASS if op != "none")
 
 
-class _RankProbe(SatBuilder):
-    """:class:`SatBuilder` that records whether a tensor other than a convolution output has a rank other
-    than 0 and ``d0`` (convolutions are always followed by a probed op), or an addition mixes shapes."""
+class _ProbeDarts(GraphDarts):
+    """The DARTS skeleton on a rank probe, without the head (its pooling lowers ranks after the last cut)."""
 
-    def __init__(self, *args):
-        super().__init__(*args)
-        self.full = True
-
-    def _probe(self, s):
-        if s.rank not in (0, self.d0):
-            self.full = False
-        return s
-
-    def relu(self, u, name=""):
-        return self._probe(super().relu(u))
-
-    def pool(self, u, kind, kernel, stride=None, padding=0, dilation=1, name=""):
-        return self._probe(super().pool(u, kind, kernel, stride, padding, dilation))
-
-    def affine(self, u, name="", zero_preserving=True):
-        return self._probe(super().affine(u, name, zero_preserving))
-
-    def identity(self, u, shape=None, name=""):
-        return self._probe(super().identity(u, shape))
-
-    def linear_map(self, u, shape, name=""):
-        return self._probe(super().linear_map(u, shape))
-
-    def add(self, inputs, name=""):
-        if len({s.shape for s in inputs}) != 1:
-            self.full = False
-        return self._probe(super().add(inputs))
-
-    def cat(self, inputs, dim=0, name=""):
-        return self._probe(super().cat(inputs, dim))
-
-
-def _positions(layers):
-    out, reduction_prev = [], False
-    for k in range(layers):
-        reduction = k in (layers // 3, 2 * layers // 3)
-        out.append((reduction, reduction_prev))
-        reduction_prev = reduction
-    return out
+    def head(self, x):
+        return x
 
 
 class _DartsConfig:
@@ -560,35 +197,27 @@ class _DartsConfig:
 
 
 @lru_cache(maxsize=64)
-def _darts_config(shape, C, layers, stem_multiplier):
-    from canopy.nas import cells
-
+def _darts_config(shape, widths, stem_multiplier):
     d0 = _prod(shape)
+    layers = len(widths)
     probe = _RankProbe(d0, [(shape, d0, False, None, (0,))], (d0,))
     try:
-        s0 = s1 = probe.affine(probe.conv(probe.ins[0], stem_multiplier * C, 3, 1, 1))
-        c = C
-        for reduction, reduction_prev in _positions(layers):
-            if reduction:
-                c *= 2
-            s0, s1 = s1, cells._darts_cell(probe, s0, s1, _UNIVERSAL, c, reduction, reduction_prev, "")
+        darts_skeleton(_ProbeDarts(probe, _UNIVERSAL, _UNIVERSAL), probe.ins[0], widths, stem_multiplier)
     except InvalidArchitectureError:
         return None
     if not probe.full:
         return None
     cfg = _DartsConfig()
     cfg.d0, cfg.layers = d0, layers
-    cfg.reductions = tuple(r for r, _ in _positions(layers))
+    positions = darts_positions(layers)
+    cfg.reductions = tuple(r for r, _ in positions)
     sp = tuple(shape[1:])
-    stem_c = stem_multiplier * C
+    stem_c = stem_multiplier * widths[0]
     units = stem_c * _prod(sp)
     tensors = [(units, ("relu", units, (stem_c, shape[0], 1, _windows(sp, 3, 1, 1, 1)), d0))]
     chans, spat = [stem_c], [sp]
     per_cell = []
-    c = C
-    for k, (reduction, reduction_prev) in enumerate(_positions(layers)):
-        if reduction:
-            c *= 2
+    for k, (c, (reduction, reduction_prev)) in enumerate(zip(widths, positions)):
         t0, t1 = max(k - 1, 0), k
         sp_in = spat[t1]
         sp_out = tuple(len(ax) for ax in _windows(sp_in, 3, 2, 1, 1)) if reduction else sp_in
@@ -808,17 +437,24 @@ def _darts_closed(cfg, normal, reduce, mode):
     return math.fsum(total)
 
 
-def darts_fast(normal, reduce, mode, shape, C, layers, stem_multiplier=3):
-    """DARTS score, equal to :func:`darts_programs` (and so to the general walker's).
+def darts_score_fast(normal, reduce, mode, shape, widths, stem_multiplier=3):
+    """DARTS score of the network with per-cell ``widths``, equal to :func:`darts_score_programs` (and so to
+    the general walker's).
 
     For a saturated configuration (every tensor keeps the full effective dimension, e.g. CIFAR inputs with the
     DARTS widths) it uses the closed-form cell programs above; otherwise the cached :class:`SatBuilder`
     programs.  Equality of the two is tested on many random genotypes in ``tests/test_cells.py``.
     """
-    cfg = _darts_config(tuple(shape), C, layers, stem_multiplier)
+    widths = tuple(widths)
+    cfg = _darts_config(tuple(shape), widths, stem_multiplier)
     if cfg is not None:
         try:
             return _darts_closed(cfg, normal, reduce, mode)
         except KeyError:  # an unknown op name: the general path raises the documented error
             pass
-    return darts_programs(normal, reduce, mode, shape, C, layers, stem_multiplier)
+    return darts_score_programs(normal, reduce, mode, shape, widths, stem_multiplier)
+
+
+def darts_fast(normal, reduce, mode, shape, C, layers, stem_multiplier=3):
+    """:func:`darts_score_fast` of the standard ``NetworkCIFAR(C, layers)``."""
+    return darts_score_fast(normal, reduce, mode, shape, darts_widths(C, layers), stem_multiplier)

@@ -6,8 +6,14 @@ Two forms, as in the CANOPY README:
   input of dimension ``input_dim``;
 * **DARTS cell**: ``ArchitectureSpec(layer_widths=[32, 32, 32, 32, 32], cell_ops=ops)`` — 14 op names, one
   per edge of the DARTS supernet cell in the order :data:`canopy.spaces.darts.EDGES14` (for node ``j`` in
-  2..5, input ``i`` in 0..j-1; ``"none"`` allowed), with ``layer_widths`` read by
-  :func:`canopy.nas.cells.darts_cell_score`.
+  2..5, input ``i`` in 0..j-1; ``"none"`` allowed).  The spec is a whole DARTS ``NetworkCIFAR``, and every
+  field enters :func:`canopy.nas.cells.darts_cell_score`: ``layer_widths`` are the **channel counts of the
+  cells**, one entry per cell (so ``len(layer_widths)`` is the number of cells, at least 3; reduction cells
+  at ``len // 3`` and ``2 * len // 3``; stem ``3 * layer_widths[0]``; the standard ``C = 16``, 8-cell
+  network is ``(16, 16, 32, 32, 32, 64, 64, 64)``), and ``input_dim`` is the **input image** ``3 x s x s``
+  (``input_dim = 3 s^2``; 3072 is CIFAR's 32 x 32).  Widths or inputs the network cannot have (fewer than
+  3 cells, an odd width where a FactorizedReduce halves it, an ``input_dim`` that is not ``3 s^2``, an
+  image too small for the reductions) are refused with :class:`~canopy.errors.InvalidArchitectureError`.
 
 Default input dimension
 -----------------------
@@ -20,6 +26,7 @@ low-dimensional inputs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,9 +75,10 @@ class ArchitectureSpec:
     ----------
     layer_widths : sequence of int
         Hidden widths ``n_1, ..., n_L`` (each a positive ``int``; at least one).  For a DARTS spec, the
-        widths passed to :func:`canopy.nas.cells.darts_cell_score`.
+        channel count of each cell (at least 3 cells; see the module docs).
     input_dim : int, default 3072
         Input dimension ``n_0`` (default: CIFAR 3×32×32; see the saturation caveat in the module docs).
+        For a DARTS spec, ``3 s^2`` for the ``3 x s x s`` input image.
     cell_ops : sequence of str, optional
         14 DARTS op names in :data:`canopy.spaces.darts.EDGES14` order (the normal cell).
     reduce_ops : sequence of str, optional
@@ -123,6 +131,39 @@ class ArchitectureSpec:
         object.__setattr__(self, "reduce_ops", _check_ops(self.reduce_ops, "reduce_ops"))
         if self.reduce_ops is not None and self.cell_ops is None:
             raise InvalidArchitectureError("reduce_ops needs cell_ops (the normal cell) as well")
+        if self.cell_ops is not None:
+            from canopy.spaces.skeleton import check_darts_input, check_darts_widths
+
+            check_darts_widths(self.layer_widths)
+            check_darts_input(self.input_shape[1:], len(self.layer_widths))
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """The ``(3, s, s)`` input image of a DARTS spec (``input_dim = 3 s^2``).
+
+        Raises
+        ------
+        canopy.errors.InvalidArchitectureError
+            For a dense spec, or an ``input_dim`` that is not ``3 s^2``.
+
+        Examples
+        --------
+        >>> ops = ("skip_connect",) * 14
+        >>> ArchitectureSpec((16, 16, 32, 32, 32), input_dim=3 * 8 * 8, cell_ops=ops).input_shape
+        (3, 8, 8)
+        >>> ArchitectureSpec((16,) * 5, input_dim=5, cell_ops=ops)
+        Traceback (most recent call last):
+        ...
+        canopy.errors.InvalidArchitectureError: a DARTS spec scores a 3 x s x s image, so input_dim must be 3 s^2 (3072 for 32 x 32), got 5
+        """
+        if self.cell_ops is None:
+            raise InvalidArchitectureError("input_shape is defined for DARTS cell specs only (a dense spec has input_dim)")
+        side = math.isqrt(self.input_dim // 3)
+        if 3 * side * side != self.input_dim:
+            raise InvalidArchitectureError(
+                f"a DARTS spec scores a 3 x s x s image, so input_dim must be 3 s^2 (3072 for 32 x 32), "
+                f"got {self.input_dim}")
+        return (3, side, side)
 
     @property
     def is_cell(self) -> bool:

@@ -17,16 +17,19 @@ network function on :math:`\mathbb{R}^{d_0}` (``d_0 = prod(input_shape)``), for 
 cells, two residual blocks, BN-ReLU-GAP-linear head); ``darts_cell_score`` the DARTS ``NetworkCIFAR``
 (stem, ``layers`` cells with reductions at ``layers//3`` and ``2*layers//3``, GAP, linear).  Both are the same
 calculus that :func:`canopy.nas.trace.score_module` applies to the torch modules of those spaces; a
-cached fast path gives the same values for whole-space scoring (``benchmarks/scores.py``).
+cached fast path (:mod:`canopy.nas._fast`) gives the same values for whole-space scoring
+(``benchmarks/scores.py``).  The networks' wiring is :mod:`canopy.spaces.skeleton` (shared with the torch
+builders and the fast path), their blocks :mod:`canopy.nas._blocks`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import lru_cache
-
 from canopy.errors import InvalidArchitectureError
+from canopy.nas._blocks import DARTS_OPS as _DARTS_OPS
+from canopy.nas._blocks import NB201_EDGES, GraphDarts, GraphNB201
 from canopy.nas._calculus import CalculusResult, GraphBuilder, check_mode, score_graph
+from canopy.nas._fast import darts_score_fast, nb201_fast
+from canopy.spaces.skeleton import darts_skeleton, darts_widths, nb201_skeleton
 
 __all__ = [
     "NB201_OPS",
@@ -41,10 +44,7 @@ __all__ = [
 ]
 
 NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
-NB201_EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
 DARTS_EDGES14 = tuple((i, j) for j in range(2, 6) for i in range(j))
-_DARTS_OPS = ("none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
-              "dil_conv_3x3", "dil_conv_5x5")
 
 
 # --------------------------------------------------------------------------------------------- inputs
@@ -82,43 +82,6 @@ def _check_pos(v, name) -> int:
     return v
 
 
-# ------------------------------------------------------------------------------------------- NB201 graph
-def _relu_conv_bn(b: GraphBuilder, x, c_out, k, stride, pad, name, dilation=1):
-    h = b.relu(x, name=f"{name}.relu")
-    h = b.conv(h, c_out, k, stride, pad, dilation, name=f"{name}.conv")
-    return b.affine(h, name=f"{name}.bn")
-
-
-def _nb201_cell(b: GraphBuilder, x, ops, C, name):
-    nodes = [x]
-    for j in range(1, 4):
-        terms = []
-        for (i, jj), op in zip(NB201_EDGES, ops):
-            if jj != j:
-                continue
-            ename = f"{name}.edge{i}{j}"
-            u = nodes[i]
-            if op == "none":
-                terms.append(b.zero(u, name=f"{ename}.none"))
-            elif op == "skip_connect":
-                terms.append(b.identity(u, name=f"{ename}.skip"))
-            elif op == "avg_pool_3x3":
-                terms.append(b.pool(u, "avg", 3, 1, 1, name=f"{ename}.avgpool"))
-            else:
-                k = 3 if op == "nor_conv_3x3" else 1
-                terms.append(_relu_conv_bn(b, u, C, k, 1, (k - 1) // 2, ename))
-        nodes.append(b.add(terms, name=f"{name}.node{j}"))
-    return nodes[3]
-
-
-def _resblock(b: GraphBuilder, x, planes, name):
-    a = _relu_conv_bn(b, x, planes, 3, 2, 1, f"{name}.conv_a")
-    a = _relu_conv_bn(b, a, planes, 3, 1, 1, f"{name}.conv_b")
-    r = b.pool(x, "avg", 2, 2, 0, name=f"{name}.downsample.avgpool")
-    r = b.conv(r, planes, 1, name=f"{name}.downsample.conv")
-    return b.add([r, a], name=f"{name}.add")
-
-
 def build_nb201_graph(cell, *, input_shape=(3, 32, 32), C: int = 16, N: int = 5, num_classes: int = 10):
     """The operation DAG of the NAS-Bench-201 network (xautodl ``TinyNetwork``) for one cell.
 
@@ -143,85 +106,11 @@ def build_nb201_graph(cell, *, input_shape=(3, 32, 32), C: int = 16, N: int = 5,
     shape = _check_shape(input_shape)
     C, N, num_classes = _check_pos(C, "C"), _check_pos(N, "N"), _check_pos(num_classes, "num_classes")
     b = GraphBuilder()
-    x = b.input(shape)
-    x = b.affine(b.conv(x, C, 3, 1, 1, name="stem.conv"), name="stem.bn")
-    c = C
-    for stage in range(3):
-        if stage:
-            x = _resblock(b, x, 2 * c, f"stage{stage}.resblock")
-            c *= 2
-        for i in range(N):
-            x = _nb201_cell(b, x, ops, c, f"stage{stage}.cell{i}")
-    x = b.relu(b.affine(x, name="lastact.bn"), name="lastact.relu")
-    x = b.adaptive_pool(x, "avg", 1, name="global_pooling")
-    x = b.identity(x, (c,), name="flatten")
-    b.output(b.linear(x, num_classes, name="classifier"))
+    nb201_skeleton(GraphNB201(b, ops, num_classes), b.input(shape), C, N)
     return b.graph
 
 
 # ------------------------------------------------------------------------------------------- DARTS graph
-def _darts_op(b: GraphBuilder, x, op, C, stride, name):
-    if op == "none":
-        shp = b.shape(x)
-        return b.zero(x, (shp[0], *(-(-n // stride) for n in shp[1:])), name=f"{name}.none")
-    if op == "avg_pool_3x3":
-        return b.pool(x, "avg", 3, stride, 1, name=f"{name}.avgpool")
-    if op == "max_pool_3x3":
-        return b.pool(x, "max", 3, stride, 1, name=f"{name}.maxpool")
-    if op == "skip_connect":
-        if stride == 1:
-            return b.identity(x, name=f"{name}.skip")
-        return _factorized_reduce(b, x, C, f"{name}.fr")
-    if op.startswith("sep_conv_"):
-        k = int(op[-1])
-        h = b.relu(x, name=f"{name}.relu1")
-        h = b.conv(h, C, k, stride, (k - 1) // 2, groups=b.shape(h)[0], name=f"{name}.dw1")
-        h = b.affine(b.conv(h, C, 1, name=f"{name}.pw1"), name=f"{name}.bn1")
-        h = b.relu(h, name=f"{name}.relu2")
-        h = b.conv(h, C, k, 1, (k - 1) // 2, groups=C, name=f"{name}.dw2")
-        return b.affine(b.conv(h, C, 1, name=f"{name}.pw2"), name=f"{name}.bn2")
-    if op.startswith("dil_conv_"):
-        k = int(op[-1])
-        h = b.relu(x, name=f"{name}.relu")
-        h = b.conv(h, b.shape(h)[0], k, stride, k - 1, 2, groups=b.shape(h)[0], name=f"{name}.dw")
-        return b.affine(b.conv(h, C, 1, name=f"{name}.pw"), name=f"{name}.bn")
-    raise InvalidArchitectureError(f"unknown DARTS op {op!r} at {name}; expected one of {_DARTS_OPS}")
-
-
-def _factorized_reduce(b: GraphBuilder, x, C_out, name):
-    h = b.relu(x, name=f"{name}.relu")
-    c1 = b.conv(h, C_out // 2, 1, 2, name=f"{name}.conv_1")
-    shp = b.shape(h)
-    sl = b.linear_map(h, (shp[0], *(n - 1 for n in shp[1:])), name=f"{name}.slice")
-    c2 = b.conv(sl, C_out // 2, 1, 2, name=f"{name}.conv_2")
-    if b.shape(c1) != b.shape(c2):
-        raise InvalidArchitectureError(f"{name}: FactorizedReduce needs even spatial sizes, got {shp}")
-    return b.affine(b.cat([c1, c2], 0, name=f"{name}.cat"), name=f"{name}.bn")
-
-
-def _darts_cell(b, s0, s1, edges, C, reduction, reduction_prev, name):
-    """``edges``: list of (op, input index, node index) for every non-none op (and the genotype's nones)."""
-    if reduction_prev:
-        p0 = _factorized_reduce(b, s0, C, f"{name}.preprocess0")
-    else:
-        p0 = _relu_conv_bn(b, s0, C, 1, 1, 0, f"{name}.preprocess0")
-    p1 = _relu_conv_bn(b, s1, C, 1, 1, 0, f"{name}.preprocess1")
-    states = [p0, p1]
-    for node in range(2, 6):
-        terms = []
-        for op, i, j in edges:
-            if j != node:
-                continue
-            stride = 2 if reduction and i < 2 else 1
-            terms.append(_darts_op(b, states[i], op, C, stride, f"{name}.node{node}.from{i}.{op}"))
-        if not terms:
-            shp = b.shape(p1)
-            s = 2 if reduction else 1
-            terms.append(b.zero(p1, (C, *(-(-n // s) for n in shp[1:])), name=f"{name}.node{node}.empty"))
-        states.append(terms[0] if len(terms) == 1 else b.add(terms, name=f"{name}.node{node}"))
-    return b.cat(states[2:], 0, name=f"{name}.concat")
-
-
 _PAIR_NODES = (2, 2, 3, 3, 4, 4, 5, 5)  # node fed by each (op, input) pair of a genotype cell
 
 
@@ -263,17 +152,50 @@ def _darts_cells(arch) -> tuple[tuple, tuple]:
     return _darts_cells(Genotype.from_compact(seq))
 
 
-def build_darts_graph(arch, *, input_shape=(3, 32, 32), C: int = 16, layers: int = 8, num_classes: int = 10,
-                      stem_multiplier: int = 3):
-    """The operation DAG of the DARTS ``NetworkCIFAR`` for a genotype or a 14-edge cell.
+_DEFAULT_SHAPE = (3, 32, 32)
+
+
+def _darts_network(arch, input_shape, C, layers, stem_multiplier=3):
+    """``(normal edges, reduce edges, input shape, per-cell widths)`` of the network to score.
+
+    An :class:`~canopy.nas.architecture.ArchitectureSpec` carries its network: ``layer_widths`` are the
+    per-cell widths and ``input_dim`` the ``3 x s x s`` input; passing ``input_shape``, ``C`` or ``layers``
+    as well is refused.  Anything else is the standard ``NetworkCIFAR(C, layers)`` (defaults 16, 8) on
+    ``input_shape`` (default 3 x 32 x 32).
+    """
+    from canopy.nas.architecture import ArchitectureSpec
+
+    normal, reduce = _darts_cells(arch)
+    _check_pos(stem_multiplier, "stem_multiplier")
+    if isinstance(arch, ArchitectureSpec):
+        given = [k for k, v in (("input_shape", input_shape), ("C", C), ("layers", layers)) if v is not None]
+        if given:
+            raise InvalidArchitectureError(
+                f"an ArchitectureSpec carries its network (layer_widths = per-cell widths, input_dim = the "
+                f"3 x s x s input); do not pass {', '.join(given)} as well")
+        return normal, reduce, arch.input_shape, arch.layer_widths
+    shape = _check_shape(_DEFAULT_SHAPE if input_shape is None else input_shape)
+    C = _check_pos(16 if C is None else C, "C")
+    layers = _check_pos(8 if layers is None else layers, "layers")
+    if layers < 3:
+        raise InvalidArchitectureError(
+            f"layers must be >= 3 (two reduction cells at layers//3 and 2*layers//3), got {layers}")
+    return normal, reduce, shape, darts_widths(C, layers)
+
+
+def build_darts_graph(arch, *, input_shape=None, C: int | None = None, layers: int | None = None,
+                      num_classes: int = 10, stem_multiplier: int = 3):
+    """The operation DAG of the DARTS ``NetworkCIFAR`` for a genotype, a 14-edge cell or a cell spec.
 
     Parameters
     ----------
-    arch : Genotype, str, 14 op names, pair of 14-op tuples (normal, reduce), or object with ``cell_ops``
-        A 14-op cell (``EDGES14`` order: node j in 2..5, input i < j) is used for both cell types; a node
-        sums all its non-``none`` edges (a node without any is the zero tensor).
-    input_shape : (int, int, int)
-    C, layers, num_classes, stem_multiplier : int
+    arch : Genotype, str, 14 op names, pair of 14-op tuples (normal, reduce), or ArchitectureSpec with ``cell_ops``
+        A 14-op cell (``EDGES14`` order: node j in 2..5, input i < j) is used for both cell types unless a
+        reduction cell is given; a node sums all its non-``none`` edges (a node without any is the zero
+        tensor).  An ``ArchitectureSpec`` also fixes the widths and the input (see :func:`darts_cell_score`).
+    input_shape : (int, int, int), default (3, 32, 32)
+    C, layers : int, default 16 and 8
+    num_classes, stem_multiplier : int
 
     Returns
     -------
@@ -285,27 +207,10 @@ def build_darts_graph(arch, *, input_shape=(3, 32, 32), C: int = 16, layers: int
     >>> g.number_of_nodes() > 50
     True
     """
-    normal, reduce = _darts_cells(arch)
-    shape = _check_shape(input_shape)
-    C, layers = _check_pos(C, "C"), _check_pos(layers, "layers")
-    num_classes, stem_multiplier = _check_pos(num_classes, "num_classes"), _check_pos(stem_multiplier, "stem_multiplier")
-    if layers < 3:
-        raise InvalidArchitectureError(f"layers must be >= 3, got {layers}")
+    normal, reduce, shape, widths = _darts_network(arch, input_shape, C, layers, stem_multiplier)
+    _check_pos(num_classes, "num_classes")
     b = GraphBuilder()
-    x = b.input(shape)
-    s0 = s1 = b.affine(b.conv(x, stem_multiplier * C, 3, 1, 1, name="stem.conv"), name="stem.bn")
-    c = C
-    reduction_prev = False
-    for i in range(layers):
-        reduction = i in (layers // 3, 2 * layers // 3)
-        if reduction:
-            c *= 2
-        out = _darts_cell(b, s0, s1, reduce if reduction else normal, c, reduction, reduction_prev, f"cells.{i}")
-        s0, s1 = s1, out
-        reduction_prev = reduction
-    x = b.adaptive_pool(s1, "avg", 1, name="global_pooling")
-    x = b.identity(x, (b.shape(x)[0],), name="flatten")
-    b.output(b.linear(x, num_classes, name="classifier"))
+    darts_skeleton(GraphDarts(b, normal, reduce, num_classes), b.input(shape), widths, stem_multiplier)
     return b.graph
 
 
@@ -361,21 +266,11 @@ def nb201_cell_score(cell, mode: str = "generic", *, input_shape=(3, 32, 32), C:
     mode = check_mode(mode)
     shape = _check_shape(input_shape)
     _check_pos(C, "C"), _check_pos(N, "N")
-    from canopy.nas import _fast
-
-    fast = _fast.nb201_fast(ops, mode, shape, C, N)
-    if fast is not None:
-        return fast
-    return _nb201_general(ops, mode, shape, C, N)
+    return nb201_fast(ops, mode, shape, C, N)
 
 
-@lru_cache(maxsize=4096)
-def _nb201_general(ops, mode, shape, C, N) -> float:
-    return score_graph(build_nb201_graph(ops, input_shape=shape, C=C, N=N), mode).log10
-
-
-def darts_cell_result(arch, mode: str = "generic", *, input_shape=(3, 32, 32), C: int = 16, layers: int = 8
-                      ) -> CalculusResult:
+def darts_cell_result(arch, mode: str = "generic", *, input_shape=None, C: int | None = None,
+                      layers: int | None = None) -> CalculusResult:
     """The full :class:`~canopy.nas._calculus.CalculusResult` of a DARTS network (see :func:`darts_cell_score`).
 
     Examples
@@ -387,24 +282,35 @@ def darts_cell_result(arch, mode: str = "generic", *, input_shape=(3, 32, 32), C
     return score_graph(build_darts_graph(arch, input_shape=input_shape, C=C, layers=layers), mode)
 
 
-def darts_cell_score(arch_or_genotype, mode: str = "generic", *, input_shape=(3, 32, 32), C: int = 16,
-                     layers: int = 8) -> float:
+def darts_cell_score(arch_or_genotype, mode: str = "generic", *, input_shape=None, C: int | None = None,
+                     layers: int | None = None) -> float:
     r"""``log10`` of the region-count upper bound of the DARTS network built from a genotype or 14-op cell.
 
     Parameters
     ----------
-    arch_or_genotype : Genotype, str, sequence of 14 op names, or object with ``cell_ops``
+    arch_or_genotype : Genotype, str, sequence of 14 op names, or ArchitectureSpec with ``cell_ops``
         A :class:`canopy.spaces.darts.Genotype` (or its string / NASLib compact form), or the 14-op supernet
-        form in ``EDGES14`` order (used for both normal and reduction cells).
+        form in ``EDGES14`` order (used for both normal and reduction cells), scored on the standard
+        ``NetworkCIFAR(C, layers)``.  An :class:`~canopy.nas.architecture.ArchitectureSpec` carries its own
+        network: one cell per entry of ``layer_widths`` (that cell's channel count; reductions at
+        ``layers // 3`` and ``2 * layers // 3``, stem ``3 * layer_widths[0]``) on the ``3 x s x s`` image with
+        ``3 s^2 = input_dim``; ``ArchitectureSpec(layer_widths=(16, 16, 32, 32, 32, 64, 64, 64), cell_ops=ops)``
+        is the standard network.
     mode : {"generic", "serra", "zhang"}
-    input_shape : (int, int, int)
-    C, layers : int
-        Initial channels and number of cells of ``NetworkCIFAR`` (default 16 and 8).
+    input_shape : (int, int, int), default (3, 32, 32)
+    C, layers : int, default 16 and 8
+        Initial channels and number of cells (>= 3) of ``NetworkCIFAR``.  Not with an ``ArchitectureSpec``.
 
     Returns
     -------
     float
         ``log10`` of an exact integer upper bound on the linear regions of the network function.
+
+    Raises
+    ------
+    canopy.errors.InvalidArchitectureError
+        A malformed architecture or shape, fewer than 3 cells, ``C`` / ``layers`` / ``input_shape`` passed with
+        an ``ArchitectureSpec``, or an input too small for the reductions.
 
     Examples
     --------
@@ -413,32 +319,11 @@ def darts_cell_score(arch_or_genotype, mode: str = "generic", *, input_shape=(3,
     ...        "none", "none")
     >>> darts_cell_score(ops) > darts_cell_score(["skip_connect"] * 14) > 0
     True
+    >>> from canopy.nas.architecture import ArchitectureSpec
+    >>> spec = ArchitectureSpec(layer_widths=(16, 16, 32, 32, 32, 64, 64, 64), cell_ops=ops)
+    >>> darts_cell_score(spec) == darts_cell_score(ops)
+    True
     """
     mode = check_mode(mode)
-    normal, reduce = _darts_cells(arch_or_genotype)
-    shape = _check_shape(input_shape)
-    _check_pos(C, "C"), _check_pos(layers, "layers")
-    from canopy.nas import _fast
-
-    fast = _fast.darts_fast(normal, reduce, mode, shape, C, layers)
-    if fast is not None:
-        return fast
-    return _darts_general(normal, reduce, mode, shape, C, layers)
-
-
-@lru_cache(maxsize=4096)
-def _darts_general(normal, reduce, mode, shape, C, layers) -> float:
-    return score_graph(build_darts_graph((_edges_to14(normal), _edges_to14(reduce)), input_shape=shape, C=C,
-                                         layers=layers), mode).log10
-
-
-def _edges_to14(edges: Sequence[tuple]) -> tuple:
-    """14-op form of an edge list -- only valid when no edge repeats (genotype pairs never do)."""
-    ops = ["none"] * 14
-    for op, i, j in edges:
-        k = DARTS_EDGES14.index((i, j))
-        if ops[k] != "none" and op != "none":
-            raise InvalidArchitectureError(f"edge {i}->{j} appears twice")
-        if op != "none":
-            ops[k] = op
-    return tuple(ops)
+    normal, reduce, shape, widths = _darts_network(arch_or_genotype, input_shape, C, layers)
+    return darts_score_fast(normal, reduce, mode, shape, widths)

@@ -27,6 +27,7 @@ from torch import nn
 
 from canopy.errors import InvalidArchitectureError
 from canopy.spaces.darts import DARTS_OPS, Genotype
+from canopy.spaces.skeleton import darts_preprocess, darts_skeleton, darts_widths
 
 __all__ = [
     "ReLUConvBN",
@@ -143,13 +144,23 @@ def _make_op(name: str, C: int, stride: int) -> nn.Module:
     raise InvalidArchitectureError(f"unknown DARTS op {name!r}; expected one of {DARTS_OPS}")
 
 
+class _TorchPreprocess:
+    """:class:`canopy.spaces.skeleton.PreprocessBuilder` returning the modules (a "tensor" is a channel count)."""
+
+    def relu_conv_bn(self, x: int, C_out: int, name: str) -> nn.Module:
+        return ReLUConvBN(x, C_out, 1, 1, 0)
+
+    def factorized_reduce(self, x: int, C_out: int, name: str) -> nn.Module:
+        return FactorizedReduce(x, C_out)
+
+
 class DartsCell(nn.Module):
     """One DARTS cell (normal or reduction) of a fixed genotype."""
 
     def __init__(self, genotype: Genotype, C_prev_prev, C_prev, C, reduction, reduction_prev):
         super().__init__()
-        self.preprocess0 = FactorizedReduce(C_prev_prev, C) if reduction_prev else ReLUConvBN(C_prev_prev, C, 1, 1, 0)
-        self.preprocess1 = ReLUConvBN(C_prev, C, 1, 1, 0)
+        self.preprocess0, self.preprocess1 = darts_preprocess(_TorchPreprocess(), C_prev_prev, C_prev, C,
+                                                              reduction_prev, "")
         pairs = genotype.reduce if reduction else genotype.normal
         concat = genotype.reduce_concat if reduction else genotype.normal_concat
         self._steps = len(pairs) // 2
@@ -192,33 +203,54 @@ class AuxiliaryHeadCIFAR(nn.Module):
         return self.classifier(x.view(x.size(0), -1))
 
 
-class DartsNetwork(nn.Module):
-    """DARTS ``NetworkCIFAR`` for a fixed genotype (drop-path off)."""
+class _TorchDarts:
+    """:class:`canopy.spaces.skeleton.DartsBuilder` registering DARTS' modules on ``net`` (a "tensor" is a
+    channel count): ``stem``, ``cells``, ``auxiliary_head``, ``global_pooling``, ``classifier``."""
 
-    def __init__(self, genotype: Genotype, C=16, layers=8, num_classes=10, auxiliary=False, stem_multiplier=3):
+    def __init__(self, net: DartsNetwork, genotype: Genotype, num_classes: int, auxiliary: bool):
+        self.net, self.genotype, self.num_classes, self.auxiliary = net, genotype, num_classes, auxiliary
+        self.C_aux = 0
+
+    def stem(self, x: int, C: int) -> int:
+        self.net.stem = nn.Sequential(nn.Conv2d(x, C, 3, padding=1, bias=False), nn.BatchNorm2d(C))
+        self.net.cells = nn.ModuleList()
+        return C
+
+    def cell(self, s0: int, s1: int, C: int, reduction: bool, reduction_prev: bool, index: int) -> int:
+        cell = DartsCell(self.genotype, s0, s1, C, reduction, reduction_prev)
+        self.net.cells.append(cell)
+        out = cell.multiplier * C
+        if index == self.net._aux_index:
+            self.C_aux = out
+        return out
+
+    def head(self, x: int) -> int:
+        net = self.net
+        net.auxiliary_head = AuxiliaryHeadCIFAR(self.C_aux, self.num_classes) if self.auxiliary else None
+        net.global_pooling = nn.AdaptiveAvgPool2d(1)
+        net.classifier = nn.Linear(x, self.num_classes)
+        return self.num_classes
+
+
+class DartsNetwork(nn.Module):
+    """DARTS ``NetworkCIFAR`` for a fixed genotype (drop-path off).
+
+    ``widths`` (optional, one per cell) replaces the standard per-cell channel counts
+    :func:`canopy.spaces.skeleton.darts_widths` ``(C, layers)`` (then ``layers`` must be ``len(widths)``): the network an
+    :class:`~canopy.nas.architecture.ArchitectureSpec` with ``cell_ops`` describes.
+    """
+
+    def __init__(self, genotype: Genotype, C=16, layers=8, num_classes=10, auxiliary=False, stem_multiplier=3,
+                 widths=None):
         super().__init__()
         self.genotype = genotype
+        if widths is None:
+            widths = darts_widths(C, layers)
+        elif layers != len(widths):
+            raise ValueError(f"layers = {layers} but {len(widths)} widths")
         self._layers = layers
-        C_curr = stem_multiplier * C
-        self.stem = nn.Sequential(nn.Conv2d(3, C_curr, 3, padding=1, bias=False), nn.BatchNorm2d(C_curr))
-        C_prev_prev, C_prev, C_curr = C_curr, C_curr, C
-        self.cells = nn.ModuleList()
-        reduction_prev = False
-        C_aux = C_prev
-        for i in range(layers):
-            reduction = i in (layers // 3, 2 * layers // 3)
-            if reduction:
-                C_curr *= 2
-            cell = DartsCell(genotype, C_prev_prev, C_prev, C_curr, reduction, reduction_prev)
-            reduction_prev = reduction
-            self.cells.append(cell)
-            C_prev_prev, C_prev = C_prev, cell.multiplier * C_curr
-            if i == 2 * layers // 3:
-                C_aux = C_prev
         self._aux_index = 2 * layers // 3
-        self.auxiliary_head = AuxiliaryHeadCIFAR(C_aux, num_classes) if auxiliary else None
-        self.global_pooling = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(C_prev, num_classes)
+        darts_skeleton(_TorchDarts(self, genotype, num_classes, auxiliary), 3, tuple(widths), stem_multiplier)
 
     def _run(self, x: torch.Tensor, with_aux: bool):
         s0 = s1 = self.stem(x)

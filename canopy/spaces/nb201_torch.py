@@ -36,6 +36,7 @@ from torch import nn
 
 from canopy.errors import InvalidArchitectureError
 from canopy.spaces.nb201 import EDGES, NB201Cell
+from canopy.spaces.skeleton import nb201_skeleton
 
 __all__ = [
     "ReLUConvBN",
@@ -166,27 +167,43 @@ class InferCell(nn.Module):
         return nodes[-1]
 
 
+class _TorchNB201:
+    """:class:`canopy.spaces.skeleton.NB201Builder` registering xautodl's modules on ``net`` (a "tensor" is a
+    channel count): ``stem``, ``cells`` (residual blocks included), ``lastact``, ``global_pooling``,
+    ``classifier``, in that order."""
+
+    def __init__(self, net: TinyNetwork, num_classes: int, affine: bool, track: bool):
+        self.net, self.num_classes, self.affine, self.track = net, num_classes, affine, track
+
+    def stem(self, x: int, C: int) -> int:
+        self.net.stem = nn.Sequential(nn.Conv2d(x, C, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(C))
+        self.net.cells = nn.ModuleList()
+        return C
+
+    def resblock(self, x: int, C_in: int, C_out: int, name: str) -> int:
+        block = ResNetBasicblock(x, C_out, 2, True)
+        self.net.cells.append(block)
+        return block.out_dim
+
+    def cell(self, x: int, C: int, name: str) -> int:
+        block = InferCell(self.net.cell, x, C, 1, self.affine, self.track)
+        self.net.cells.append(block)
+        return block.out_dim
+
+    def head(self, x: int, C: int) -> int:
+        self.net.lastact = nn.Sequential(nn.BatchNorm2d(x), nn.ReLU(inplace=False))
+        self.net.global_pooling = nn.AdaptiveAvgPool2d(1)
+        self.net.classifier = nn.Linear(x, self.num_classes)
+        return self.num_classes
+
+
 class TinyNetwork(nn.Module):
     """xautodl ``TinyNetwork`` with a fixed cell (see the module docstring)."""
 
     def __init__(self, cell: NB201Cell, C=16, N=5, num_classes=10, affine=True, track_running_stats=True):
         super().__init__()
         self._C, self._layerN, self.cell = C, N, cell
-        self.stem = nn.Sequential(nn.Conv2d(3, C, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(C))
-        channels = [C] * N + [C * 2] + [C * 2] * N + [C * 4] + [C * 4] * N
-        reductions = [False] * N + [True] + [False] * N + [True] + [False] * N
-        C_prev = C
-        self.cells = nn.ModuleList()
-        for C_curr, reduction in zip(channels, reductions):
-            if reduction:
-                block: nn.Module = ResNetBasicblock(C_prev, C_curr, 2, True)
-            else:
-                block = InferCell(cell, C_prev, C_curr, 1, affine, track_running_stats)
-            self.cells.append(block)
-            C_prev = block.out_dim
-        self.lastact = nn.Sequential(nn.BatchNorm2d(C_prev), nn.ReLU(inplace=False))
-        self.global_pooling = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Linear(C_prev, num_classes)
+        nb201_skeleton(_TorchNB201(self, num_classes, affine, track_running_stats), 3, C, N)
 
     def cell_features(self, x: torch.Tensor) -> list[torch.Tensor]:
         """The output of the stem and of every block in ``cells`` (1 + 3N + 2 tensors), in order."""
