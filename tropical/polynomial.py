@@ -597,6 +597,19 @@ class TropicalPolynomial:
         body = ", ".join(f"{_repr_exp(e)}: {_repr_num(c)}" for e, c in self._terms.items())
         return f"TropicalPolynomial({{{body}}}, nvars={self._nvars})"
 
+    def _repr_latex_(self) -> str:
+        r"""LaTeX for Jupyter, in ⊕/⊙ notation.
+
+        Examples
+        --------
+        >>> x1, x2 = TropicalPolynomial.variables(2)
+        >>> (3 * x1**2 * x2 + x2)._repr_latex_()
+        '$3 \\odot x_{1}^{2} \\odot x_{2} \\oplus x_{2}$'
+        """
+        from tropical._latex import polynomial_latex
+
+        return f"${polynomial_latex(self._terms)}$"
+
     def __str__(self) -> str:
         if not self._terms:
             return "-∞"

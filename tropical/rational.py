@@ -196,6 +196,12 @@ class TropicalRationalFunction:
     def __repr__(self) -> str:
         return f"TropicalRationalFunction({self._F!r}, {self._G!r})"
 
+    def _repr_latex_(self) -> str:
+        """LaTeX for Jupyter: ``(F) ⊘ (G)`` typeset (:mod:`tropical._latex`)."""
+        from tropical._latex import rational_latex
+
+        return f"${rational_latex(self._F.terms, self._G.terms)}$"
+
     def __str__(self) -> str:
         return f"({self._F}) ⊘ ({self._G})"
 
@@ -350,6 +356,12 @@ class TropicalRationalMap:
 
     def __repr__(self) -> str:
         return f"TropicalRationalMap({list(self._components)!r})"
+
+    def _repr_latex_(self) -> str:
+        """LaTeX for Jupyter: one aligned line ``y_i = F_i ⊘ G_i`` per output (:mod:`tropical._latex`)."""
+        from tropical._latex import map_latex
+
+        return f"${map_latex([(c.numerator.terms, c.denominator.terms) for c in self._components])}$"
 
     def __str__(self) -> str:
         return "\n".join(f"y{i + 1} = {c}" for i, c in enumerate(self._components))

@@ -167,6 +167,12 @@ class TropicalNumber:
             return "TropicalNumber(NEG_INF)"
         return f"TropicalNumber({self._v})"
 
+    def _repr_latex_(self) -> str:
+        """LaTeX for Jupyter: ``$3$``, ``$-\\infty$`` (:mod:`tropical._latex`)."""
+        from tropical._latex import number_latex
+
+        return f"${number_latex(self._v)}$"
+
     def __str__(self) -> str:
         return str(self._v)
 
