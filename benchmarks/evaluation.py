@@ -4,7 +4,7 @@ Protocol
 --------
 * Architecture set: a fixed uniform sample of 1,000 of the 9,445 *fully effective* NB201 cells (no op on an edge
   cut off by ``none``; the set VKDNW Table 1 very probably uses, ``vkdnw.md`` §9.4), drawn with
-  ``canopy.evaluate.select_architectures(table, subset="fully-effective", sample=1000, seed=0)`` and stored as
+  ``canopy.evaluation.select_architectures(table, subset="fully-effective", sample=1000, seed=0)`` and stored as
   arch strings in ``results/nb201_sample1000.txt``. Gradient proxies (seconds per network on this CPU) run on a
   fixed 200-architecture subset of it, ``results/nb201_sample200.txt``
   (``numpy.random.default_rng(1).choice(1000, 200, replace=False)``). Closed-form proxies (#params, FLOPs, ℵ,
@@ -129,7 +129,7 @@ def load_or_make_samples(table) -> tuple[list[str], list[str]]:
     """The fixed 1,000-sample and its 200-subset (created once, then read from ``results/``)."""
     import numpy as np
 
-    from canopy.evaluate import canonical_archs, select_architectures
+    from canopy.evaluation import canonical_archs, select_architectures
 
     if not SAMPLE_FILE.exists():
         archs = select_architectures(table, subset="fully-effective", sample=1000, seed=0)
@@ -154,7 +154,7 @@ def load_or_make_samples(table) -> tuple[list[str], list[str]]:
 # ------------------------------------------------------------------------------------------------ computing
 def compute(args, sample: list[str], subset: list[str]) -> None:
     """Fill the store with the missing scores, closed forms first, then gradient proxies within the budget."""
-    from canopy.evaluate import make_items
+    from canopy.scoring import make_items
     from canopy.store import ResultStore
 
     deadline = time.monotonic() + args.time_budget if args.time_budget else math.inf
@@ -179,7 +179,7 @@ def compute(args, sample: list[str], subset: list[str]) -> None:
 
 def _run(store, items, label: str, workers: int) -> None:
     from canopy.errors import CanopyError
-    from canopy.evaluate import run_items
+    from canopy.evaluation import run_items
 
     try:
         stats = run_items(items, store, workers=workers, progress=False)
@@ -197,7 +197,7 @@ def export(args, sample: list[str]) -> None:
 
     import pandas as pd
 
-    from canopy.evaluate import _as_float, make_items
+    from canopy.scoring import as_float, make_items
     from canopy.store import ResultStore
 
     with ResultStore(args.store) as store:
@@ -211,7 +211,7 @@ def export(args, sample: list[str]) -> None:
                                                                  seed=item.seed)}
                 if not any(a in got for a in sample):
                     continue
-                frame[column] = [_as_float(got.get(a)) for a in sample]
+                frame[column] = [as_float(got[a].value) if a in got else math.nan for a in sample]
                 if proxy == "vkdnw":
                     frame[f"{column}_aleph"] = [
                         float(got[a].value["aleph"]) if a in got and isinstance(got[a].value, dict) else math.nan
@@ -317,7 +317,7 @@ def build_table(table, data_dir: Path, sample: list[str], subset: list[str], n_b
 
 
 def _row(part, column: str, dataset: str, set_name: str, n_boot: int, k: int | None = None) -> dict:
-    from canopy.evaluate import correlate_scores
+    from canopy.evaluation import correlate_scores
 
     k = k if k is not None else ndcg_k(len(part))
     corr = correlate_scores(part["accuracy"].to_numpy(), part[column].to_numpy(dtype=float), proxy=column,
@@ -384,7 +384,7 @@ def main(argv=None) -> int:
     table = NB201Table.load(data_dir)
     sample, subset = load_or_make_samples(table)
     if args.quick:
-        from canopy.evaluate import evaluate
+        from canopy.evaluation import evaluate
 
         t0 = time.perf_counter()
         res = evaluate(proxies=["params", "flops", "aleph"], archs=sample[:100], data_dir=data_dir,

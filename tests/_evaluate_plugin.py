@@ -1,4 +1,4 @@
-"""Test proxies for tests/test_evaluate.py, loaded through ``CANOPY_PROXY_PLUGINS=<this file>``.
+"""Test proxies for tests/test_evaluate.py: importing this module registers them (also as an entry point).
 
 ``count_calls`` is a cheap cell proxy that appends ``<arch>`` to ``$CANOPY_TEST_PROXY_LOG`` on every call (so a
 test can check that nothing is computed twice) and sleeps ``$CANOPY_TEST_PROXY_SLEEP`` seconds first.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 
-from canopy.evaluate import register_proxy
+from canopy.proxies.registry import register_proxy
 
 _OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 

@@ -1,7 +1,8 @@
-"""Tests of canopy.evaluate and ``canopy evaluate``: end to end, resume after SIGKILL, Ctrl-C, Dask, bad input."""
+"""Tests of canopy.evaluation and ``canopy evaluate``: end to end, resume after SIGKILL, Ctrl-C, Dask, bad input."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -15,22 +16,33 @@ import pytest
 
 from canopy.cli import main
 from canopy.errors import CanopyError, InvalidArchitectureError, UnknownProxyError
-from canopy.evaluate import evaluate, make_items, resolve_proxy, run_items
+from canopy.evaluation import evaluate, run_items
+from canopy.scoring import make_items
 from canopy.store import ResultStore
 
-PLUGIN = str(Path(__file__).with_name("_evaluate_plugin.py"))
-REPO = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
 
 
 @pytest.fixture
 def plugin_env(monkeypatch, tmp_path):
-    """Register the test proxies (here and in worker processes) and give them a call log."""
+    """Register the test proxies (here; workers get them with each item) and give them a call log."""
     log = tmp_path / "calls.log"
-    monkeypatch.setenv("CANOPY_PROXY_PLUGINS", PLUGIN)
+    monkeypatch.syspath_prepend(str(TESTS))
     monkeypatch.setenv("CANOPY_TEST_PROXY_LOG", str(log))
     monkeypatch.delenv("CANOPY_TEST_PROXY_SLEEP", raising=False)
-    resolve_proxy("count_calls")  # loads the plugin in this process
+    importlib.import_module("_evaluate_plugin")
     return log
+
+
+def _plugin_pythonpath(tmp_path: Path) -> str:
+    """A folder with an installed-looking distribution whose ``canopy.proxies`` entry point is the test plugin."""
+    site = tmp_path / "site"
+    dist = site / "canopy_test_plugin-0.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: canopy-test-plugin\nVersion: 0.0\n")
+    (dist / "entry_points.txt").write_text("[canopy.proxies]\ntest_plugin = _evaluate_plugin\n")
+    return os.pathsep.join([str(site), str(TESTS), os.environ.get("PYTHONPATH", "")])
 
 
 def _calls(log: Path) -> list[str]:
@@ -151,7 +163,7 @@ def _wait_for_rows(store: Path, n: int, proc: subprocess.Popen, timeout: float =
 @pytest.mark.parametrize("workers", [pytest.param("1", marks=pytest.mark.slow), "0"])
 def test_sigkill_and_resume(data_dir, tmp_path, workers):
     store, log1, log2 = tmp_path / "s.sqlite", tmp_path / "run1.log", tmp_path / "run2.log"
-    env = {**os.environ, "CANOPY_PROXY_PLUGINS": PLUGIN, "CANOPY_TEST_PROXY_SLEEP": "0.05",
+    env = {**os.environ, "PYTHONPATH": _plugin_pythonpath(tmp_path), "CANOPY_TEST_PROXY_SLEEP": "0.05",
            "CANOPY_TEST_PROXY_LOG": str(log1)}
     args = ["--proxies", "count_calls", "--sample", "60", "--seed", "0", "--data", str(data_dir), "--store",
             str(store), "--workers", workers, "--bootstrap", "0", "--json"]
@@ -179,7 +191,7 @@ def test_sigkill_and_resume(data_dir, tmp_path, workers):
 @pytest.mark.slow
 def test_ctrl_c_keeps_results(data_dir, tmp_path):
     store = tmp_path / "s.sqlite"
-    env = {**os.environ, "CANOPY_PROXY_PLUGINS": PLUGIN, "CANOPY_TEST_PROXY_SLEEP": "0.05"}
+    env = {**os.environ, "PYTHONPATH": _plugin_pythonpath(tmp_path), "CANOPY_TEST_PROXY_SLEEP": "0.05"}
     args = ["--proxies", "count_calls", "--sample", "200", "--data", str(data_dir), "--store", str(store),
             "--workers", "1", "--bootstrap", "0"]
     proc = _cli(args, env, start_new_session=True)
@@ -294,8 +306,8 @@ def test_bad_input_library(plugin_env, data_dir, tmp_path):
 @pytest.mark.parametrize("dataset", ["cifar10", pytest.param("ImageNet16-120", marks=pytest.mark.slow)])
 def test_closed_form_fast_path_equals_model_proxy(dataset):
     pytest.importorskip("torch")
-    from canopy.evaluate import compute_item
     from canopy.proxies import get_proxy
+    from canopy.scoring import compute_item
     from canopy.spaces.nb201 import NB201Cell
     from canopy.spaces.nb201_torch import build_nb201_network
 

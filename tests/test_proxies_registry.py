@@ -145,3 +145,77 @@ def test_sanitize_scores_policies():
         sanitize_scores(vals, "raise")
     with pytest.raises(ProxySettingsError):
         sanitize_scores(vals, "drop")
+
+
+# ------------------------------------------------------------------------------------------ entry points
+def _install_fake_distribution(root, entry_points: str, module_source: str = ""):
+    """A distribution on sys.path with ``canopy.proxies`` entry points (as ``pip install`` would leave it)."""
+    dist = root / "canopy_fake_plugin-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: canopy-fake-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[canopy.proxies]\n" + entry_points)
+    if module_source:
+        (root / "canopy_fake_plugin.py").write_text(module_source)
+
+
+@pytest.fixture
+def fresh_registry(monkeypatch):
+    from canopy.proxies import registry
+
+    monkeypatch.setattr(registry, "PROXIES", dict(registry.PROXIES))
+    monkeypatch.setattr(registry, "_ENTRY_POINTS_LOADED", False)
+    return registry
+
+
+def test_entry_point_proxies_are_found_by_name(tmp_path, monkeypatch, fresh_registry):
+    _install_fake_distribution(tmp_path, "ep_callable = canopy_fake_plugin:n_tensors\n"
+                               "ep_spec = canopy_fake_plugin:SPEC\nep_module = canopy_fake_plugin\n", '''
+from canopy.proxies.registry import ProxySpec, register_proxy
+
+def n_tensors(model, inputs=None, *, seed=0):
+    return float(len(list(model.parameters())))
+
+def convs(cell):
+    return float(cell.num_convs)
+
+SPEC = ProxySpec("ep_cell", kind="cell", impl=convs, seeded=False, dataset_dependent=False)
+register_proxy("ep_registered_on_import", convs, kind="cell", replace=True)
+''')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert "ep_callable" in fresh_registry.proxy_names()  # loaded on the first look-up
+    assert fresh_registry.get_proxy("ep_callable")(TinyCNN()) == 9.0  # 2 convs, 2 BNs (2 each), 1 linear
+    assert fresh_registry.get_proxy("ep_cell").kind == "cell"
+    assert fresh_registry.get_proxy("ep_registered_on_import").kind == "cell"
+    from canopy.scoring import score
+
+    arch = "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"
+    assert score("nb201", arch, "ep_cell") == 1.0
+
+
+def test_broken_entry_point_is_one_clear_error(tmp_path, monkeypatch, fresh_registry):
+    _install_fake_distribution(tmp_path, "broken = canopy_no_such_module:fn\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(CanopyError, match="cannot load proxy entry point 'broken'"):
+        fresh_registry.get_proxy("anything_unknown")
+
+
+def test_register_proxy_refuses_library_names_and_bad_input(fresh_registry):
+    with pytest.raises(CanopyError, match="library proxy"):
+        fresh_registry.register_proxy("synflow", lambda m: 0.0, replace=True)
+    with pytest.raises(CanopyError, match="kind"):
+        fresh_registry.register_proxy("x", lambda m: 0.0, kind="graph")
+    with pytest.raises(CanopyError, match="callable"):
+        fresh_registry.register_proxy("x", 3)
+    fresh_registry.register_proxy("x", lambda m: 0.0)
+    with pytest.raises(CanopyError, match="already registered"):
+        fresh_registry.register_proxy("x", lambda m: 1.0)
+
+
+def test_mode_suffixes_resolve_in_the_registry():
+    from canopy.proxies.registry import parse_proxy_name
+
+    assert parse_proxy_name("tropical:serra")[1] == {"mode": "serra"}
+    with pytest.raises(UnknownProxyError, match="no modes"):
+        parse_proxy_name("synflow:fast")
+    with pytest.raises(UnknownProxyError):
+        parse_proxy_name("nope:serra")

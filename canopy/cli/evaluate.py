@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         For bad input (printed as one line by the dispatcher).
     """
     from canopy.errors import CanopyError
-    from canopy.evaluate import evaluate, read_arch_file
+    from canopy.evaluation import evaluate, read_arch_file
 
     if args.workers is not None and args.workers < 0:
         raise CanopyError(f"--workers must be >= 0, got {args.workers}")

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data)
     path = args.store
     if path is None:
-        from canopy.evaluate import default_store_path
+        from canopy.evaluation import default_store_path
 
         path = default_store_path()
     with ResultStore(path) as store:

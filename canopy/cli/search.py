@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
 
         path = args.store
         if path is None:
-            from canopy.evaluate import default_store_path
+            from canopy.evaluation import default_store_path
 
             path = default_store_path()
         store = ResultStore(path)

@@ -49,7 +49,7 @@ def correlation_figure(
         Name shown in the title.
     path : path
     metrics : mapping, optional
-        ``{"tau": {"value": ...}, "rho": ..., "ndcg": ...}`` as in :func:`canopy.evaluate.correlate_scores`.
+        ``{"tau": {"value": ...}, "rho": ..., "ndcg": ...}`` as in :func:`canopy.evaluation.correlate_scores`.
     protocol : str
         One line shown under the plot.
 
@@ -95,7 +95,7 @@ def correlation_figure(
 
 
 def plot_correlations(result: Any, outdir: str | os.PathLike[str]) -> list[Path]:
-    """One figure per proxy of a :class:`canopy.evaluate.EvaluationResult` in ``outdir``; return the paths.
+    """One figure per proxy of a :class:`canopy.evaluation.EvaluationResult` in ``outdir``; return the paths.
 
     Files are named ``<space>_<dataset>_<proxy>.png``.
     """

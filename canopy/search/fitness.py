@@ -9,8 +9,10 @@ Names understood by :func:`make_fitness`:
   ``"generic"`` by default.
 * ``"params"`` / ``"flops"`` on spaces with a closed form (NB201, the MobileNetV2-style space) — the exact
   closed-form count (settings: ``counting``), no model built;
-* any other name in :data:`canopy.proxies.PROXIES` — the proxy applied to the space's torch model
-  (``space.build_model``), with synthetic inputs seeded by ``proxy_seed``.
+* any other name in the registry (:func:`canopy.proxies.registry.get_proxy`, aliases and third-party proxies
+  included) — scored by :func:`canopy.scoring.score`: on NB201 exactly as ``canopy evaluate`` scores it and
+  under the same store keys; elsewhere on the space's torch model (``space.build_model``, initialised under
+  ``torch.manual_seed(proxy_seed)``), with synthetic inputs seeded by ``proxy_seed``.
 * ``"stored:<proxy>"`` — scores precomputed by ``canopy evaluate`` and read from the
   :class:`~canopy.store.ResultStore` only (an architecture without a stored score is an error).
 
@@ -21,6 +23,7 @@ proxy_seed)``. The proxy seed is fixed across search seeds so every search seed 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -28,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from canopy.errors import CanopyError, StoreError
+from canopy.proxies.registry import parse_proxy_name
+from canopy.scoring import compute_item, make_items, num_classes, score
 
 __all__ = ["CachedFitness", "MemoryStore", "make_fitness", "TROPICAL_PREFIX"]
 
@@ -148,7 +153,7 @@ class CachedFitness:
             if self._versions is None:
                 from canopy.store import package_versions
 
-                self._versions = package_versions()  # once: reading package metadata costs milliseconds
+                self._versions = package_versions()
             self.store.put(skey, value, settings=self.settings, seconds=time.perf_counter() - t0,
                            versions=self._versions)
         return value
@@ -208,8 +213,10 @@ def make_fitness(
             raise CanopyError(f"space {space.name!r} has no ground truth, so 'valid' cannot be a fitness")
         oracle = space.ground_truth(dataset, data_dir)
         return lambda arch: float(oracle(arch)[0])
-    if name == TROPICAL_PREFIX or name.startswith(TROPICAL_PREFIX + ":"):
-        mode = name.split(":", 1)[1] if ":" in name else settings_d.get("mode", "generic")
+    stored_only = name.startswith("stored:")
+    spec, implied = parse_proxy_name(name.split(":", 1)[1] if stored_only else name)  # UnknownProxyError
+    if spec.name == TROPICAL_PREFIX and not stored_only:
+        mode = implied.get("mode", settings_d.get("mode", "generic"))
         if not hasattr(space, "tropical_score"):
             raise CanopyError(f"space {space.name!r} has no tropical score")
         settings_d["mode"] = mode
@@ -222,31 +229,24 @@ def make_fitness(
             seed=0,
             store=store,
         )
-    stored_only = name.startswith("stored:")
-    proxy = name.split(":", 1)[1] if stored_only else name
-    num_classes = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120, "imagenet": 1000}.get(dataset, 10)
-    if space.name == "mobilenet":
-        num_classes = 1000
+    settings_d = {**settings_d, **implied}
+    proxy = spec.name
+    classes = 1000 if space.name == "mobilenet" else num_classes(dataset)
     if not stored_only and proxy in getattr(space, "closed_form_proxies", ()):
-        cf_settings = {"closed_form": True, "num_classes": num_classes, **settings_d}
+        cf_settings = {"closed_form": True, "num_classes": classes, **settings_d}
         counting = cf_settings.get("counting")
         extra = {} if counting is None else {"counting": counting}
         return CachedFitness(
-            lambda arch: space.closed_form(proxy, arch, num_classes=num_classes, **extra),
+            lambda arch: space.closed_form(proxy, arch, num_classes=classes, **extra),
             space.name, proxy, key=space.key, settings=cf_settings, seed=0, store=store,
         )
     if stored_only and store is None:
         raise CanopyError(f"fitness {name!r} reads precomputed scores and needs a store (--store)")
     if space.name == "nb201":
         return _evaluate_backed(space, proxy, dataset, proxy_seed, settings_d, store, stored_only)
-    from canopy.proxies import get_proxy
-
-    spec = get_proxy(proxy)  # raises UnknownProxyError
-    fn = getattr(spec, "fn", None) or getattr(spec, "function", None) or spec
 
     def proxy_fitness(arch: Any) -> float:
-        model = space.build_model(arch, num_classes=num_classes)
-        return _as_score(fn(model, seed=proxy_seed, **settings_d))
+        return as_float_or_nan(score(space, arch, spec, {"num_classes": classes, **settings_d}, proxy_seed))
 
     return CachedFitness(
         proxy_fitness, space.name, proxy, key=space.key, settings=settings_d, seed=proxy_seed, store=store,
@@ -254,42 +254,34 @@ def make_fitness(
     )
 
 
-def _as_score(value: Any) -> float:
+def as_float_or_nan(value: Any) -> float:
     """A proxy output as a float: numbers as they are, payloads by their ``"score"`` entry, failures NaN."""
     if value is None:
         return math.nan
     if isinstance(value, Mapping):
-        return _as_score(value.get("score"))
+        return as_float_or_nan(value.get("score"))
     return float(value)
 
 
 def _evaluate_backed(
     space: Any, proxy: str, dataset: str, seed: int, settings: dict[str, Any], store: Any, stored_only: bool
 ) -> CachedFitness:
-    """NB201 proxies computed exactly as ``canopy evaluate`` does, under the same store keys.
+    """NB201 proxies scored by :func:`canopy.scoring.compute_item`, under the keys ``canopy evaluate`` uses.
 
     A search therefore reuses every score ``canopy evaluate`` stored, and vice versa. A proxy that fails on an
     architecture gets fitness NaN (it ranks last).
     """
     import json
 
-    from canopy.evaluate import compute_item, make_items
-
     template = make_items("nb201", ["_"], [proxy], dataset=dataset, seed=seed, proxy_settings={proxy: settings})[0]
     item_settings = json.loads(template.settings)
 
     def fn(cell: Any) -> float:
-        item = make_items(
-            "nb201", [space.key(cell)], [proxy], dataset=dataset, seed=seed, proxy_settings={proxy: settings}
-        )[0]
+        item = dataclasses.replace(template, arch=space.key(cell))
         _, value, _, _error = compute_item(item)
-        return _as_score(value)
+        return as_float_or_nan(value)
 
     return CachedFitness(
         fn, "nb201", proxy, key=space.key, settings=item_settings, seed=template.seed, store=store,
         store_only=stored_only,
     )
-
-
-def _never(arch: Any) -> float:  # pragma: no cover - store_only never calls it
-    raise AssertionError("unreachable")
