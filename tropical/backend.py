@@ -13,6 +13,10 @@ Choosing the backend
 * the environment variable ``TROPICAL_BACKEND`` (same values), read on first use;
 * ``with use_backend("python"): ...`` for a temporary choice (tests, benchmarks).
 
+Independently, float *guidance* (:mod:`tropical.guided`: floats propose certificates that are then checked
+exactly) is on by default; ``set_guided(False)``, ``use_guided(False)`` or ``TROPICAL_GUIDED=0`` switch it
+off. ``use_backend("python")`` with ``use_guided(False)`` is the pure exact reference path.
+
 Without python-flint installed everything works on the reference backend (``"auto"`` resolves to
 ``"python"``; asking for ``"flint"`` explicitly raises :class:`BackendError`). python-flint is imported only
 when the flint backend is selected, so ``import tropical`` stays light.
@@ -44,8 +48,13 @@ __all__ = [
     "get_backend",
     "set_backend",
     "use_backend",
+    "guided",
+    "set_guided",
+    "use_guided",
     "int_matmul",
     "solve_rational",
+    "int_det",
+    "int_solve",
 ]
 
 NAMES = ("python", "flint", "auto")
@@ -55,7 +64,7 @@ class BackendError(TropicalError, ValueError):
     """An unknown backend name, or a backend whose library is not installed."""
 
 
-_state: dict[str, Any] = {"name": None, "flint": None}
+_state: dict[str, Any] = {"name": None, "flint": None, "guided": None}
 
 
 def _flint() -> Any:
@@ -150,6 +159,56 @@ def use_backend(name: str) -> Iterator[str]:
         _state["name"] = old
 
 
+def guided() -> bool:
+    """Whether float-guided, exactly certified shortcuts are on (default; ``TROPICAL_GUIDED=0`` turns off).
+
+    Examples
+    --------
+    >>> with use_guided(False):
+    ...     guided()
+    False
+    """
+    if _state["guided"] is None:
+        env = os.environ.get("TROPICAL_GUIDED", "1").strip().lower()
+        if env not in ("0", "1", "true", "false", "on", "off", "yes", "no"):
+            raise BackendError(f"TROPICAL_GUIDED={env!r}: use 1 (on) or 0 (off)")
+        _state["guided"] = env in ("1", "true", "on", "yes")
+    return bool(_state["guided"])
+
+
+def set_guided(on: bool) -> bool:
+    """Switch the float-guided certified shortcuts on or off; returns the new setting.
+
+    Examples
+    --------
+    >>> old = guided()
+    >>> set_guided(False)
+    False
+    >>> _ = set_guided(old)
+    """
+    if not isinstance(on, bool):
+        raise BackendError(f"set_guided takes True or False, got {on!r}")
+    _state["guided"] = on
+    return on
+
+
+@contextmanager
+def use_guided(on: bool) -> Iterator[bool]:
+    """Context manager: run a block with float guidance on or off, restoring the previous setting.
+
+    Examples
+    --------
+    >>> with use_guided(True) as g:
+    ...     g
+    True
+    """
+    old = _state["guided"]
+    try:
+        yield set_guided(on)
+    finally:
+        _state["guided"] = old
+
+
 # ------------------------------------------------------------------------------------------------ kernels
 def int_matmul(A: Sequence[Sequence[int]], B: Sequence[Sequence[int]]) -> list[tuple[int, ...]]:
     """The exact product ``A B`` of integer matrices (lists of rows), as a list of ``int`` tuples.
@@ -227,3 +286,60 @@ def solve_rational(A: Sequence[Sequence[int | Fraction]], b: Sequence[int | Frac
                 if f:
                     M[r] = [a - f * c for a, c in zip(M[r], prow)]
     return [M[i][n] for i in range(n)]
+
+
+def int_det(A: Sequence[Sequence[int]]) -> int:
+    """The determinant of a square integer matrix (Bareiss fraction-free elimination; exact).
+
+    Examples
+    --------
+    >>> int_det([[2, 1], [1, 3]]), int_det([[1, 2], [2, 4]]), int_det([])
+    (5, 0, 1)
+    """
+    n = len(A)
+    if n == 0:
+        return 1
+    if get_backend() == "flint" and n > 6:  # below that the conversion costs more than Bareiss in Python
+        return int(_flint().fmpz_mat([list(r) for r in A]).det())
+    M = [list(r) for r in A]
+    sign = 1
+    prev = 1
+    for k in range(n - 1):
+        if not M[k][k]:
+            r = next((i for i in range(k + 1, n) if M[i][k]), None)
+            if r is None:
+                return 0
+            M[k], M[r] = M[r], M[k]
+            sign = -sign
+        pk = M[k][k]
+        rowk = M[k]
+        for i in range(k + 1, n):
+            rowi = M[i]
+            f = rowi[k]
+            for j in range(k + 1, n):
+                rowi[j] = (pk * rowi[j] - f * rowk[j]) // prev
+        prev = pk
+    return sign * M[n - 1][n - 1]
+
+
+def int_solve(A: Sequence[Sequence[int]], b: Sequence[int]) -> tuple[list[int], int] | None:
+    """Cramer's rule for a square integer system: ``(nums, D)`` with ``x = nums / D`` and ``D > 0``, or None
+    when ``A`` is singular. Meant for the small systems of certificates (``n <= 5``; cost ``O(n^4)``).
+
+    Examples
+    --------
+    >>> int_solve([[2, 1], [1, 3]], [1, 2])
+    ([1, 3], 5)
+    >>> int_solve([[1, 2], [2, 4]], [1, 1]) is None
+    True
+    """
+    n = len(A)
+    D = int_det(A)
+    if D == 0:
+        return None
+    nums = []
+    for j in range(n):
+        nums.append(int_det([list(r[:j]) + [bi] + list(r[j + 1:]) for r, bi in zip(A, b)]))
+    if D < 0:
+        return [-v for v in nums], -D
+    return nums, D

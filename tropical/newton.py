@@ -37,7 +37,9 @@ from fractions import Fraction
 from itertools import combinations
 
 from tropical._exact import Exact, as_fraction, normalize
+from tropical.backend import guided
 from tropical.errors import DimensionMismatchError
+from tropical.guided import certified_redundancy
 from tropical.lp import ExactSimplex
 
 __all__ = [
@@ -332,8 +334,11 @@ def _vertex_by_constraint_generation(
     if not S:
         S, in_S = [pts[0 if i else 1]], {0 if i else 1}
     d = len(p) - 1
+    use_floats = guided()
     while True:
-        red, x = _redundancy_lp(p, S)
+        red, x = certified_redundancy(p, S) if use_floats else (None, None)
+        if red is None:
+            red, x = _redundancy_lp(p, S)
         if red:
             return False
         if x is None or len(S) >= n_other:

@@ -1,0 +1,106 @@
+"""tropical.guided: float proposals are only ever accepted after an exact check; results equal the exact path."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from fractions import Fraction
+
+import pytest
+from _backends import BACKENDS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tropical.guided as guided_mod
+from tropical.backend import use_backend, use_guided
+from tropical.guided import GUIDED_STATS, certified_redundancy
+from tropical.network import ReLUNetwork
+from tropical.newton import _integerize, _redundancy_lp, merge_duplicates, upper_hull_vertex_mask
+from tropical.testing import random_rational_points
+from tropical.tropicalize import network_to_tropical
+
+
+def lifted(dim, lo=-4, hi=4):
+    coord = st.integers(0, 3)
+    height = st.fractions(min_value=lo, max_value=hi, max_denominator=3)
+    return st.lists(st.tuples(*[coord] * dim, height), min_size=2, max_size=9).map(merge_duplicates)
+
+
+def beats_all(p, others, y):
+    vp = p[-1] + sum(a * b for a, b in zip(p, y))
+    return all(vp > q[-1] + sum(a * b for a, b in zip(q, y)) for q in others)
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3])
+@given(data=st.data())
+@settings(max_examples=40)
+def test_certified_answers_equal_the_exact_lp(dim, data):
+    pts = _integerize(data.draw(lifted(dim)))
+    if len(pts) < 2:
+        return
+    i = data.draw(st.integers(0, len(pts) - 1))
+    p, others = pts[i], pts[:i] + pts[i + 1:]
+    red, y = certified_redundancy(p, others)
+    exact, _ = _redundancy_lp(p, others)
+    if red is None:
+        return  # undecided: the exact LP decides (nothing was claimed)
+    assert red == exact
+    if not red:
+        assert beats_all(p, others, y)  # the witness is checked independently here
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+@given(data=st.data())
+@settings(max_examples=25)
+def test_hull_mask_guided_equals_exact(dim, data):
+    pts = data.draw(lifted(dim))
+    with use_guided(False):
+        want = upper_hull_vertex_mask(pts)
+    with use_guided(True):
+        assert upper_hull_vertex_mask(pts) == want
+
+
+def test_wrong_proposals_are_rejected(monkeypatch):
+    """Garbage from the floats (a dominated support that is not, a witness that loses) never reaches a result."""
+    rng = random.Random(0)
+    sets = [[(rng.randint(0, 3), rng.randint(0, 3), rng.randint(-5, 5)) for _ in range(8)] for _ in range(30)]
+    sets = [merge_duplicates(s) for s in sets]
+    with use_guided(False):
+        want = [upper_hull_vertex_mask(s) for s in sets]
+
+    def liar(p, others):
+        if rng.random() < 0.5:
+            return "redundant", list(range(min(len(others), len(p))))
+        return "witness", [rng.uniform(-3, 3) for _ in range(len(p) - 1)]
+
+    monkeypatch.setattr(guided_mod, "float_redundancy_proposal", liar)
+    before = GUIDED_STATS["rejected"]
+    with use_guided(True):
+        got = [upper_hull_vertex_mask(s) for s in sets]
+    assert got == want
+    assert GUIDED_STATS["rejected"] > before  # the liar was caught, not trusted
+
+
+def test_huge_and_tiny_magnitudes():
+    big = 10**400  # beyond the float range: proposals overflow or are scaled; the exact path still decides
+    pts = [(0, 0, 0), (2 * big, 0, 0), (0, 2 * big, 0), (big, big, Fraction(-1, 10**300)), (big, big // 3, big)]
+    with use_guided(False):
+        want = upper_hull_vertex_mask(pts)
+    with use_guided(True):
+        assert upper_hull_vertex_mask(pts) == want
+    assert want[3] is False and want[4] is True
+
+
+@pytest.mark.parametrize(("backend", "on"), list(itertools.product(BACKENDS, [False, True])))
+@pytest.mark.parametrize("sizes", [(2, 4, 4, 1), (3, 3, 3, 2)])
+def test_conversion_equals_forward_pass_on_every_path(backend, on, sizes):
+    net = ReLUNetwork.random(sizes[0], list(sizes[1:-1]), sizes[-1], seed=1)
+    with use_backend(backend), use_guided(on):
+        m = network_to_tropical(net)
+    for x in random_rational_points(net.input_dim, 8, rng=3):
+        assert m.evaluate(x) == net.forward(x)
+    with use_backend("python"), use_guided(False):
+        ref = network_to_tropical(net)
+    for a, b in zip(m, ref):
+        assert a.numerator == b.numerator
+        assert a.denominator == b.denominator
