@@ -41,6 +41,9 @@ __all__ = [
     "Protocol",
     "CorrelationResult",
     "correlate",
+    "apply_nan_policy",
+    "bootstrap_values",
+    "NAN_POLICIES",
     "select_architectures",
     "ARCHITECTURE_SETS",
     "package_versions",
@@ -62,6 +65,81 @@ def _pair(x, y, name_x="x", name_y="y") -> tuple[np.ndarray, np.ndarray]:
             f"{name_x} and {name_y} must be finite (drop NaN scores first, e.g. correlate(..., nan_policy='omit'))"
         )
     return a, b
+
+
+#: what :func:`apply_nan_policy` (and every ``nan_policy`` argument) accepts
+NAN_POLICIES = ("raise", "omit", "rank_last", "naslib")
+
+
+def apply_nan_policy(scores, accs=None, policy: str = "raise") -> tuple[np.ndarray, np.ndarray | None, int]:
+    """The one NaN policy of :mod:`canopy`: what non-finite proxy scores (NaN, ±inf) mean for a ranking.
+
+    Parameters
+    ----------
+    scores : array-like of float
+    accs : array-like of float, optional
+        Aligned accuracies (dropped with their scores under ``"omit"``).
+    policy : {"raise", "omit", "rank_last", "naslib"}
+        ``"raise"``: a non-finite score is an error; ``"omit"``: drop those architectures; ``"rank_last"``: every
+        non-finite score becomes one less than the smallest finite score (below all of them, tied among
+        themselves; 0.0 when none is finite); ``"naslib"``: non-finite -> -1e8 (NASLib's convention).
+
+    Returns
+    -------
+    (scores, accs, n_nonfinite)
+        New arrays (``accs`` None when not given) and how many scores were non-finite.
+
+    Raises
+    ------
+    ValueError
+        An unknown policy, or a non-finite score under ``"raise"``.
+
+    Examples
+    --------
+    >>> s, a, bad = apply_nan_policy([1.0, float("nan"), 3.0], [7, 8, 9], "rank_last")
+    >>> s.tolist(), a.tolist(), bad
+    ([1.0, 0.0, 3.0], [7.0, 8.0, 9.0], 1)
+    >>> apply_nan_policy([1.0, float("inf")], policy="omit")[0].tolist()
+    [1.0]
+    """
+    if policy not in NAN_POLICIES:
+        raise ValueError(f"nan_policy must be one of {', '.join(map(repr, NAN_POLICIES))}, got {policy!r}")
+    s = np.array(scores, dtype=float).ravel()
+    a = None if accs is None else np.array(accs, dtype=float).ravel()
+    bad = ~np.isfinite(s)
+    n_bad = int(bad.sum())
+    if not n_bad:
+        return s, a, 0
+    if policy == "raise":
+        raise ValueError(f"{n_bad} non-finite proxy score(s) (choose nan_policy 'omit' or 'rank_last')")
+    if policy == "omit":
+        return s[~bad], None if a is None else a[~bad], n_bad
+    finite = s[~bad]
+    s[bad] = -1e8 if policy == "naslib" else ((finite.min() - 1.0) if finite.size else 0.0)
+    return s, a, n_bad
+
+
+def bootstrap_values(fn: Callable, x, y, *, n_boot: int, seed: int = 0) -> list[float]:
+    """The one bootstrap loop: ``fn`` on ``n_boot`` paired resamples (architectures drawn with replacement).
+
+    Resample ``i`` takes the indices ``rng.integers(0, n, size=n)`` of ``rng = as_generator(seed)``; undefined
+    (non-finite) values are left out.
+
+    Examples
+    --------
+    >>> len(bootstrap_values(spearman_rho, [1, 2, 3, 4], [1, 3, 2, 4], n_boot=20)) <= 20
+    True
+    """
+    a = np.asarray(x, dtype=float)
+    b = np.asarray(y, dtype=float)
+    rng = as_generator(seed)
+    vals = []
+    for _ in range(int(n_boot)):
+        idx = rng.integers(0, a.size, size=a.size)
+        v = fn(a[idx], b[idx])
+        if np.isfinite(v):
+            vals.append(v)
+    return vals
 
 
 def kendall_tau(x, y) -> float:
@@ -307,13 +385,7 @@ def bootstrap_ci(metric, x, y, *, n_boot: int = 1000, seed: int = 0, level: floa
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
     a, b = _pair(x, y)
-    rng = as_generator(seed)
-    vals = []
-    for _ in range(int(n_boot)):
-        idx = rng.integers(0, a.size, size=a.size)
-        v = fn(a[idx], b[idx])
-        if np.isfinite(v):
-            vals.append(v)
+    vals = bootstrap_values(fn, a, b, n_boot=n_boot, seed=seed)
     if not vals:
         raise ValueError("every bootstrap resample gave an undefined metric")
     alpha = (1.0 - level) / 2.0
@@ -512,8 +584,9 @@ def correlate(
     n_boot : int
         If > 0, bootstrap CIs (95 %) for τ, ρ and nDCG with ``seed``.
     seed : int
-    nan_policy : {"raise", "omit"}
-        ``"omit"`` drops architectures whose score is NaN and records how many in the result.
+    nan_policy : {"raise", "omit", "rank_last", "naslib"}
+        What a non-finite score means (:func:`apply_nan_policy`): ``"omit"`` drops those architectures and
+        records how many in the result; ``"rank_last"`` ranks them below every finite score.
 
     Returns
     -------
@@ -533,13 +606,9 @@ def correlate(
     a = np.asarray(accs, dtype=float).ravel()
     if s.shape != a.shape:
         raise ValueError(f"scores and accs must have the same length, got {s.size} and {a.size}")
-    dropped = 0
-    if nan_policy == "omit":
-        keep = ~np.isnan(s)
-        dropped = int((~keep).sum())
-        s, a = s[keep], a[keep]
-    elif nan_policy != "raise":
-        raise ValueError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
+    s, kept, n_bad = apply_nan_policy(s, a, nan_policy)
+    a = kept if kept is not None else a
+    dropped = n_bad if nan_policy == "omit" else 0
     tau = kendall_tau(s, a)
     rho = spearman_rho(s, a)
     nd = ndcg(a, s, k=protocol.ndcg_k, relevance=protocol.relevance, ties=protocol.tie_policy)

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 import scipy.stats
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from canopy.metrics import (
@@ -201,3 +201,35 @@ def test_select_architectures():
         select_architectures(cells, "fully-effective", sample=10_000)
     with pytest.raises(ValueError):
         select_architectures(cells, "dedup")
+
+
+# ------------------------------------------------------------------------------------------ one NaN policy
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.floats(-5, 5), st.just(float("nan")), st.just(float("inf"))), min_size=4,
+                max_size=30), st.integers(0, 3))
+def test_rank_last_depends_only_on_the_order(scores, seed):
+    """Any value below every finite score gives the same τ, ρ, nDCG and CIs (why one rank_last policy suffices)."""
+    from canopy.metrics import Protocol, apply_nan_policy, correlate
+
+    s = np.array(scores)
+    finite = s[np.isfinite(s)]
+    if finite.size < 2 or np.unique(finite).size < 2:
+        return
+    accs = np.linspace(60, 90, s.size)
+    p = Protocol(ground_truth="toy", architecture_set="toy", proxy="p", ndcg_k=5)
+    ours = correlate(s, accs, p, n_boot=10, seed=seed, nan_policy="rank_last")
+    other = np.where(np.isfinite(s), s, finite.min() - 1.0 - abs(finite.min()))  # the formula evaluate used
+    theirs = correlate(other, accs, p, n_boot=10, seed=seed)
+    assert ours.to_dict() == theirs.to_dict()
+    assert apply_nan_policy(s, policy="omit")[2] == int((~np.isfinite(s)).sum())
+
+
+def test_nan_policy_errors():
+    from canopy.metrics import Protocol, apply_nan_policy, correlate
+
+    with pytest.raises(ValueError, match="nan_policy must be one of"):
+        apply_nan_policy([1.0], policy="drop")
+    with pytest.raises(ValueError, match="non-finite"):
+        correlate([1.0, float("inf"), 2.0], [1, 2, 3], Protocol(ground_truth="t", architecture_set="t", proxy="p"))
+    assert apply_nan_policy([float("nan")] * 2, policy="rank_last")[0].tolist() == [0.0, 0.0]
+    assert apply_nan_policy([1.0, float("nan")], policy="naslib")[0].tolist() == [1.0, -1e8]

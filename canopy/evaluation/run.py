@@ -266,9 +266,8 @@ def correlate_scores(
 ) -> dict[str, Any]:
     """τ, ρ and nDCG@k with bootstrap CIs and the :class:`canopy.metrics.Protocol`, as a plain dict.
 
-    Computed by :func:`canopy.metrics.correlate`. Non-finite scores rank last (they are replaced by a value
-    below every finite score, the ``rank_last`` policy of :mod:`canopy.proxies`); the protocol's notes say how
-    many there were.
+    Computed by :func:`canopy.metrics.correlate` with ``nan_policy="rank_last"``: non-finite scores rank below
+    every finite score (:func:`canopy.metrics.apply_nan_policy`); the protocol's notes say how many there were.
 
     Returns
     -------
@@ -311,10 +310,8 @@ def correlate_scores(
     if bad.all() or len(sc) < 2:
         nan = {"value": math.nan, "ci_low": None, "ci_high": None}
         return {"n": len(sc), "tau": nan, "rho": dict(nan), "ndcg": dict(nan), "protocol": protocol.to_dict()}
-    if bad.any():
-        finite = sc[~bad]
-        sc = np.where(bad, finite.min() - 1.0 - abs(finite.min()), sc)
-    res = metrics.correlate(sc, acc, protocol, n_boot=n_boot if len(sc) > 2 else 0, seed=seed)
+    res = metrics.correlate(sc, acc, protocol, n_boot=n_boot if len(sc) > 2 else 0, seed=seed,
+                            nan_policy="rank_last")
     out: dict[str, Any] = {"n": res.n}
     for short, name, value in (("tau", "kendall_tau", res.kendall_tau), ("rho", "spearman_rho", res.spearman_rho),
                                ("ndcg", "ndcg", res.ndcg)):
