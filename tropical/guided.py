@@ -40,7 +40,7 @@ from fractions import Fraction
 
 from tropical.backend import int_solve
 
-__all__ = ["certified_redundancy", "float_redundancy_proposal", "GUIDED_STATS"]
+__all__ = ["certified_redundancy", "float_redundancy_proposal", "float_points", "GUIDED_STATS"]
 
 _EPS = 1e-9
 
@@ -57,13 +57,36 @@ def _scaled_floats(v: Sequence[int]) -> tuple[list[float], int]:
     return [float(x) for x in v], 0
 
 
+def float_points(pts: Sequence[Sequence[int]]) -> tuple[list[tuple[float, ...]], list[int]]:
+    """Floats of integer points, coordinate ``t`` shifted right by ``shifts[t]`` bits (at most 60 bits left),
+    computed once per point set so that each LP only subtracts floats.
+
+    Examples
+    --------
+    >>> float_points([(1, 2**70), (3, -(2**70))])
+    ([(1.0, 1024.0), (3.0, -1024.0)], [0, 10])
+    """
+    if not pts:
+        return [], []
+    dim = len(pts[0])
+    shifts = []
+    for t in range(dim):
+        big = max(abs(q[t]).bit_length() for q in pts)
+        shifts.append(max(0, big - 60))
+    out = [tuple(float(x >> s) if s else float(x) for x, s in zip(q, shifts)) for q in pts]
+    return out, shifts
+
+
 def float_redundancy_proposal(
-    p: Sequence[int], others: Sequence[Sequence[int]]
+    p: Sequence[int], others: Sequence[Sequence[int]],
+    floats: tuple[Sequence[float], Sequence[Sequence[float]], Sequence[int]] | None = None,
 ) -> tuple[str, object]:
     """Float simplex on the redundancy LP of ``p`` against ``others`` (integer lifted points).
 
     Returns ``("redundant", support_indices)``, ``("witness", y_floats)`` (with each entry of ``y`` in units
     of the original coordinates) or ``("none", None)``. A *proposal* only: see :func:`certified_redundancy`.
+    ``floats``: optional ``(fp, fothers, shifts)`` from :func:`float_points` (the float images of ``p`` and
+    ``others``), which saves the int-to-float conversions.
 
     Examples
     --------
@@ -77,7 +100,11 @@ def float_redundancy_proposal(
     scales: list[float] = []  # row t of the float LP = (exact row t) * scales[t]
     for t in range(d):
         pt = p[t]
-        vals, sh = _scaled_floats([q[t] - pt for q in others])
+        if floats is None:
+            vals, sh = _scaled_floats([q[t] - pt for q in others])
+        else:
+            fpt = floats[0][t]
+            vals, sh = [fq[t] - fpt for fq in floats[1]], floats[2][t]
         mx = max((abs(v) for v in vals), default=0.0) or 1.0
         row = [v / mx for v in vals] + [0.0] * (m + 1)
         row[n + t] = 1.0
@@ -149,7 +176,11 @@ def float_redundancy_proposal(
         return "none", None
     # phase 2: maximise sum (h_q - h_p) mu_q
     hp = p[-1]
-    hv, hs = _scaled_floats([q[-1] - hp for q in others])
+    if floats is None:
+        hv, hs = _scaled_floats([q[-1] - hp for q in others])
+    else:
+        fhp = floats[0][-1]
+        hv, hs = [fq[-1] - fhp for fq in floats[1]], floats[2][-1]
     hm = max((abs(v) for v in hv), default=0.0) or 1.0
     objscale = math.ldexp(1.0 / hm, -hs)  # float objective = exact objective * objscale
     obj = [-v / hm for v in hv] + [0.0] * (m + 1)
@@ -254,7 +285,8 @@ def _exact_witness(p: Sequence[int], others: Sequence[Sequence[int]], y: list[fl
 
 
 def certified_redundancy(
-    p: Sequence[int], others: Sequence[Sequence[int]]
+    p: Sequence[int], others: Sequence[Sequence[int]],
+    floats: tuple[Sequence[float], Sequence[Sequence[float]], Sequence[int]] | None = None,
 ) -> tuple[bool, tuple[Fraction, ...] | None] | tuple[None, None]:
     """A float-proposed, exactly certified answer to the redundancy LP, or ``(None, None)`` (undecided).
 
@@ -271,7 +303,7 @@ def certified_redundancy(
     if not others:
         return False, None
     try:
-        kind, data = float_redundancy_proposal(p, others)
+        kind, data = float_redundancy_proposal(p, others, floats)
     except (OverflowError, ZeroDivisionError):
         kind, data = "none", None
     if kind == "redundant":

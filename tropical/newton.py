@@ -39,7 +39,7 @@ from itertools import combinations
 from tropical._exact import Exact, as_fraction, normalize
 from tropical.backend import guided
 from tropical.errors import DimensionMismatchError
-from tropical.guided import certified_redundancy
+from tropical.guided import certified_redundancy, float_points
 from tropical.lp import ExactSimplex
 
 __all__ = [
@@ -303,11 +303,12 @@ def _decide(
             if 0 <= i < m:
                 certified[i] = True
     k_near = 2 * len(ipts[0])
+    fl = float_points(allpts) if guided() else None
     for i in range(m):
         if certified[i] or (known_redundant is not None and known_redundant[i]):
             continue
         start = initial(i) if initial is not None else _nearest_indices(ipts[i], allpts, i, k_near)
-        certified[i] = _vertex_by_constraint_generation(i, allpts, start, beaters)
+        certified[i] = _vertex_by_constraint_generation(i, allpts, start, beaters, fl)
     return certified
 
 
@@ -315,7 +316,8 @@ Beaters = Callable[[int, list[int], int, int], list[tuple[int, int]]]
 
 
 def _vertex_by_constraint_generation(
-    i: int, pts: Sequence[tuple[int, ...]], start: list[int], beaters: Beaters | None = None
+    i: int, pts: Sequence[tuple[int, ...]], start: list[int], beaters: Beaters | None = None,
+    fl: tuple[list[tuple[float, ...]], list[int]] | None = None,
 ) -> bool:
     """Decide whether ``pts[i]`` is an upper vertex of ``conv(pts)`` exactly (distinct exponents).
 
@@ -330,13 +332,16 @@ def _vertex_by_constraint_generation(
     if n_other == 0:
         return True
     in_S = {j for j in start if j != i}
-    S = [pts[j] for j in in_S]
-    if not S:
-        S, in_S = [pts[0 if i else 1]], {0 if i else 1}
+    S_idx = list(in_S)
+    if not S_idx:
+        S_idx, in_S = [0 if i else 1], {0 if i else 1}
+    S = [pts[j] for j in S_idx]
     d = len(p) - 1
-    use_floats = guided()
     while True:
-        red, x = certified_redundancy(p, S) if use_floats else (None, None)
+        red = x = None
+        if fl is not None:
+            fpts = fl[0]
+            red, x = certified_redundancy(p, S, (fpts[i], [fpts[j] for j in S_idx], fl[1]))
         if red is None:
             red, x = _redundancy_lp(p, S)
         if red:
@@ -366,6 +371,7 @@ def _vertex_by_constraint_generation(
             return True
         for _, j in heapq.nlargest(max(2, d + 1), beat):
             S.append(pts[j])
+            S_idx.append(j)
             in_S.add(j)
 
 
