@@ -68,7 +68,7 @@ def test_wrong_proposals_are_rejected(monkeypatch):
     with use_guided(False):
         want = [upper_hull_vertex_mask(s) for s in sets]
 
-    def liar(p, others):
+    def liar(p, others, floats=None):
         if rng.random() < 0.5:
             return "redundant", list(range(min(len(others), len(p))))
         return "witness", [rng.uniform(-3, 3) for _ in range(len(p) - 1)]
