@@ -2,7 +2,14 @@
 
 * **#params** = Σ numel over all parameters (``proxies.md`` §3.1).
 * **FLOPs** = multiply-accumulates of Conv and Linear layers, **bias included**, at batch 1, as xautodl's
-  ``flop_benchmark`` counts them (pools, BN and activations are free), measured by forward hooks on a copy.
+  ``flop_benchmark`` counts them (pools, BN and activations are free).  Counted by torch's own
+  :class:`torch.utils.flop_counter.FlopCounterMode` on a copy, converted to this convention: FlopCounterMode
+  reports **2 FLOPs per multiply-accumulate and no bias additions** (``aten.convolution`` / ``addmm`` /
+  ``mm``), so the value is its total / 2 plus one addition per output element of every Conv / Linear with a
+  bias (that element count is the module's own multiply-accumulates / its weight's fan-in).  Equal to the
+  NB201 closed forms (:meth:`canopy.spaces.nb201.NB201Cell.flops`) and to forward hooks on Conv / Linear
+  modules on the NB201, DARTS and MobileNet networks (tested).  A model with matrix products outside Conv /
+  Linear modules (attention) counts them too, which module hooks would not.
 * ``counting="every_op"`` counts the model as built (the NB201 API convention: dead edges included).
   ``counting="effective"`` drops ops that lie on no input→output path of the cell; it needs the architecture:
   for an NB201 network (``model.cell`` is an :class:`canopy.spaces.nb201.NB201Cell`, or pass ``cell=``) we count
@@ -25,6 +32,7 @@ from ._common import DEFAULT_INPUT_SHAPE, model_copy
 __all__ = ["num_params", "flops", "COUNTINGS"]
 
 COUNTINGS = ("every_op", "effective")
+_BIASED = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 
 
 def _effective_model(model: nn.Module, counting: str, cell: Any) -> nn.Module:
@@ -85,6 +93,8 @@ def flops(
     --------
     >>> flops(torch.nn.Linear(3, 2), input_shape=(3,))  # 3*2 + 2 bias
     8.0
+    >>> flops(torch.nn.Conv2d(3, 4, 3, padding=1, bias=False), input_shape=(3, 8, 8))  # 8*8 * 4 * 27
+    6912.0
     """
     if inputs is not None:
         x0 = inputs[0] if isinstance(inputs, (tuple, list)) else inputs
@@ -92,29 +102,17 @@ def flops(
     else:
         shape = tuple(input_shape) if input_shape is not None else DEFAULT_INPUT_SHAPE
     net = model_copy(_effective_model(model, counting, cell)).eval()
-    total = [0]
-    handles = []
+    from torch.utils.flop_counter import FlopCounterMode
 
-    def hook(module, inp, out):
-        if isinstance(module, nn.Linear):
-            n_out = out.numel() // module.out_features
-            total[0] += n_out * module.in_features * module.out_features
-            if module.bias is not None:
-                total[0] += n_out * module.out_features
-        else:
-            per_position = module.weight[0].numel() * module.out_channels
-            positions = out.numel() // (out.shape[0] * module.out_channels)
-            total[0] += per_position * positions
-            if module.bias is not None:
-                total[0] += module.out_channels * positions
-
-    try:
-        for m in net.modules():
-            if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)):
-                handles.append(m.register_forward_hook(hook))
-        with torch.no_grad():
-            net(torch.zeros((1, *shape)))
-    finally:
-        for h in handles:
-            h.remove()
-    return float(total[0])
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        net(torch.zeros((1, *shape)))
+    per_module = counter.get_flop_counts()
+    root = type(net).__name__
+    macs = counter.get_total_flops() // 2
+    bias_adds = 0
+    for name, m in net.named_modules():
+        if isinstance(m, _BIASED) and m.bias is not None:
+            module_macs = sum(per_module.get(f"{root}.{name}" if name else root, {}).values()) // 2
+            fan_in = m.in_features if isinstance(m, nn.Linear) else m.weight[0].numel()
+            bias_adds += module_macs // fan_in
+    return float(macs + bias_adds)
