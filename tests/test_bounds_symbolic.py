@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 from canopy.bounds import generic_bound, montufar_bound, serra_bound, serra_lower_bound, zhang_bound
 from canopy.bounds._combinatorics import rank_limited_zaslavsky, zaslavsky
 from canopy.bounds.branches import product_bound, union_arrangement_bound
-from canopy.bounds.conv import axis_windows, conv_rank_bound, structured_relu_bound
+from canopy.bounds.conv import (
+    axis_windows,
+    conv_rank_bound,
+    conv_relu_bound,
+    dil_conv_bound,
+    sep_conv_bound,
+    structured_relu_bound,
+)
 from canopy.bounds.pooling import max2_bound, maxpool_bound
 from canopy.bounds.symbolic import (
     SYMBOLIC_BOUNDS,
@@ -97,11 +104,39 @@ def test_conv_rules(axes, g, cin, cout, rank):
     cin, cout = cin * g, cout * g
     vals = {"C_in": cin, "C_out": cout, "rank": rank}
     assert evaluate(symbolic_bound("conv_rank", windows=windows), vals) == conv_rank_bound(cin, cout, windows, rank)
-    expr = symbolic_bound("conv_relu", windows=windows, groups=g)
+    expr = symbolic_bound("structured_relu", windows=windows, groups=g)
     assert evaluate(expr, vals) == structured_relu_bound(cout, cin, windows, rank, groups=g).value()
+    size, kernel, stride, padding, dilation = (tuple(a[i] for a in axes) for i in range(5))
+    expr = symbolic_bound("conv_relu", in_size=size, kernel=kernel, stride=stride, padding=padding,
+                          dilation=dilation, groups=g, input_rank=sp.Symbol("rank"))
+    assert evaluate(expr, vals) == conv_relu_bound(cin, cout, size, kernel, stride, padding, dilation, g,
+                                                   input_rank=rank)
     if all(w for ax in windows for w in ax):  # a window of padding only pools nothing
         assert evaluate(symbolic_bound("maxpool", windows=windows), {"C": cin, "rank": rank}) == maxpool_bound(
             cin, windows, rank).value()
+
+
+@many
+@given(size=st.lists(st.integers(3, 6), min_size=1, max_size=2), kernel=st.sampled_from([3, 5]),
+       stride=st.integers(1, 2), C=st.integers(1, 3), rank=st.integers(0, 60))
+def test_sep_and_dil_conv(size, kernel, stride, C, rank):
+    if kernel > min(size) + 1:
+        return
+    vals = {"C": C, "rank": rank}
+    rk = sp.Symbol("rank", integer=True, nonnegative=True)
+    assert evaluate(symbolic_bound("sep_conv", size=size, kernel=kernel, stride=stride, input_rank=rk), vals) == (
+        sep_conv_bound(C, size, kernel, stride, input_rank=rank))
+    assert evaluate(symbolic_bound("dil_conv", size=size, kernel=kernel, stride=stride, input_rank=rk), vals) == (
+        dil_conv_bound(C, size, kernel, stride, input_rank=rank))
+
+
+def test_every_registered_closed_form_has_a_symbolic_form_with_its_name():
+    from canopy.bounds import available_bounds, get_bound
+
+    for name in available_bounds():
+        if get_bound(name).kind == "exact":
+            continue  # an exact count of a given network, not a formula
+        assert name in SYMBOLIC_BOUNDS, name
 
 
 def _serra_bruteforce(n0, widths):
@@ -174,6 +209,8 @@ def test_leading_order_growth_in_width_and_depth():
         (lambda: symbolic_bound("generic", widths=[2, 3], depth=3), ValueError),
         (lambda: symbolic_bound("serra", widths=sp.Symbol("w"), depth=2), ValueError),
         (lambda: symbolic_bound("conv_relu"), ValueError),
+        (lambda: symbolic_bound("structured_relu"), ValueError),
+        (lambda: symbolic_bound("sep_conv"), ValueError),
         (lambda: evaluate(symbolic_bound("generic", depth=1)), ValueError),
         (lambda: evaluate(symbolic_bound("generic", depth=1), {"n_0": 1.5, "n_1": 2}), TypeError),
     ],

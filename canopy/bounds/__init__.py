@@ -17,7 +17,10 @@ serra_lower   lower-max    prod_{l<L} (floor(n_l/n_0)+1)^n_0 * r(n_L, n_0)   pro
 exact         exact        tropical.regions.count_regions(net) (a network)   proofs/exact.md
 ============  ===========  ================================================  ========================
 
-``r(n, d) = sum_{j<=d} C(n, j)``.  "upper": at least the number of linear regions of *every* network of the
+``r(n, d) = sum_{j<=d} C(n, j)``.  Every closed-form bound (dense, convolution, pooling, branch rules) also
+exists as a sympy expression in symbolic widths: ``get_bound(name).symbolic(...)`` or
+:func:`canopy.bounds.symbolic.symbolic_bound`, whose module docstring lists each symbolic form next to its
+bound (checked equal to the integer code on >= 1,000 points per bound).  "upper": at least the number of linear regions of *every* network of the
 architecture.  "lower-max": *some* network of the architecture has at least that many (it bounds the
 maximum from below; a random network can have far fewer).  ``exact`` (signature ``"network"``) counts a
 given :class:`tropical.network.ReLUNetwork` exactly (:mod:`canopy.bounds.exact`).
@@ -120,6 +123,18 @@ class BoundSpec:
     def log10(self, *args: object, **kwargs: object) -> float:
         """``log10`` of the bound, from the exact integer (raises ``ValueError`` for a zero bound)."""
         return log10_int(self.function(*args, **kwargs))
+
+    def symbolic(self, *args: object, **kwargs: object) -> object:
+        """The bound as a sympy expression (:func:`canopy.bounds.symbolic.symbolic_bound`; imports sympy).
+
+        Examples
+        --------
+        >>> get_bound("zhang").symbolic(depth=1)
+        Sum(binomial(n_1, j_1), (j_1, 0, n_0))
+        """
+        from canopy.bounds.symbolic import symbolic_bound
+
+        return symbolic_bound(self.name, *args, **kwargs)
 
 
 BOUNDS: dict[str, BoundSpec] = {}

@@ -24,10 +24,16 @@ bound (integer function)  symbolic form (:func:`symbolic_bound` name), :math:`r(
 ``branch_union``          :math:`r(\sum_i n_i, \mathrm{rank})` (one piece cut by all branches' hyperplanes)
 ``conv_rank``             :math:`\min(\mathrm{rank}, C_{out}\,O, C_{in}\,c)` (effective dimension after a conv;
                           ``O`` output positions, ``c`` covered input positions)
-``conv_relu``             :math:`\min` over the tilings of :func:`~canopy.bounds.conv.structured_relu_bound`:
+``structured_relu``       :math:`\min` over the tilings of :func:`~canopy.bounds.conv.structured_relu_bound`:
                           products :math:`\prod_B r\bigl(\tfrac{C_{out}}{G}|B|,
                           \min(\tfrac{C_{in}}{G}|RF(B)|, \mathrm{rank}, \tfrac{C_{out}}{G}|B|)\bigr)`,
                           symbolic in the channels and the rank for a concrete spatial geometry
+``conv_relu``             ``structured_relu`` for :func:`~canopy.bounds.conv.conv_relu_bound`'s arguments
+                          (input size, kernel, stride, padding, dilation, groups; channels and input rank
+                          symbolic)
+``sep_conv``              :math:`r(C\prod H_a, r_0)\, r(C\prod H'_a, r_1)` (two ReLU levels,
+                          :func:`~canopy.bounds.conv.sep_conv_bound`)
+``dil_conv``              :math:`r(C\prod H_a, \min(r_0, C\prod H_a))` (:func:`~canopy.bounds.conv.dil_conv_bound`)
 ``maxpool``               :math:`\min\bigl(r(P, \mathrm{rank}), \prod_w |w|\bigr)` (``P`` comparison pairs)
 ``max2``                  :math:`r(1, \min(1, \mathrm{rank}))`
 ========================  =========================================================================
@@ -368,11 +374,11 @@ def _tile_sizes(windows: tuple[tuple[tuple[int, ...], ...], ...]) -> list[int]:
     return sizes
 
 
-def _conv_relu(out_channels: object = None, in_channels: object = None, windows: object = None,
-               rank: object = None, groups: object = 1) -> _Expr:
+def _structured_relu(out_channels: object = None, in_channels: object = None, windows: object = None,
+                     rank: object = None, groups: object = 1) -> _Expr:
     """Symbolic form of :func:`canopy.bounds.conv.structured_relu_bound` (channels/rank symbolic)."""
     if windows is None:
-        raise ValueError("conv_relu needs the concrete spatial geometry: windows=[axis_windows(...), ...]")
+        raise ValueError("structured_relu needs the concrete spatial geometry: windows=[axis_windows(...), ...]")
     win = _windows(windows)
     cin, cout, rk = _channel_syms(in_channels, out_channels, rank)
     g = _as_expr(groups, "groups")
@@ -401,6 +407,69 @@ def _conv_relu(out_channels: object = None, in_channels: object = None, windows:
             prod = prod * r(n_b, sp.Min(cin_g * rf, rk, n_b)) ** (cnt * g)
         candidates.append(prod)
     return sp.Min(*candidates, evaluate=False) if len(candidates) > 1 else candidates[0]
+
+
+def _per_axis(v: object, nd: int, name: str) -> tuple[int, ...]:
+    vs = (v,) * nd if isinstance(v, int) else tuple(v)  # type: ignore[arg-type]
+    if len(vs) != nd:
+        raise ValueError(f"{name} has {len(vs)} entries for {nd} spatial axes")
+    return vs
+
+
+def _conv_relu(in_channels: object = None, out_channels: object = None, in_size: object = None,
+               kernel: object = None, stride: object = 1, padding: object = 0, dilation: object = 1,
+               groups: object = 1, *, input_rank: object = None) -> _Expr:
+    """Symbolic form of :func:`canopy.bounds.conv.conv_relu_bound` (channels and input rank symbolic)."""
+    from canopy.bounds.conv import axis_windows
+
+    if in_size is None or kernel is None:
+        raise ValueError("conv_relu needs the concrete spatial geometry: in_size=(H, W), kernel=k")
+    size = tuple(int(v) for v in in_size)  # type: ignore[attr-defined]
+    nd = len(size)
+    ks, ss, ps, ds = (_per_axis(v, nd, nm) for v, nm in ((kernel, "kernel"), (stride, "stride"),
+                                                          (padding, "padding"), (dilation, "dilation")))
+    windows = [axis_windows(n, k, st, pd, dl) for n, k, st, pd, dl in zip(size, ks, ss, ps, ds)]
+    cin, cout, rk = _channel_syms(in_channels, out_channels, input_rank)
+    full = cin * sp.Mul(*size)
+    rank = full if input_rank is None else sp.Min(rk, full)
+    return _structured_relu(cout, cin, windows, rank, groups)
+
+
+def _dw_pw(C: _Expr, size: tuple[int, ...], kernel: int, stride: int, padding: int, dilation: int,
+           rank: _Expr) -> tuple[_Expr, _Expr, tuple[int, ...]]:
+    from canopy.bounds.conv import axis_windows
+
+    units = C * sp.Mul(*size)
+    first = r(units, sp.Min(rank, units))
+    windows = [axis_windows(n, kernel, stride, padding, dilation) for n in size]
+    r_dw = _conv_rank(C, C, windows, sp.Min(rank, units))
+    return first, r_dw, tuple(len(ax) for ax in windows)
+
+
+def _sep_dil_args(C: object, size: object, input_rank: object) -> tuple[_Expr, tuple[int, ...], _Expr]:
+    if size is None:
+        raise ValueError("sep_conv / dil_conv need the concrete spatial size: size=(H, W)")
+    c = sp.Symbol("C", integer=True, positive=True) if C is None else _as_expr(C, "C")
+    sz = tuple(int(v) for v in size)  # type: ignore[attr-defined]
+    full = c * sp.Mul(*sz)
+    r0 = full if input_rank is None else sp.Min(full, _as_expr(input_rank, "input_rank"))
+    return c, sz, r0
+
+
+def _sep_conv(C: object = None, size: object = None, kernel: int = 3, stride: int = 1, *,
+              input_rank: object = None) -> _Expr:
+    """Symbolic form of :func:`canopy.bounds.conv.sep_conv_bound` (channels and input rank symbolic)."""
+    c, sz, r0 = _sep_dil_args(C, size, input_rank)
+    b1, r1, size1 = _dw_pw(c, sz, kernel, stride, (kernel - 1) // 2, 1, r0)
+    b2, _, _ = _dw_pw(c, size1, kernel, 1, (kernel - 1) // 2, 1, r1)
+    return b1 * b2
+
+
+def _dil_conv(C: object = None, size: object = None, kernel: int = 3, stride: int = 1, *,
+              input_rank: object = None) -> _Expr:
+    """Symbolic form of :func:`canopy.bounds.conv.dil_conv_bound` (channels and input rank symbolic)."""
+    c, sz, r0 = _sep_dil_args(C, size, input_rank)
+    return _dw_pw(c, sz, kernel, stride, kernel - 1, 2, r0)[0]
 
 
 def _maxpool(channels: object = None, windows: object = None, rank: object = None) -> _Expr:
@@ -446,7 +515,10 @@ SYMBOLIC_BOUNDS: dict[str, Callable[..., _Expr]] = {
     "branch_product": _branch_product,
     "branch_union": _branch_union,
     "conv_rank": _conv_rank,
+    "structured_relu": _structured_relu,
     "conv_relu": _conv_relu,
+    "sep_conv": _sep_conv,
+    "dil_conv": _dil_conv,
     "maxpool": _maxpool,
     "max2": _max2,
 }
