@@ -63,8 +63,9 @@ def float_points(pts: Sequence[Sequence[int]]) -> tuple[list[tuple[float, ...]],
 
     Examples
     --------
-    >>> float_points([(1, 2**70), (3, -(2**70))])
-    ([(1.0, 1024.0), (3.0, -1024.0)], [0, 10])
+    >>> fl, shifts = float_points([(1, 2**70), (3, -(2**70))])
+    >>> shifts, fl[0][1] == 2.0**59
+    ([0, 11], True)
     """
     if not pts:
         return [], []
