@@ -1,22 +1,42 @@
-"""Tests of the figure machinery (small inputs; the full panels are built by ``canopy figures``)."""
+"""Tests of the figure machinery: canopy.plots.panel, metrics.rank_correlations and benchmarks/figures.py.
+
+The experiment scripts live in ``benchmarks/`` (not in the library); the figure data they produce is compared
+bit for bit with what the pre-move library code produced (tests/golden/issue9_reproduction.json).
+"""
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import importlib.util
 import json
 import math
+import sys
+from pathlib import Path
 
 import pytest
 
-from canopy.cli import main
-from canopy.plots.figures import (
-    PANELS,
-    Panel,
-    _tightness_by_mode,
-    make_figures,
-    rank_correlations,
-    save_panel,
-)
+from canopy.metrics import rank_correlations
+from canopy.plots.panel import Panel, save_panel
+from canopy.plots.trajectory import write_rows_csv
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+GOLDEN = json.loads((Path(__file__).with_name("golden") / "issue9_reproduction.json").read_text())
+
+
+def _load_script(name: str):
+    """Import ``benchmarks/<name>.py`` as a module (the scripts are not a package)."""
+    if f"canopy_bench_{name}" in sys.modules:
+        return sys.modules[f"canopy_bench_{name}"]
+    spec = importlib.util.spec_from_file_location(f"canopy_bench_{name}", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+figures = _load_script("figures")
+PANELS, make_figures, _tightness_by_mode = figures.PANELS, figures.make_figures, figures._tightness_by_mode
 
 
 def test_rank_correlations_match_canopy_metrics_and_drop_nonfinite():
@@ -54,17 +74,15 @@ def test_tightness_summary_per_mode():
 def test_unknown_panel_is_a_one_line_error(tmp_path, capsys):
     with pytest.raises(Exception, match="unknown figure"):
         make_figures(tmp_path, only=["nope"])
-    assert main(["figures", "--out", str(tmp_path), "--only", "nope"]) == 2
-    assert "unknown figure" in capsys.readouterr().err
+    assert figures.main(["--out", str(tmp_path), "--only", "nope"]) == 2
+    assert capsys.readouterr().err.startswith("figures: error: unknown figure")
     assert set(PANELS) >= {"darts_rank_correlation", "darts_search_trajectory", "nb201_cifar100_correlation",
                            "bound_tightness_paradox"}
 
 
 @pytest.mark.slow
 def test_darts_pool_trajectory_panel(data_dir, tmp_path):
-    from canopy.plots.figures import panel_darts_trajectory
-
-    panel = panel_darts_trajectory(data_dir, seeds=2, n_evals=12, population_size=5, sample_size=2)
+    panel = figures.panel_darts_trajectory(data_dir, seeds=2, n_evals=12, population_size=5, sample_size=2)
     labels = {r["label"] for r in panel.rows}
     assert "REA + surrogate (oracle)" in labels and "REA + tropical" in labels
     assert all(90.0 <= r["mean"] <= 95.0 for r in panel.rows)  # surrogate range 90.73-94.33
@@ -76,7 +94,6 @@ def test_darts_pool_trajectory_panel(data_dir, tmp_path):
 @pytest.mark.slow
 def test_tightness_panel_quick(data_dir, tmp_path, monkeypatch):
     """The tightness panel on a 300-cell table slice (the full table is the figure's job)."""
-    from canopy.plots import figures
     from canopy.search.spaces import NB201Space
 
     original = NB201Space.table
@@ -96,14 +113,12 @@ def test_tightness_panel_quick(data_dir, tmp_path, monkeypatch):
     assert [r["mode"] for r in panel.rows] == ["serra", "zhang"]
     assert all(r["log10_ratio_median"] >= 0 and -1 <= r["rho"] <= 1 for r in panel.rows)
     assert not any(math.isnan(r["rho"]) for r in panel.rows)
-    paths = figures.save_panel(panel, tmp_path)
+    paths = save_panel(panel, tmp_path)
     assert paths[0].exists()
     json.dumps(panel.rows)
 
 
 def test_optional_pool_panel_is_skipped_without_its_score_table(tmp_path, monkeypatch, data_dir):
-    from canopy.plots import figures
-
     def missing(*a, **k):
         return figures.panel_nb201_pool(data_dir, scores_csv=tmp_path / "absent.csv")
 
@@ -111,3 +126,49 @@ def test_optional_pool_panel_is_skipped_without_its_score_table(tmp_path, monkey
     messages = []
     written = make_figures(tmp_path, data_dir=data_dir, only=["nb201_pool_search"], progress=messages.append)
     assert written == {} and "absent.csv" in messages[0] and "skipped" in messages[0]
+
+
+# ------------------------------------------------------------------------------------------ bit for bit
+def _csv_text(rows, tmp_path) -> str:
+    return write_rows_csv(rows, tmp_path / "rows.csv").read_text()
+
+
+def _same_text(got: str, want) -> None:
+    if isinstance(want, dict):  # a large CSV: its hash, length and first lines
+        assert got[:2000] == want["head"] and len(got) == want["chars"]
+        assert hashlib.sha256(got.encode()).hexdigest() == want["sha256"]
+    else:
+        assert got == want
+
+
+GOLDEN_PANELS = {
+    "darts_rank_correlation": lambda d: figures.panel_darts_correlation(d, modes=("generic",), n_boot=20),
+    "darts_search_trajectory": lambda d: figures.panel_darts_trajectory(d, seeds=2, n_evals=30),
+    "nb201_cifar100_correlation": lambda d: figures.panel_nb201_c100(d, n_boot=20),
+    "nb201_search_trajectories": lambda d: figures.panel_nb201_search(d, seeds=2, n_evals=80, datasets=("cifar10",)),
+    "nb201_pool_search": lambda d: figures.panel_nb201_pool(d, seeds=2, n_evals=25, datasets=("cifar10",)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_PANELS))
+def test_figure_data_reproduces_bit_for_bit_after_the_move(name, data_dir, tmp_path):
+    """Each panel's CSV data and caption equal what canopy/plots/figures.py produced before issue 9's move."""
+    want = GOLDEN["figures"][name]
+    panel = GOLDEN_PANELS[name](data_dir)
+    _same_text(_csv_text(panel.rows, tmp_path), want["csv"])
+    assert panel.caption == want["caption"]
+    if want["finals"] is not None:  # the final summaries, less the wall-clock time of the runs
+        assert _without_wall_clock(_csv_text(panel.extra["finals"], tmp_path)) == _without_wall_clock(want["finals"])
+
+
+def _without_wall_clock(text: str) -> list[dict[str, str]]:
+    rows = list(csv.DictReader(text.splitlines()))
+    assert rows and "wall_clock_mean" in rows[0]
+    return [{k: v for k, v in r.items() if k != "wall_clock_mean"} for r in rows]
+
+
+def test_experiments_script_runs(capsys, data_dir):
+    experiments = _load_script("search_experiments")
+    assert experiments.main(["darts-pool", "--seeds", "1", "--n-evals", "25", "--data", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "REA + tropical" in out and "valid" in out

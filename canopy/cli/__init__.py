@@ -21,7 +21,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tightness": ("canopy.cli.tightness", "bound / exact-count ratios on a ladder of small architectures"),
     "evaluate": ("canopy.cli.evaluate", "score a search space with proxies and correlate with ground truth"),
     "search": ("canopy.cli.search", "regularized evolution / random search driven by a proxy"),
-    "figures": ("canopy.cli.figures", "regenerate the README figures and the data behind them"),
 }
 
 

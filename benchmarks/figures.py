@@ -15,91 +15,39 @@ printed on the figure and collected in ``captions.json``:
 plus ``nb201_search_trajectories`` — REA driven by each fitness on NB201, for the three datasets — and
 ``nb201_pool_search`` — searches restricted to the sample whose (slow) VKDNW scores ``canopy evaluate`` stored.
 
-Regenerate with ``canopy figures --out figures/`` (``--quick`` for a small run).
+Regenerate with ``python benchmarks/figures.py --out figures/`` (``--quick`` for a small run; ``--help``).
+The reusable pieces are in the library: :class:`canopy.plots.panel.Panel` / ``save_panel`` (PNG + CSV),
+:func:`canopy.metrics.rank_correlations`, :mod:`canopy.plots.trajectory`.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
+import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from canopy.plots.trajectory import draw_trajectories, trajectory_rows, write_rows_csv
+from canopy.metrics import rank_correlations
+from canopy.plots.panel import Panel, save_panel
+from canopy.plots.trajectory import draw_trajectories, trajectory_rows
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling script search_experiments.py
+import search_experiments as experiments  # noqa: E402
 
 __all__ = [
-    "Panel",
-    "rank_correlations",
     "panel_darts_correlation",
     "panel_darts_trajectory",
     "panel_nb201_c100",
     "panel_tightness",
     "panel_nb201_search",
     "panel_nb201_pool",
-    "save_panel",
     "make_figures",
     "PANELS",
 ]
-
-
-@dataclass
-class Panel:
-    """A computed figure: its data rows, its caption (the protocol), and how to draw it."""
-
-    name: str
-    title: str
-    caption: str
-    rows: list[dict[str, Any]]
-    draw: Callable[[Any], None]
-    size: tuple[float, float] = (6.4, 4.6)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def rank_correlations(acc: Sequence[float], score: Sequence[float], *, n_boot: int = 200, seed: int = 0
-                      ) -> dict[str, float]:
-    """Spearman ρ and Kendall τ-b (:mod:`canopy.metrics`) with a percentile-bootstrap 95 % CI of ρ.
-
-    Non-finite scores are dropped first (their count is returned as ``n_dropped``).
-
-    Examples
-    --------
-    >>> r = rank_correlations([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 4.0, 3.0], n_boot=20)
-    >>> round(r["rho"], 2), r["n"]
-    (0.8, 4)
-    """
-    from canopy.metrics import kendall_tau, spearman_rho
-
-    pairs = [(float(a), float(s)) for a, s in zip(acc, score) if math.isfinite(float(s))]
-    xs = [a for a, _ in pairs]
-    ys = [s for _, s in pairs]
-    rho = _value(spearman_rho(xs, ys))
-    tau = _value(kendall_tau(xs, ys))
-    lo = hi = math.nan
-    if n_boot > 0 and len(pairs) > 3:
-        import numpy as np
-
-        rng = np.random.default_rng(seed)
-        ax, ay = np.asarray(xs), np.asarray(ys)
-        boots = []
-        for _ in range(n_boot):
-            idx = rng.integers(0, len(ax), size=len(ax))
-            v = _value(spearman_rho(ax[idx].tolist(), ay[idx].tolist()))
-            if math.isfinite(v):
-                boots.append(v)
-        if boots:
-            lo, hi = (float(q) for q in np.quantile(boots, [0.025, 0.975]))
-    return {"rho": rho, "rho_lo": lo, "rho_hi": hi, "tau": tau, "n": len(pairs),
-            "n_dropped": len(acc) - len(pairs)}
-
-
-def _value(x: Any) -> float:
-    for attr in ("value", "statistic", "correlation"):
-        if hasattr(x, attr):
-            return float(getattr(x, attr))
-    return float(x)
 
 
 # ---------------------------------------------------------------------------------------------- (a)
@@ -110,13 +58,11 @@ DARTS_BASELINES = ("params", "flops", "synflow", "snip", "grad_norm", "jacov", "
 def panel_darts_correlation(data_dir: Any = None, *, store: Any = None,
                             modes: Sequence[str] = ("generic", "serra", "zhang"), n_boot: int = 200) -> Panel:
     """(a) DARTS rank correlation on the 500 NB301 archs against the NB301 surrogate accuracy."""
-    from canopy.search.experiments import darts_tropical_fitness, load_nb301_subset
-
-    rows_in = load_nb301_subset(data_dir)
+    rows_in = experiments.load_nb301_subset(data_dir)
     acc = [r["surrogate_valid"] for r in rows_in]
     rows = []
     for mode in modes:
-        fit = darts_tropical_fitness(mode, store=store)
+        fit = experiments.darts_tropical_fitness(mode, store=store)
         try:
             scores = [fit(r["genotype"]) for r in rows_in]
         except Exception as exc:  # a mode the DARTS scorer does not support is reported, not fatal
@@ -155,9 +101,7 @@ def panel_darts_correlation(data_dir: Any = None, *, store: Any = None,
 def panel_darts_trajectory(data_dir: Any = None, *, store: Any = None, seeds: int = 20, n_evals: int = 150,
                            population_size: int = 20, sample_size: int = 5) -> Panel:
     """(b) Evolutionary search restricted to the 500-arch NB301 pool, surrogate value of the incumbent."""
-    from canopy.search.experiments import darts_pool_comparison
-
-    groups = darts_pool_comparison(seeds=tuple(range(seeds)), n_evals=n_evals, data_dir=data_dir, store=store,
+    groups = experiments.darts_pool_comparison(seeds=tuple(range(seeds)), n_evals=n_evals, data_dir=data_dir, store=store,
                                    population_size=population_size, sample_size=sample_size)
     rows = trajectory_rows(groups, "valid_of_incumbent")
 
@@ -291,10 +235,9 @@ def panel_nb201_search(data_dir: Any = None, *, store: Any = None, seeds: int = 
                        datasets: Sequence[str] = ("cifar10", "cifar100", "ImageNet16-120"),
                        labels: dict[str, tuple[str, str]] | None = None) -> Panel:
     """REA driven by each fitness on NB201 (one subplot per dataset); final accuracies in ``extra``."""
-    from canopy.search.experiments import nb201_comparison
     from canopy.search.trajectory import final_summary
 
-    runs = nb201_comparison(datasets=datasets, labels=labels, seeds=tuple(range(seeds)), n_evals=n_evals,
+    runs = experiments.nb201_comparison(datasets=datasets, labels=labels, seeds=tuple(range(seeds)), n_evals=n_evals,
                             data_dir=data_dir, store=store)
     rows = []
     finals = []
@@ -330,10 +273,9 @@ def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any
 
     ``scores_csv`` defaults to ``results/nb201_scores_<dataset>.csv`` of the repository.
     """
-    from canopy.search.experiments import nb201_pool_comparison
     from canopy.search.trajectory import final_summary
 
-    root = Path(__file__).resolve().parents[2] / "results"
+    root = Path(__file__).resolve().parents[1] / "results"
     runs: dict[tuple[str, str], list[Any]] = {}
     pool_sizes = {}
     missing: set[str] = set()
@@ -345,7 +287,7 @@ def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any
             raise DataFileError(f"stored score table {path} not found (written by benchmarks/evaluation.py)")
         usable = [c for c in columns if min(_finite_count(path, p) for p in c.split(">")) >= 50]
         missing |= set(columns) - set(usable)
-        groups = nb201_pool_comparison(path, columns=usable, dataset=dataset, seeds=tuple(range(seeds)),
+        groups = experiments.nb201_pool_comparison(path, columns=usable, dataset=dataset, seeds=tuple(range(seeds)),
                                        n_evals=n_evals, data_dir=data_dir, store=store)
         for label, trajs in groups.items():
             runs[(dataset, label)] = trajs
@@ -401,34 +343,6 @@ def _finite_count(path: Path, column: str) -> int:
     return n
 
 
-# ---------------------------------------------------------------------------------------------- output
-def save_panel(panel: Panel, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write ``<name>.png`` (with title and caption) and ``<name>.csv``; return both paths."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    ncols = int(panel.extra.get("ncols", 1))
-    fig, axes = plt.subplots(1, ncols, figsize=panel.size, squeeze=False)
-    try:
-        panel.draw(axes[0] if ncols > 1 else axes[0][0])
-        fig.suptitle(panel.title, fontsize=11)
-        fig.text(0.01, 0.005, panel.caption, fontsize=6.5, wrap=True, va="bottom")
-        fig.tight_layout(rect=(0, 0.12, 1, 0.95))
-        png = out / f"{panel.name}.png"
-        fig.savefig(png, dpi=100)
-    finally:
-        plt.close(fig)
-    csv_path = write_rows_csv(panel.rows, out / f"{panel.name}.csv")
-    paths = [png, csv_path]
-    if "finals" in panel.extra:
-        paths.append(write_rows_csv(panel.extra["finals"], out / f"{panel.name}_final.csv"))
-    return paths
-
-
 #: panel name -> builder(data_dir, store, quick)
 PANELS: dict[str, Callable[[Any, Any, bool], Panel]] = {
     "darts_rank_correlation": lambda d, s, q: panel_darts_correlation(d, store=s, n_boot=50 if q else 1000),
@@ -478,3 +392,39 @@ def make_figures(out_dir: str | os.PathLike[str], *, data_dir: Any = None, store
     out.mkdir(parents=True, exist_ok=True)
     cap_path.write_text(json.dumps(captions, indent=1, sort_keys=True) + "\n")
     return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Build the requested panels; print one line per file written; return 0 (2 on a CanopyError)."""
+    from canopy.benchmarks import resolve_data_dir
+    from canopy.errors import CanopyError
+    from canopy.evaluation import default_store_path
+    from canopy.store import ResultStore
+
+    ap = argparse.ArgumentParser(description="Regenerate the README figures (PNG) and the data behind each (CSV).")
+    ap.add_argument("--out", default="figures", metavar="DIR", help="output folder (default: figures)")
+    ap.add_argument("--only", default=None, help=f"comma-separated panel names (default: all): {', '.join(PANELS)}")
+    ap.add_argument("--quick", action="store_true", help="small protocol (fewer seeds/evaluations/resamples)")
+    ap.add_argument("--data", default=None, metavar="DIR", help="benchmark data folder ($CANOPY_DATA_DIR)")
+    ap.add_argument("--store", default=None, metavar="PATH",
+                    help="result store caching proxy values and trajectories ($CANOPY_STORE, "
+                         "default ./canopy-results.sqlite)")
+    args = ap.parse_args(argv)
+    only = [n.strip() for n in args.only.split(",")] if args.only else None
+    try:
+        unknown = [n for n in only or () if n not in PANELS]
+        if unknown:
+            raise CanopyError(f"unknown figure(s) {', '.join(unknown)}; choose from {', '.join(PANELS)}")
+        data_dir = resolve_data_dir(args.data)
+        with ResultStore(args.store or default_store_path()) as store:
+            make_figures(args.out, data_dir=data_dir, store=store, quick=args.quick, only=only,
+                         progress=lambda msg: print(msg, flush=True))
+    except CanopyError as exc:
+        print(f"figures: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"captions: {args.out}/captions.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,4 +1,6 @@
-"""The search experiments behind the README's trajectory figures and tables.
+"""The search experiments behind the README's trajectory figures and tables (moved out of the library).
+
+Run ``python benchmarks/search_experiments.py --help``; ``benchmarks/figures.py`` draws them.
 
 * :func:`nb201_comparison` — REA driven by each fitness (tropical score, #params, VKDNW, validation accuracy)
   and random search, over NAS-Bench-201, for each dataset; trajectories stored and reused.
@@ -10,6 +12,9 @@
 
 from __future__ import annotations
 
+import argparse
+import math
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -250,3 +255,49 @@ def nb201_pool_comparison(
                            population_size=population_size, sample_size=sample_size)
         out[label] = run_seeds(cfg, list(seeds), space=pool, fitness=fn, oracle=pool.ground_truth())
     return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one experiment and print the final incumbents' accuracies (mean ± std over seeds) per search."""
+    from canopy.search.trajectory import final_summary
+    from canopy.store import ResultStore
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("experiment", choices=("nb201", "darts-pool", "nb201-pool"))
+    ap.add_argument("--seeds", type=int, default=10, help="number of search seeds (0..N-1)")
+    ap.add_argument("--n-evals", type=int, default=None, help="evaluations per search (default: the experiment's)")
+    ap.add_argument("--datasets", default="cifar10,cifar100,ImageNet16-120", help="nb201 / nb201-pool datasets")
+    ap.add_argument("--scores-csv", default="results/nb201_scores_{dataset}.csv", help="nb201-pool score table")
+    ap.add_argument("--columns", default="vkdnw,aleph>vkdnw,params", help="nb201-pool stored score columns")
+    ap.add_argument("--data", default=None, help="benchmark data folder ($CANOPY_DATA_DIR)")
+    ap.add_argument("--store", default=None, help="result store (default: in memory only)")
+    args = ap.parse_args(argv)
+    seeds = tuple(range(args.seeds))
+    extra = {} if args.n_evals is None else {"n_evals": args.n_evals}
+    store = ResultStore(args.store) if args.store else None
+    try:
+        groups: dict[str, list[Any]] = {}
+        if args.experiment == "nb201":
+            runs = nb201_comparison(datasets=args.datasets.split(","), seeds=seeds, data_dir=args.data, store=store,
+                                    progress=print, **extra)
+            groups = {f"{d} {label}": t for (d, label), t in runs.items()}
+        elif args.experiment == "darts-pool":
+            groups = darts_pool_comparison(seeds=seeds, data_dir=args.data, store=store, **extra)
+        else:
+            for dataset in args.datasets.split(","):
+                got = nb201_pool_comparison(args.scores_csv.format(dataset=dataset),
+                                            columns=args.columns.split(","), dataset=dataset, seeds=seeds,
+                                            data_dir=args.data, store=store, **extra)
+                groups.update({f"{dataset} {label}": t for label, t in got.items()})
+        for label, trajs in groups.items():
+            s = final_summary(trajs)
+            value = "valid" if math.isnan(s["test_mean"]) else "test"
+            print(f"{label:48s} {value} {s[value + '_mean']:.2f} +- {s[value + '_std']:.2f}")
+    finally:
+        if store is not None:
+            store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
