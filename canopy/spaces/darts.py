@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from canopy.errors import InvalidArchitectureError
+from canopy.spaces._parse import literal
 
 if TYPE_CHECKING:  # pragma: no cover
-    import numpy as np
+    from canopy._random import SeedLike
 
 __all__ = [
     "DARTS_OPS",
@@ -218,10 +219,7 @@ class Genotype:
         (('sep_conv_5x5', 0), ('sep_conv_3x3', 1))
         """
         if isinstance(compact, str):
-            try:
-                compact = ast.literal_eval(compact.strip())
-            except (ValueError, SyntaxError) as exc:
-                raise InvalidArchitectureError(f"cannot parse compact DARTS encoding {compact!r}") from exc
+            compact = literal(compact, "compact DARTS encoding")
         try:
             normal_c, reduce_c = compact
         except (TypeError, ValueError):
@@ -356,7 +354,7 @@ class Genotype:
                         out.append(Genotype(self.normal, self.normal_concat, new_cell, self.reduce_concat))
         return out
 
-    def mutate(self, rng, ops: tuple[str, ...] = NB301_OPS) -> Genotype:
+    def mutate(self, rng: SeedLike, ops: tuple[str, ...] = NB301_OPS) -> Genotype:
         """One uniformly random element of :meth:`mutations`.
 
         Parameters
@@ -368,7 +366,9 @@ class Genotype:
         >>> random_genotype(0).mutate(1) == random_genotype(0).mutate(1)
         True
         """
-        gen = _as_generator(rng)
+        from canopy._random import as_generator
+
+        gen = as_generator(rng)
         muts = self.mutations(ops)
         return muts[int(gen.integers(len(muts)))]
 
@@ -391,17 +391,7 @@ def _literal(node: ast.AST, name: str):
         raise InvalidArchitectureError(f"genotype field {name!r} is not a literal: {ast.unparse(node)!r}") from None
 
 
-def _as_generator(rng) -> np.random.Generator:
-    import numpy as np
-
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be an int seed or numpy.random.Generator, got {type(rng).__name__}")
-
-
-def random_genotype(rng, ops: tuple[str, ...] = NB301_OPS) -> Genotype:
+def random_genotype(rng: SeedLike, ops: tuple[str, ...] = NB301_OPS) -> Genotype:
     """A random genotype: for each node two distinct inputs uniformly, each op uniformly from ``ops``.
 
     Parameters
@@ -415,7 +405,9 @@ def random_genotype(rng, ops: tuple[str, ...] = NB301_OPS) -> Genotype:
     >>> random_genotype(0) == random_genotype(0)
     True
     """
-    gen = _as_generator(rng)
+    from canopy._random import as_generator
+
+    gen = as_generator(rng)
     ops = tuple(ops)
     cells = []
     for _ in range(2):

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from canopy._random import as_generator
 from canopy.errors import CanopyError, InvalidArchitectureError
 
 __all__ = [
@@ -267,7 +268,7 @@ def random_arch(rng: np.random.Generator | int) -> MBArch:
     >>> random_arch(0) == random_arch(0)
     True
     """
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen = as_generator(rng)
     stages = []
     for i in range(len(STRIDES)):
         stages.append(
@@ -306,7 +307,7 @@ def sample_within_budget(
     >>> flops(a) <= 450e6
     True
     """
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen = as_generator(rng)
     if not budget_mflops > 0:
         raise CanopyError(f"budget_mflops must be positive, got {budget_mflops!r}")
     for _ in range(max_tries):

@@ -60,10 +60,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from canopy.errors import InvalidArchitectureError
+from canopy.spaces._parse import literal
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
-    import numpy as np
+
+    from canopy._random import SeedLike
 
 __all__ = [
     "OPS",
@@ -249,12 +251,7 @@ class NB201Cell:
         (4, 0, 3, 1, 4, 3)
         """
         if isinstance(encoding, str):
-            import ast
-
-            try:
-                encoding = ast.literal_eval(encoding.strip())
-            except (ValueError, SyntaxError) as exc:
-                raise InvalidArchitectureError(f"cannot parse NASLib NB201 tuple {encoding!r}") from exc
+            encoding = literal(encoding, "NASLib NB201 tuple")
         try:
             ids = tuple(encoding)
         except TypeError as exc:
@@ -436,19 +433,20 @@ class NB201Cell:
 
         Parameters
         ----------
-        num_classes : int
-        counting : {"every_op", "effective"}
+        num_classes, counting
+            As in :meth:`num_params`.
         resolution : int
             Input side length, a positive multiple of 4.
 
         Returns
         -------
         int
+            Equal to :func:`canopy.proxies.params_flops.flops` of the built network (tested).
 
         Examples
         --------
-        >>> NB201Cell(("none",) * 6).flops()
-        7783050
+        >>> NB201Cell(("none",) * 6).flops(), NB201Cell(("none",) * 6).flops(resolution=16)
+        (7783050, 1946250)
         """
         _check_num_classes(num_classes)
         if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution <= 0 or resolution % 4:
@@ -515,7 +513,7 @@ class NB201Cell:
                     out.append(NB201Cell(self.ops[:k] + (op,) + self.ops[k + 1 :]))
         return out
 
-    def mutate(self, rng) -> NB201Cell:
+    def mutate(self, rng: SeedLike) -> NB201Cell:
         """One uniformly random single-edge mutation.
 
         Parameters
@@ -528,7 +526,9 @@ class NB201Cell:
         >>> c.mutate(0) in c.mutations()
         True
         """
-        gen = _as_generator(rng)
+        from canopy._random import as_generator
+
+        gen = as_generator(rng)
         muts = self.mutations()
         return muts[int(gen.integers(len(muts)))]
 
@@ -536,16 +536,6 @@ class NB201Cell:
 def _check_num_classes(num_classes: int) -> None:
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes <= 0:
         raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
-
-
-def _as_generator(rng) -> np.random.Generator:
-    import numpy as np
-
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be an int seed or numpy.random.Generator, got {type(rng).__name__}")
 
 
 @lru_cache(maxsize=1)
@@ -573,7 +563,7 @@ def all_cells() -> list[NB201Cell]:
     return list(_all_cells())
 
 
-def random_cell(rng) -> NB201Cell:
+def random_cell(rng: SeedLike) -> NB201Cell:
     """A uniformly random cell.
 
     Parameters
@@ -585,5 +575,7 @@ def random_cell(rng) -> NB201Cell:
     >>> random_cell(3) == random_cell(3)
     True
     """
-    gen = _as_generator(rng)
+    from canopy._random import as_generator
+
+    gen = as_generator(rng)
     return NB201Cell(tuple(OPS[int(i)] for i in gen.integers(0, len(OPS), size=6)))

@@ -159,7 +159,7 @@ def check_darts_widths(widths) -> tuple[int, ...]:
     Raises
     ------
     canopy.errors.InvalidArchitectureError
-        Naming the offending entry.
+        For too few cells, or naming the cell whose width is not allowed.
 
     Examples
     --------
