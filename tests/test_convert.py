@@ -149,3 +149,37 @@ def test_budget():
     net = ReLUNetwork.random(2, [4, 4], seed=0, distribution="integer", scale=3)
     with pytest.raises(BudgetExceededError):
         network_to_tropical(net, prune=False, max_monomials=10)
+
+
+@pytest.mark.parametrize(
+    "text, limit",
+    [("1e100000000", "exponent"), ("-1e-100000000", "exponent"), ("1e" + "9" * 5000, "exponent"),
+     ("1" * 5000, "digits"), ("1/" + "3" * 4500, "digits"), ("0." + "1" * 4100, "digits")],
+)
+def test_parse_rational_refuses_huge_texts_at_once(text, limit):
+    """A 63-byte network file with weight "1e100000000" used to hang (issue 12): refused before any big int."""
+    import time
+
+    from tropical.convert import parse_rational
+
+    start = time.process_time()
+    with pytest.raises(ConversionError, match=limit):
+        parse_rational(text, "weight")
+    assert time.process_time() - start < 0.5
+
+
+@pytest.mark.parametrize("text", ["٣", "1_000", "0x10", "1e", "e5", "", "1/0", "nan", "-inf", "1//2"])
+def test_parse_rational_refuses_non_ascii_and_malformed(text):
+    from tropical.convert import parse_rational
+
+    with pytest.raises(ConversionError):
+        parse_rational(text)
+
+
+def test_parse_rational_reads_scientific_and_edge_forms_exactly():
+    from tropical.convert import MAX_TEXT_EXPONENT, parse_rational
+
+    assert parse_rational("2.5e-3") == Fraction(1, 400)
+    assert parse_rational(" 1 / 3 ") == Fraction(1, 3)
+    assert parse_rational(".5") == parse_rational("5.e-1") == Fraction(1, 2)
+    assert parse_rational(f"1e{MAX_TEXT_EXPONENT}") == 10**MAX_TEXT_EXPONENT

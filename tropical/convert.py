@@ -25,13 +25,26 @@ Fraction(1, 10)
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from fractions import Fraction
 from numbers import Rational
 
 from tropical.errors import ConversionError
 
-__all__ = ["POLICIES", "to_rational", "parse_rational"]
+__all__ = ["POLICIES", "to_rational", "parse_rational", "MAX_TEXT_DIGITS", "MAX_TEXT_EXPONENT"]
+
+#: most digits :func:`parse_rational` reads from one string (numerator and denominator together); the
+#: exact value of a longer text costs more to build than any region computation can use
+MAX_TEXT_DIGITS = 4000
+#: largest decimal exponent magnitude :func:`parse_rational` accepts (``"1e400"`` is read exactly; an
+#: exponent of 10**8 would build a 100-million-digit integer before anything could fail)
+MAX_TEXT_EXPONENT = 1000
+
+_RATIONAL_TEXT = re.compile(
+    r"^[+-]?(?:(?P<num>\d+)\s*/\s*(?P<den>\d+)|(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[+-]?\d+))?)$",
+    re.ASCII,
+)
 
 #: the named float -> rational policies
 POLICIES: tuple[str, ...] = ("exact", "limit_denominator")
@@ -135,15 +148,25 @@ def parse_rational(s: object, what: str = "value") -> Fraction:
 
     Decimal strings are read exactly (``"0.1"`` is ``1/10``). JSON floats are refused: write them as strings.
 
+    The size of the text is checked before any number is built: at most :data:`MAX_TEXT_DIGITS` digits and
+    a decimal exponent of magnitude at most :data:`MAX_TEXT_EXPONENT` (``"1e100000000"`` is refused at
+    once instead of building a 100-million-digit integer).
+
     Raises
     ------
     ConversionError
-        Unparsable text, NaN/inf, or a float.
+        Unparsable text, NaN/inf, a float, or a text over the size limits (the message names the limit).
 
     Examples
     --------
     >>> parse_rational("1/3"), parse_rational("0.1"), parse_rational(7)
     (Fraction(1, 3), Fraction(1, 10), Fraction(7, 1))
+    >>> parse_rational("2.5e-3")
+    Fraction(1, 400)
+    >>> parse_rational("1e100000000")
+    Traceback (most recent call last):
+    ...
+    tropical.errors.ConversionError: value: the exponent 100000000 of '1e100000000' is beyond +-1000 ...
     """
     if isinstance(s, bool):
         raise ConversionError(f"{what}: expected a rational, got bool {s!r}")
@@ -157,7 +180,24 @@ def parse_rational(s: object, what: str = "value") -> Fraction:
         )
     if not isinstance(s, str):
         raise ConversionError(f"{what}: expected a rational as a string, got {type(s).__name__} {s!r}")
+    text = s.strip()
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    m = _RATIONAL_TEXT.match(text)
+    if m is None or not (m["num"] or m["int"] or m["frac"]):
+        raise ConversionError(f"{what}: cannot parse {shown!r} as an exact rational (e.g. \"-3\", \"1/3\", \"0.25\")")
+    digits = sum(len(m[g] or "") for g in ("num", "den", "int", "frac"))
+    if digits > MAX_TEXT_DIGITS:
+        raise ConversionError(
+            f"{what}: {digits} digits in {shown!r}; at most {MAX_TEXT_DIGITS} are read (tropical.convert.MAX_TEXT_DIGITS)"
+        )
+    if m["exp"] is not None:
+        exp_digits = m["exp"].lstrip("+-").lstrip("0")
+        if len(exp_digits) > 6 or abs(int(m["exp"])) > MAX_TEXT_EXPONENT:
+            raise ConversionError(
+                f"{what}: the exponent {m['exp'] if len(m['exp']) <= 20 else m['exp'][:17] + '...'} of {shown!r} "
+                f"is beyond +-{MAX_TEXT_EXPONENT} (tropical.convert.MAX_TEXT_EXPONENT); write the rational exactly"
+            )
     try:
-        return Fraction(s.strip())
+        return Fraction(text.replace(" ", ""))
     except (ValueError, ZeroDivisionError) as exc:
         raise ConversionError(f"{what}: cannot parse {s!r} as an exact rational (e.g. \"-3\", \"1/3\")") from exc
