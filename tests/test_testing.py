@@ -107,3 +107,17 @@ def test_point_helpers():
         values = [c + sum(a * v for a, v in zip(e, x)) for e, c in f.terms.items()]
         assert len(set(values)) < len(values)
     assert tie_points(TropicalPolynomial({(1,): 0, (0,): 2})) == [(Fraction(2),)]
+
+
+def test_missing_hypothesis_gets_one_clear_line(tmp_path):
+    """Set-up command 1 does not install hypothesis: importing tropical.testing says what to install."""
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "hypothesis.py"
+    blocker.write_text("raise ModuleNotFoundError(\"No module named 'hypothesis'\", name='hypothesis')\n")
+    code = "import tropical.testing"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(tmp_path), "PATH": ""})
+    assert proc.returncode != 0
+    assert "pip install 'canopy-nas[testing]'" in proc.stderr

@@ -28,7 +28,14 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as exc:  # pragma: no cover - exercised in a subprocess test
+    if exc.name != "hypothesis":
+        raise
+    raise ModuleNotFoundError(
+        "tropical.testing needs hypothesis; install it with: pip install 'canopy-nas[testing]'", name="hypothesis"
+    ) from None
 
 from tropical._sampling import random_rational_points
 from tropical.errors import InexactInputError
