@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
             raise InvalidArchitectureError(f"--widths must be comma-separated integers, got {args.widths!r}") from None
         spec = (ArchitectureSpec(layer_widths=widths) if args.input_dim is None
                 else ArchitectureSpec(layer_widths=widths, input_dim=args.input_dim))
-        modes = DENSE_MODES if args.all_modes else (args.mode,)
-        scores = {}
+        modes: tuple[str, ...] = DENSE_MODES if args.all_modes else (args.mode,)
+        scores: dict[str, float | str] = {}
         for m in modes:
             try:
                 scores[m] = tropical_expressivity_score(spec, mode=m)

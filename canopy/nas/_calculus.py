@@ -344,10 +344,10 @@ def score_graph(graph: nx.DiGraph, mode: str = "generic") -> CalculusResult:
                     alias[v] = alias[u]
             else:
                 s = frozenset().union(*(src[u] for u in live))
-                total = sum(rank[w] for w in s)
-                r = min(units, total, d0)
+                summed = sum(rank[w] for w in s)
+                r = min(units, summed, d0)
                 rank[v] = r
-                src[v] = s if r == total else frozenset((v,))
+                src[v] = s if r == summed else frozenset((v,))
                 level[v] = max(level[u] for u in live)
         elif op in ("relu", "maxpool"):
             u = ins[0]

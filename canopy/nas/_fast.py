@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import Any
 
 from canopy.bounds.branches import zaslavsky_log10
 from canopy.bounds.pooling import maxpool_pair_count
@@ -71,10 +72,12 @@ def nb201_signature(ops) -> tuple:
             reach3[i] = True
     if not reach0[3]:
         return ("dead",)
-    lam, alias, struct = [0, None, None, None], [0, None, None, None], ["in", None, None, None]
-    cuts = {}
+    lam: list[Any] = [0, None, None, None]
+    alias: list[Any] = [0, None, None, None]
+    struct: list[Any] = ["in", None, None, None]
+    cuts: dict = {}
     for j in (1, 2, 3):
-        terms = []
+        terms: list[tuple] = []
         for (i, jj), op in zip(_NB201_EDGES, ops):
             if jj != j or op == "none" or not reach0[i] or not reach3[j]:
                 continue

@@ -62,7 +62,7 @@ def _vmax(lvs):
     return tuple(out)
 
 
-_EMPTY = frozenset()
+_EMPTY: frozenset = frozenset()
 
 
 @lru_cache(maxsize=4096)

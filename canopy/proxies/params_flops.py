@@ -53,7 +53,8 @@ def _effective_model(model: nn.Module, counting: str, cell: Any) -> nn.Module:
         )
     C = getattr(model, "_C", 16)
     N = getattr(model, "_layerN", 5)
-    classes = model.classifier.out_features if isinstance(getattr(model, "classifier", None), nn.Linear) else 10
+    head = getattr(model, "classifier", None)
+    classes = head.out_features if isinstance(head, nn.Linear) else 10
     return build_nb201_network(cell.effective(), num_classes=classes, C=C, N=N)
 
 

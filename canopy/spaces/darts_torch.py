@@ -240,6 +240,13 @@ class DartsNetwork(nn.Module):
     :class:`~canopy.nas.architecture.ArchitectureSpec` with ``cell_ops`` describes.
     """
 
+    # registered by the skeleton builder, in this order
+    stem: nn.Sequential
+    cells: nn.ModuleList
+    auxiliary_head: AuxiliaryHeadCIFAR | None
+    global_pooling: nn.AdaptiveAvgPool2d
+    classifier: nn.Linear
+
     def __init__(self, genotype: Genotype, C=16, layers=8, num_classes=10, auxiliary=False, stem_multiplier=3,
                  widths=None):
         super().__init__()

@@ -200,6 +200,13 @@ class _TorchNB201:
 class TinyNetwork(nn.Module):
     """xautodl ``TinyNetwork`` with a fixed cell (see the module docstring)."""
 
+    # registered by the skeleton builder, in this order
+    stem: nn.Sequential
+    cells: nn.ModuleList
+    lastact: nn.Sequential
+    global_pooling: nn.AdaptiveAvgPool2d
+    classifier: nn.Linear
+
     def __init__(self, cell: NB201Cell, C=16, N=5, num_classes=10, affine=True, track_running_stats=True):
         super().__init__()
         self._C, self._layerN, self.cell = C, N, cell
