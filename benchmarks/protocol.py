@@ -31,11 +31,13 @@ import numpy as np
 
 from canopy.benchmarks import resolve_data_dir
 from canopy.benchmarks.nb201_table import NB201Table
+from canopy.evaluation import NB201_DATASETS
 from canopy.metrics import Protocol, correlate, ndcg, select_architectures
+from canopy.scoring import DATASETS
 
 TOLERANCE = 0.002
-NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "ImageNet16-120": 120}
-RESOLUTION = {"cifar10": 32, "cifar100": 32, "ImageNet16-120": 16}
+NUM_CLASSES = {d: DATASETS[d][0] for d in NB201_DATASETS}  # the one dataset table: canopy.scoring.DATASETS
+RESOLUTION = {d: DATASETS[d][1] for d in NB201_DATASETS}
 
 #: (name, proxy, counting, architecture set) -> {dataset: (tau, rho)}; proxies.md §7.5 [computed]
 TARGETS = {

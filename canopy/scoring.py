@@ -125,7 +125,7 @@ def make_items(
     >>> [i.settings for i in make_items("nb201", ["a", "b"], ["demo_one"], seed=3)]
     ['{}', '{}']
     """
-    items = []
+    items: list[WorkItem] = []
     for proxy in proxies:
         spec = get_proxy(proxy)
         settings = canonical_json(item_settings(spec, dataset, (proxy_settings or {}).get(proxy)))

@@ -145,5 +145,15 @@ class ZCCombineTable:
         return {c: float(v) for c, v in zip(self._cells, self._scores[proxy])}
 
     def naslib_val_accuracy(self) -> np.ndarray:
-        """NASLib's (single-seed) validation accuracies, aligned with :meth:`cells` — not the primary ground truth."""
+        """NASLib's (single-seed) validation accuracies, aligned with :meth:`cells` — not the primary ground truth.
+
+        Raises
+        ------
+        DataFileError
+            The table was built without its companion valid-accuracy file.
+        """
+        if self._val is None:
+            from canopy.errors import DataFileError
+
+            raise DataFileError(f"no NASLib validation accuracies loaded for {self.dataset!r}")
         return self._val.copy()

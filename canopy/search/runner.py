@@ -154,13 +154,15 @@ def run_seeds(
         settings=config.proxy_settings,
         store=cache,
     )
+    truth: Callable[[Any], tuple[float | None, float | None]] | None = None
     if oracle == "auto":
-        oracle = None
         if hasattr(space, "ground_truth"):
             try:
-                oracle = space.ground_truth(config.dataset, data_dir)
+                truth = space.ground_truth(config.dataset, data_dir)
             except CanopyError:
-                oracle = None
+                truth = None
+    elif not isinstance(oracle, str):
+        truth = oracle
     out: list[Trajectory] = []
     for seed in seeds:
         cfg = config.as_dict(seed)
@@ -184,12 +186,12 @@ def run_seeds(
                 sample_size=config.sample_size,
                 replace=config.replace,
                 seed=int(seed),
-                oracle=oracle,
+                oracle=truth,
                 fitness_name=config.fitness,
             )
         else:
             traj = random_search(
-                space, fitness, n_evals=config.n_evals, seed=int(seed), oracle=oracle, fitness_name=config.fitness
+                space, fitness, n_evals=config.n_evals, seed=int(seed), oracle=truth, fitness_name=config.fitness
             )
         traj.settings.update(dataset=config.dataset, proxy_seed=config.proxy_seed)
         if isinstance(fitness, CachedFitness):
