@@ -446,7 +446,7 @@ def darts_score_fast(normal, reduce, mode, shape, widths, stem_multiplier=3):
 
     For a saturated configuration (every tensor keeps the full effective dimension, e.g. CIFAR inputs with the
     DARTS widths) it uses the closed-form cell programs above; otherwise the cached :class:`SatBuilder`
-    programs.  Equality of the two is tested on many random genotypes in ``tests/test_cells.py``.
+    programs.  Equality of the two is tested on many random genotypes in ``tests/test_nas_fast.py``.
     """
     widths = tuple(widths)
     cfg = _darts_config(tuple(shape), widths, stem_multiplier)

@@ -6,7 +6,7 @@ directly, on *symbolic* input levels, ranks and sources, so that each block (cel
 head; built by the same :mod:`canopy.nas._blocks` functions as the general DAG) is compiled once into a
 program and cached (:func:`_block`).  :class:`_Assembler` instantiates block programs into global cuts and
 sums the level factors.  The network-level wiring comes from :mod:`canopy.spaces.skeleton`
-(:mod:`canopy.nas._fast`).  Equality with the general walker is tested in ``tests/test_cells.py``.
+(:mod:`canopy.nas._fast`).  Equality with the general walker is tested in ``tests/test_nas_fast.py``.
 """
 
 from __future__ import annotations
