@@ -172,3 +172,19 @@ def test_experiments_script_runs(capsys, data_dir):
     assert experiments.main(["darts-pool", "--seeds", "1", "--n-evals", "25", "--data", str(data_dir)]) == 0
     out = capsys.readouterr().out
     assert "REA + tropical" in out and "valid" in out
+
+
+def test_saved_figure_and_trajectory_plot(tmp_path):
+    from canopy.plots.panel import saved_figure
+    from canopy.plots.trajectory import plot_trajectories
+    from canopy.search import regularized_evolution
+    from canopy.search.spaces import BitStrings
+
+    runs = [regularized_evolution(BitStrings(5), lambda a: float(sum(a)), n_evals=20, population_size=4,
+                                  sample_size=2, seed=s) for s in range(2)]
+    path = plot_trajectories({"REA": runs}, tmp_path / "sub" / "t.png", field_name="proxy_best", title="t",
+                             caption="Protocol: toy.")
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(RuntimeError), saved_figure(tmp_path / "never.png") as (fig, ax):
+        raise RuntimeError("drawing failed")
+    assert not (tmp_path / "never.png").exists()

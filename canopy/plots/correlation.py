@@ -57,16 +57,12 @@ def correlation_figure(
     -------
     pathlib.Path
     """
-    import matplotlib
+    from canopy.metrics import apply_nan_policy
+    from canopy.plots.panel import saved_figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    pairs = [(a, s) for a, s in zip(accuracies, scores) if s is not None and math.isfinite(s)]
-    acc = [a for a, _ in pairs]
-    sc = [s for _, s in pairs]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 4))
-    try:
+    kept_scores, kept_acc, _ = apply_nan_policy(scores, accuracies, "omit")
+    sc, acc = kept_scores.tolist(), [] if kept_acc is None else kept_acc.tolist()
+    with saved_figure(path, nrows=1, ncols=2, figsize=(9, 4)) as (fig, (ax1, ax2)):
         ax1.scatter(sc, acc, s=6, alpha=0.5)
         ax1.set_xlabel(f"{proxy} score")
         ax1.set_ylabel("test accuracy (%)")
@@ -86,12 +82,7 @@ def correlation_figure(
         if protocol:
             fig.text(0.01, 0.01, protocol, fontsize=6, wrap=True)
         fig.tight_layout(rect=(0, 0.05, 1, 0.95))
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
-    finally:
-        plt.close(fig)
-    return path
+    return Path(path)
 
 
 def plot_correlations(result: Any, outdir: str | os.PathLike[str]) -> list[Path]:

@@ -13,15 +13,16 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from canopy.plots.trajectory import write_rows_csv
 
-__all__ = ["Panel", "save_panel"]
+__all__ = ["Panel", "save_panel", "saved_figure"]
 
 
 @dataclass
@@ -41,26 +42,38 @@ class Panel:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def save_panel(panel: Panel, out_dir: str | os.PathLike[str]) -> list[Path]:
-    """Write ``<name>.png`` (with title and caption) and ``<name>.csv``; return the paths written."""
+@contextlib.contextmanager
+def saved_figure(path: str | os.PathLike[str], *, dpi: int = 110, **subplots: Any) -> Iterator[tuple[Any, Any]]:
+    """``with saved_figure(path, figsize=...) as (fig, axes):`` draw; on exit the figure is saved and closed.
+
+    ``subplots`` go to :func:`matplotlib.pyplot.subplots` (Agg backend unless one is chosen). The parent folder
+    is created. If drawing raises, nothing is written and the figure is still closed.
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    ncols = int(panel.extra.get("ncols", 1))
-    fig, axes = plt.subplots(1, ncols, figsize=panel.size, squeeze=False)
+    fig, axes = plt.subplots(**subplots)
     try:
+        yield fig, axes
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(target, dpi=dpi)
+    finally:
+        plt.close(fig)
+
+
+def save_panel(panel: Panel, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write ``<name>.png`` (with title and caption) and ``<name>.csv``; return the paths written."""
+    out = Path(out_dir)
+    ncols = int(panel.extra.get("ncols", 1))
+    png = out / f"{panel.name}.png"
+    with saved_figure(png, dpi=100, nrows=1, ncols=ncols, figsize=panel.size, squeeze=False) as (fig, axes):
         panel.draw(axes[0] if ncols > 1 else axes[0][0])
         fig.suptitle(panel.title, fontsize=11)
         fig.text(0.01, 0.005, panel.caption, fontsize=6.5, wrap=True, va="bottom")
         fig.tight_layout(rect=(0, 0.12, 1, 0.95))
-        png = out / f"{panel.name}.png"
-        fig.savefig(png, dpi=100)
-    finally:
-        plt.close(fig)
     csv_path = write_rows_csv(panel.rows, out / f"{panel.name}.csv")
     paths = [png, csv_path]
     if "finals" in panel.extra:

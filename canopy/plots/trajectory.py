@@ -169,22 +169,13 @@ def plot_trajectories(
         Title above and protocol caption below the axes.
     ylabel : str
     """
-    import matplotlib
+    from canopy.plots.panel import saved_figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4.2))
-    try:
+    with saved_figure(path, figsize=(6, 4.2)) as (fig, ax):
         draw_trajectories(ax, groups, field_name, ylabel=ylabel)
         if title:
             ax.set_title(title, fontsize=10)
         if caption:
             fig.text(0.01, 0.01, caption, fontsize=6.5, wrap=True, va="bottom")
             fig.subplots_adjust(bottom=0.25)
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
-    finally:
-        plt.close(fig)
-    return path
+    return Path(path)
