@@ -8,8 +8,8 @@ input                                                  computed by
 :class:`~canopy.nas.architecture.ArchitectureSpec`     the dense bound named by ``mode`` (:mod:`canopy.bounds`)
 (widths only)                                          or, for ``mode="exact"``, the exact count of a seeded
                                                        random network of that architecture
-``ArchitectureSpec`` with ``cell_ops``,                :func:`canopy.nas.cells.darts_cell_score`
-a DARTS ``Genotype``
+``ArchitectureSpec`` with ``cell_ops`` (per-cell       :func:`canopy.nas.cells.darts_cell_score`
+widths, 3 x s x s input), a DARTS ``Genotype``
 an NB201 cell (``NB201Cell`` or ``"|op~0|+..."``)      :func:`canopy.nas.cells.nb201_cell_score`
 a ``torch.nn.Module`` (needs ``input_shape``)          :func:`canopy.nas.trace.score_module`
 a :class:`tropical.network.ReLUNetwork`                the exact count (``mode="exact"``) or the dense bound
@@ -236,7 +236,11 @@ def tropical_expressivity_score_darts(arch: Any, mode: str = "generic") -> float
     Parameters
     ----------
     arch : ArchitectureSpec or canopy.spaces.darts.Genotype
-        An ``ArchitectureSpec`` must carry the 14 ``cell_ops``.
+        An ``ArchitectureSpec`` must carry the 14 ``cell_ops``; it is a whole DARTS network and all of it is
+        scored: ``layer_widths`` are the channel counts of its cells (one entry per cell, at least 3;
+        reductions at ``len // 3`` and ``2 * len // 3``) and ``input_dim`` is its ``3 x s x s`` input image
+        (:mod:`canopy.nas.architecture`).  A ``Genotype`` is scored on the standard ``NetworkCIFAR``
+        (C = 16, 8 cells, 3 x 32 x 32).
     mode : str, default "generic"
 
     Returns
@@ -251,6 +255,10 @@ def tropical_expressivity_score_darts(arch: Any, mode: str = "generic") -> float
 
     Examples
     --------
+    >>> ops = ("sep_conv_3x3", "skip_connect") * 7
+    >>> wide, narrow = ArchitectureSpec((32,) * 5, cell_ops=ops), ArchitectureSpec((8,) * 5, cell_ops=ops)
+    >>> tropical_expressivity_score_darts(wide) > tropical_expressivity_score_darts(narrow) > 0
+    True
     >>> tropical_expressivity_score_darts(ArchitectureSpec((64, 64)))
     Traceback (most recent call last):
     ...
