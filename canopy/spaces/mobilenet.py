@@ -46,6 +46,7 @@ import numpy as np
 
 from canopy._random import as_generator
 from canopy.errors import CanopyError, InvalidArchitectureError
+from canopy.spaces.skeleton import mobilenet_skeleton
 
 __all__ = [
     "Stage",
@@ -203,18 +204,60 @@ def flops(arch: MBArch, resolution: int = 224, num_classes: int = 1000) -> int:
     True
     """
     _check_resolution(resolution)
-    r = _down(resolution, 2)
-    total = r * r * 9 * 3 * STEM_WIDTH
-    for c_in, e, k, c_out, stride in arch.blocks():
+    counter = _FlopsCount(num_classes)
+    mobilenet_skeleton(counter, resolution, arch.blocks(), STEM_WIDTH, HEAD_WIDTH)
+    return counter.total
+
+
+class _FlopsCount:
+    """:class:`canopy.spaces.skeleton.MobileNetBuilder` summing multiply-adds; a "tensor" is the side length."""
+
+    def __init__(self, num_classes: int) -> None:
+        self.num_classes, self.total = num_classes, 0
+
+    def stem(self, r: int, C: int) -> int:
+        r = _down(r, 2)
+        self.total += r * r * 9 * 3 * C
+        return r
+
+    def block(self, r: int, c_in: int, e: int, k: int, c_out: int, stride: int) -> int:
         mid = c_in * e
         if e != 1:
-            total += r * r * c_in * mid
+            self.total += r * r * c_in * mid
         r = _down(r, stride)
-        total += r * r * k * k * mid
-        total += r * r * mid * c_out
-    total += r * r * arch.stages[-1].width * HEAD_WIDTH
-    total += HEAD_WIDTH * num_classes
-    return total
+        self.total += r * r * k * k * mid + r * r * mid * c_out
+        return r
+
+    def head(self, r: int, c_in: int, C: int) -> int:
+        self.total += r * r * c_in * C
+        return r
+
+    def classifier(self, r: int, c_in: int) -> int:
+        self.total += c_in * self.num_classes
+        return r
+
+
+class _ParamsCount:
+    """:class:`canopy.spaces.skeleton.MobileNetBuilder` summing parameters (conv weights, BN affine, linear
+    with bias); a "tensor" is unused."""
+
+    def __init__(self, num_classes: int) -> None:
+        self.num_classes, self.total = num_classes, 0
+
+    def stem(self, x: None, C: int) -> None:
+        self.total += 27 * C + 2 * C
+
+    def block(self, x: None, c_in: int, e: int, k: int, c_out: int, stride: int) -> None:
+        mid = c_in * e
+        if e != 1:
+            self.total += c_in * mid + 2 * mid
+        self.total += k * k * mid + 2 * mid + mid * c_out + 2 * c_out
+
+    def head(self, x: None, c_in: int, C: int) -> None:
+        self.total += c_in * C + 2 * C
+
+    def classifier(self, x: None, c_in: int) -> None:
+        self.total += c_in * self.num_classes + self.num_classes
 
 
 def num_params(arch: MBArch, num_classes: int = 1000) -> int:
@@ -225,16 +268,9 @@ def num_params(arch: MBArch, num_classes: int = 1000) -> int:
     >>> num_params(MBArch.mobilenet_v2(), num_classes=10) < num_params(MBArch.mobilenet_v2())
     True
     """
-    total = 27 * STEM_WIDTH + 2 * STEM_WIDTH
-    for c_in, e, k, c_out, _ in arch.blocks():
-        mid = c_in * e
-        if e != 1:
-            total += c_in * mid + 2 * mid
-        total += k * k * mid + 2 * mid
-        total += mid * c_out + 2 * c_out
-    total += arch.stages[-1].width * HEAD_WIDTH + 2 * HEAD_WIDTH
-    total += HEAD_WIDTH * num_classes + num_classes
-    return total
+    counter = _ParamsCount(num_classes)
+    mobilenet_skeleton(counter, None, arch.blocks(), STEM_WIDTH, HEAD_WIDTH)
+    return counter.total
 
 
 def mutations(arch: MBArch) -> list[MBArch]:
@@ -357,22 +393,44 @@ def build_torch(arch: MBArch, num_classes: int = 1000):
             return x + y if self.residual else y
 
     class MobileNetLike(nn.Module):
+        # registered by the skeleton builder below, in this order
+        stem: nn.Sequential
+        blocks: nn.Sequential
+        head: nn.Sequential
+        classifier: nn.Linear
+
         def __init__(self) -> None:
             super().__init__()
-            self.stem = nn.Sequential(
-                nn.Conv2d(3, STEM_WIDTH, 3, 2, 1, bias=False), nn.BatchNorm2d(STEM_WIDTH), nn.ReLU()
-            )
-            self.blocks = nn.Sequential(*(InvertedResidual(*b) for b in arch.blocks()))
-            last = arch.stages[-1].width
-            self.head = nn.Sequential(
-                nn.Conv2d(last, HEAD_WIDTH, 1, bias=False), nn.BatchNorm2d(HEAD_WIDTH), nn.ReLU()
-            )
-            self.classifier = nn.Linear(HEAD_WIDTH, num_classes)
+            mobilenet_skeleton(_Torch(self), 3, arch.blocks(), STEM_WIDTH, HEAD_WIDTH)
 
         def forward_features(self, x: torch.Tensor) -> torch.Tensor:
             return self.head(self.blocks(self.stem(x)))
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return self.classifier(self.forward_features(x).mean(dim=(2, 3)))
+
+    class _Torch:
+        """:class:`canopy.spaces.skeleton.MobileNetBuilder` registering the modules (a "tensor" is a channel
+        count)."""
+
+        def __init__(self, net: MobileNetLike) -> None:
+            self.net = net
+
+        def stem(self, x: int, C: int) -> int:
+            self.net.stem = nn.Sequential(nn.Conv2d(x, C, 3, 2, 1, bias=False), nn.BatchNorm2d(C), nn.ReLU())
+            self.net.blocks = nn.Sequential()
+            return C
+
+        def block(self, x: int, c_in: int, e: int, k: int, c_out: int, stride: int) -> int:
+            self.net.blocks.append(InvertedResidual(c_in, e, k, c_out, stride))
+            return c_out
+
+        def head(self, x: int, c_in: int, C: int) -> int:
+            self.net.head = nn.Sequential(nn.Conv2d(c_in, C, 1, bias=False), nn.BatchNorm2d(C), nn.ReLU())
+            return C
+
+        def classifier(self, x: int, c_in: int) -> int:
+            self.net.classifier = nn.Linear(c_in, num_classes)
+            return num_classes
 
     return MobileNetLike()

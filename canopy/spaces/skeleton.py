@@ -14,6 +14,8 @@ graph (:mod:`canopy.nas._blocks`)      a node of the calculus DAG (:class:`canop
 fast (:mod:`canopy.nas._fast`)         an instantiated, cached block program of the assembler
 =====================================  ==================================================================
 
+**MobileNet** (:mod:`canopy.spaces.mobilenet`): stem, inverted-residual blocks, 1x1 head, classifier;
+its builders are the closed-form FLOPs and parameter counts and the torch module.
 **NAS-Bench-201** (xautodl ``TinyNetwork``): stem; 3 stages of ``N`` cells at widths ``C``, ``2C``, ``4C``;
 a residual reduction block before stages 2 and 3; head.  **DARTS** (``NetworkCIFAR``): stem of width
 ``stem_multiplier * widths[0]``; one cell per entry of ``widths`` (the cell's channel count ``C_k``; each
@@ -55,6 +57,8 @@ __all__ = [
     "darts_preprocess",
     "check_darts_widths",
     "check_darts_input",
+    "MobileNetBuilder",
+    "mobilenet_skeleton",
 ]
 
 T = TypeVar("T")
@@ -298,3 +302,46 @@ def darts_preprocess(b: PreprocessBuilder[T], s0: T, s1: T, C: int, reduction_pr
     else:
         p0 = b.relu_conv_bn(s0, C, f"{name}.preprocess0")
     return p0, b.relu_conv_bn(s1, C, f"{name}.preprocess1")
+
+
+class MobileNetBuilder(Protocol[T]):
+    """What :func:`mobilenet_skeleton` needs."""
+
+    def stem(self, x: T, C: int) -> T:
+        """Conv 3x3 stride 2 (``C`` channels), BN, ReLU."""
+        ...
+
+    def block(self, x: T, c_in: int, expansion: int, kernel: int, c_out: int, stride: int) -> T:
+        """One inverted-residual block (identity added when ``stride == 1`` and ``c_in == c_out``)."""
+        ...
+
+    def head(self, x: T, c_in: int, C: int) -> T:
+        """Conv 1x1 ``c_in -> C``, BN, ReLU."""
+        ...
+
+    def classifier(self, x: T, c_in: int) -> T:
+        """Global average pooling and the linear classifier on ``c_in`` features."""
+        ...
+
+
+def mobilenet_skeleton(b: MobileNetBuilder[T], x: T, blocks, stem_width: int, head_width: int) -> T:
+    """Build a MobileNetV2-style network: stem, ``blocks`` (``(c_in, expansion, kernel, c_out, stride)``
+    tuples, as :meth:`canopy.spaces.mobilenet.MBArch.blocks`), head, classifier.
+
+    Examples
+    --------
+    >>> class Depth:
+    ...     def stem(self, x, C): return 1
+    ...     def block(self, x, c_in, e, k, c_out, stride): return x + (2 if e == 1 else 3)
+    ...     def head(self, x, c_in, C): return x + 1
+    ...     def classifier(self, x, c_in): return x + 1
+    >>> mobilenet_skeleton(Depth(), None, [(32, 1, 3, 16, 1), (16, 6, 3, 24, 2)], 32, 1280)  # conv layers
+    8
+    """
+    x = b.stem(x, stem_width)
+    c = stem_width
+    for c_in, expansion, kernel, c_out, stride in blocks:
+        x = b.block(x, c_in, expansion, kernel, c_out, stride)
+        c = c_out
+    x = b.head(x, c, head_width)
+    return b.classifier(x, head_width)
