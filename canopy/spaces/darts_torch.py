@@ -27,6 +27,7 @@ from torch import nn
 
 from canopy.errors import InvalidArchitectureError
 from canopy.spaces.darts import DARTS_OPS, Genotype
+from canopy.spaces.nb201_torch import Zero  # the same zero op (x.mul(0.), strided) in both spaces
 from canopy.spaces.skeleton import darts_preprocess, darts_skeleton, darts_widths
 
 __all__ = [
@@ -92,19 +93,6 @@ class SepConv(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.op(x)
-
-
-class Zero(nn.Module):
-    """``none``: zeros of the output shape."""
-
-    def __init__(self, stride: int):
-        super().__init__()
-        self.stride = stride
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.stride == 1:
-            return x.mul(0.0)
-        return x[:, :, :: self.stride, :: self.stride].mul(0.0)
 
 
 class FactorizedReduce(nn.Module):
