@@ -6,15 +6,15 @@ zero (additive identity) is ``-∞`` and the tropical one is ``0``. Here ``-∞`
 
 Python operators (the same on numbers, polynomials and rational functions)
 ---------------------------------------------------------------------------
-=========  ==========================  ==================================
-operator   tropical meaning            classical value
-=========  ==========================  ==================================
-``a + b``  ``a ⊕ b``                   ``max(a, b)``
-``a * b``  ``a ⊙ b``                   ``a + b``
-``a / b``  ``a ⊘ b``                   ``a - b``
-``a ** k`` ``a^{⊙k}``                  ``k * a`` (k int or Fraction)
-``a - b``  (none)                      raises :class:`TropicalSubtractionError`
-=========  ==========================  ==================================
+==========  ==========================  ==================================
+operator    tropical meaning            classical value
+==========  ==========================  ==================================
+``a + b``   ``a ⊕ b``                   ``max(a, b)``
+``a * b``   ``a ⊙ b``                   ``a + b``
+``a / b``   ``a ⊘ b``                   ``a - b``
+``a ** k``  ``a^{⊙k}``                  ``k * a`` (k int or Fraction)
+``a - b``   (none)                      raises :class:`TropicalSubtractionError`
+==========  ==========================  ==================================
 
 Examples
 --------

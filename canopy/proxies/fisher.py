@@ -2,7 +2,7 @@
 
 Hook each Conv/Linear output a_l (N×C×...) and its gradient g_l = ∂L/∂a_l (tensor hooks, removed in
 ``finally``). F_{l,c} = ½ mean_n (Σ_spatial a ⊙ g)²_{n,c}; foresight broadcasts each channel value to every
-weight of the channel before summing, so S = Σ_l fan_in(l) · Σ_c |F_{l,c}| with fan_in = numel(W_l[0]).
+weight of the channel before summing, so ``S = Σ_l fan_in(l) · Σ_c |F_{l,c}|`` with fan_in = numel(W_l[0]).
 Train mode, default init, cross-entropy on one batch. Larger is better.
 """
 

@@ -1,4 +1,4 @@
-"""NASWOT (nwot): log |det K| of the binary activation-code kernel (Mellor et al. 2021, ``proxies.md`` §3.8).
+"""NASWOT (nwot): ``log |det K|`` of the binary activation-code kernel (Mellor et al. 2021, ``proxies.md`` §3.8).
 
 For every ``nn.ReLU`` call, c(x_n) = 1[pre-activation > 0] (the ReLU *input*, flattened); K accumulates
 C Cᵀ + (1 − C)(1 − C)ᵀ, i.e. K_ij = Σ_l (D_l − Hamming(c_l(x_i), c_l(x_j))), in float64. Score = slogdet(K)[1]

@@ -1,4 +1,4 @@
-"""snip: connection sensitivity Σ |W ⊙ ∂L/∂W| over Conv/Linear weights (``proxies.md`` §3.3).
+"""snip: connection sensitivity ``Σ |W ⊙ ∂L/∂W|`` over Conv/Linear weights (``proxies.md`` §3.3).
 
 foresight/NASLib attach a mask c = 1 to every weight and differentiate w.r.t. c by monkeypatching ``forward``;
 ∂L/∂c = W ⊙ ∂L/∂W, so we compute the same number from the ordinary weight gradient (no patched forward).

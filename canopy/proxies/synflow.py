@@ -1,8 +1,8 @@
-"""synflow: data-free synaptic flow Σ |θ ⊙ ∂R/∂θ| (``proxies.md`` §3.6).
+"""synflow: data-free synaptic flow ``Σ |θ ⊙ ∂R/∂θ|`` (``proxies.md`` §3.6).
 
 On a copy with **BN replaced by identity** (foresight's ``bn=False``), converted to float64, every parameter
 and buffer replaced by its absolute value; R = Σ f(1) for an all-ones input of one sample; the score sums
-|W ⊙ ∂R/∂W| over Conv/Linear weights. By default the natural log of S is returned (NASLib reports log S, or
+``|W ⊙ ∂R/∂W|`` over Conv/Linear weights. By default the natural log of S is returned (NASLib reports log S, or
 −log(−S) if S < 0; ranks are unchanged); ``log=False`` gives S. Larger is better.
 """
 

@@ -29,10 +29,10 @@ model treats samples independently in eval mode); otherwise per-sample ``jacrev`
 
 References
 ----------
-.. [1] O. Týbl, L. Neumann, "Training-free Neural Architecture Search through Variance of Knowledge of Deep
-   Network Weights", CVPR 2025 (arXiv 2502.04975).
-.. [2] M. Tanabe, M. Sagae, "An exact Cholesky decomposition and the generalized inverse of the
-   variance-covariance matrix of the multinomial distribution", JRSS-B 54 (1992).
+* O. Týbl, L. Neumann, "Training-free Neural Architecture Search through Variance of Knowledge of Deep
+  Network Weights", CVPR 2025 (arXiv 2502.04975).
+* M. Tanabe, M. Sagae, "An exact Cholesky decomposition and the generalized inverse of the
+  variance-covariance matrix of the multinomial distribution", JRSS-B 54 (1992).
 """
 
 from __future__ import annotations
@@ -546,6 +546,8 @@ def vkdnw_single(results: Iterable[Any], *, log: bool = True) -> np.ndarray:
     log : bool
         Return ``log(rank)`` (as the released analysis does) instead of the rank (same order).
 
+    Notes
+    -----
     NaN entropies rank last within their ℵ level (:func:`canopy.proxies._common.sanitize_scores`).
 
     Examples

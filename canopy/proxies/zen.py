@@ -2,7 +2,7 @@
 
 On a copy re-initialised N(0, 1) (Conv/Linear weights; biases 0; BN gamma 1, beta 0), in train mode under
 ``no_grad``: draw x, ε ~ N(0, 1), f = the pre-GAP feature map (``model.forward_features``; NASLib calls it
-``forward_before_global_avg_pool``), Δ = mean_n Σ_{c,h,w} |f(x) − f(x + 0.01 ε)|,
+``forward_before_global_avg_pool``), ``Δ = mean_n Σ_{c,h,w} |f(x) − f(x + 0.01 ε)|``,
 Zen = log Δ + Σ_{BN} log sqrt(mean_c running_var_c) (running_var read after both passes), averaged over
 ``repeat`` draws (NASLib: 1; Zen-NAS CLI: 32). Larger is better.
 """

@@ -1,7 +1,7 @@
 """ZiCo (Li et al., ICLR 2023; ``proxies.md`` §3.12): gradient signal-to-noise over two batches.
 
 Cross-entropy gradients g^{(b)} of every Conv/Linear weight over ``num_batches = 2`` batches (train mode,
-default init; AZ-NAS: 2 batches of 64). Per weight μ = mean_b |g|, σ = std_b g (ddof 0);
+default init; AZ-NAS: 2 batches of 64). Per weight ``μ = mean_b |g|``, ``σ = std_b g`` (ddof 0);
 ZiCo = Σ_l log Σ_{ω∈l, σ_ω≠0} μ_ω/σ_ω, layers whose inner sum is 0 skipped. Larger is better.
 """
 
