@@ -44,7 +44,7 @@ from canopy.nas._sat import (  # noqa: F401  (_block, NotSaturated, SatBuilder: 
     _RankProbe,
     _windows,
 )
-from canopy.spaces.skeleton import darts_positions, darts_skeleton, darts_widths, nb201_skeleton
+from canopy.spaces.skeleton import darts_skeleton, darts_widths, nb201_skeleton
 
 __all__ = ["NotSaturated", "SatBuilder", "nb201_fast", "darts_fast", "darts_programs", "darts_levels",
            "darts_score_fast", "darts_score_programs"]
@@ -196,7 +196,26 @@ class _DartsConfig:
     """Per-configuration tables of the closed-form DARTS path (``None`` from :func:`_darts_config` when the
     network is not saturated, i.e. some tensor could have a rank below ``d0``)."""
 
-    __slots__ = ("d0", "layers", "reductions", "scale", "cell_h", "cell_n", "tensor_h", "tensor_n", "groups")
+    __slots__ = ("d0", "layers", "wiring", "scale", "cell_h", "cell_n", "tensor_h", "tensor_n", "groups")
+
+
+class _Wiring:
+    """:class:`canopy.spaces.skeleton.DartsBuilder` recording the skeleton's wiring: a "tensor" is its index
+    (0 the stem output, ``k + 1`` the output of cell ``k``); one ``(t0, t1, C, reduction, reduction_prev)`` per
+    cell, ``t0`` / ``t1`` the tensors the cell reads."""
+
+    def __init__(self):
+        self.cells = []
+
+    def stem(self, x, C):
+        return 0
+
+    def cell(self, s0, s1, C, reduction, reduction_prev, index):
+        self.cells.append((s0, s1, C, reduction, reduction_prev))
+        return index + 1
+
+    def head(self, x):
+        return x
 
 
 @lru_cache(maxsize=64)
@@ -211,17 +230,16 @@ def _darts_config(shape, widths, stem_multiplier):
     if not probe.full:
         return None
     cfg = _DartsConfig()
-    cfg.d0, cfg.layers = d0, layers
-    positions = darts_positions(layers)
-    cfg.reductions = tuple(r for r, _ in positions)
+    wiring = _Wiring()
+    darts_skeleton(wiring, None, widths, stem_multiplier)
+    cfg.d0, cfg.layers, cfg.wiring = d0, layers, tuple(wiring.cells)
     sp = tuple(shape[1:])
     stem_c = stem_multiplier * widths[0]
     units = stem_c * _prod(sp)
     tensors = [(units, ("relu", units, (stem_c, shape[0], 1, _windows(sp, 3, 1, 1, 1)), d0))]
     chans, spat = [stem_c], [sp]
     per_cell = []
-    for k, (c, (reduction, reduction_prev)) in enumerate(zip(widths, positions)):
-        t0, t1 = max(k - 1, 0), k
+    for t0, t1, c, reduction, reduction_prev in cfg.wiring:
         sp_in = spat[t1]
         sp_out = tuple(len(ax) for ax in _windows(sp_in, 3, 2, 1, 1)) if reduction else sp_in
         n_in, n_out = c * _prod(sp_in), c * _prod(sp_out)
@@ -362,8 +380,7 @@ def darts_levels(cfg, normal, reduce, mode):
     live = [True]
     progs = []
     local: dict = {}
-    for k, reduction in enumerate(cfg.reductions):
-        t0 = k - 1 if k else 0
+    for t0, k, _, reduction, _ in cfg.wiring:  # cell k reads tensors t0 and k
         pkey = (reduction, live[t0], live[k])
         prog = local.get(pkey)
         if prog is None:
@@ -395,7 +412,7 @@ def darts_levels(cfg, normal, reduce, mode):
         if not need[k + 1]:
             continue
         groups, oa, ob = progs[k]
-        t0 = k - 1 if k else 0
+        t0 = cfg.wiring[k][0]
         if oa is not None:
             need[t0] = True
             cut_tensors.add(t0)
