@@ -1,74 +1,27 @@
-"""Durable result store: every computed score survives a crash, and a restarted run skips it.
+"""The SQLite file behind :class:`ResultStore` (schema, WAL mode, one transaction per write, named runs).
 
-:class:`ResultStore` is a single SQLite file in WAL mode. A *result* is keyed by
-``(space, arch, proxy, settings, seed)``:
-
-* ``space`` -- the search space (``"nb201"``, ``"darts"``, ...);
-* ``arch`` -- the architecture in its canonical *encoding* (for NB201 the arch string re-serialised by
-  :class:`canopy.spaces.nb201.NB201Cell`). Isomorphic cells are *different* keys on purpose: they are
-  different trained networks in the benchmark and proxies that depend on parameter order may differ;
-* ``proxy`` -- the proxy name;
-* ``settings`` -- a mapping of proxy settings, stored as canonical JSON (sorted keys, no spaces) and keyed by
-  its SHA-256 prefix (:func:`settings_hash`);
-* ``seed`` -- an int.
-
-The value is a float score or any JSON payload (NaN and infinities allowed), with the wall-clock seconds, the
-package versions that produced it and a UTC timestamp.
-
-Durability: one transaction per :meth:`ResultStore.put`, ``synchronous=NORMAL`` in WAL mode, so a process
-killed with SIGKILL loses at most the result it was writing (a power loss may also lose the last few commits,
-never corrupt the file). Several processes may write at once: each waits on the SQLite lock
-(``timeout`` seconds) and retries.
-
-Compatibility: a ``meta`` table records the schema version and the canopy version that created the file.
-Opening a store of another schema version raises :class:`canopy.errors.StoreError` naming both versions
-*before anything is written*; a file that is not a SQLite database (or fails ``PRAGMA quick_check``) raises
-:class:`~canopy.errors.StoreError` too.
-
-Named runs (e.g. search trajectories): :meth:`ResultStore.start_run` creates or reopens a run by name and
-config; :meth:`ResultStore.add_step` appends one JSON row per step (one transaction each);
-:meth:`ResultStore.steps` reads them back in step order, so a restarted search can resume from the last step.
-
-Examples
---------
->>> import tempfile, os
->>> path = os.path.join(tempfile.mkdtemp(), "results.sqlite")
->>> with ResultStore(path) as store:
-...     key = store.key("nb201", "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|", "params", {"every_op": True})
-...     store.put(key, 1.5, seconds=0.01)
-...     store.get(key).value
-True
-1.5
+See :mod:`canopy.store` for the guarantees. One class over one schema: its ~450 lines are the queries of one
+table layout, kept together so that every statement that touches the file can be read in one place.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import functools
-import hashlib
 import json
 import math
 import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from canopy.errors import StoreError
+from canopy.store.keys import Result, ResultKey, canonical_json, package_versions, settings_hash
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "ResultKey",
-    "Result",
-    "ResultStore",
-    "canonical_json",
-    "settings_hash",
-    "package_versions",
-]
+__all__ = ["SCHEMA_VERSION", "ResultStore"]
 
 #: Version of the on-disk layout. Bump it (and refuse old files) whenever the tables change.
 SCHEMA_VERSION = 1
@@ -107,120 +60,6 @@ CREATE TABLE IF NOT EXISTS run_steps (
     PRIMARY KEY (run_id, step)
 );
 """
-
-
-def canonical_json(obj: Any) -> str:
-    """Serialise ``obj`` as canonical JSON: sorted keys, no whitespace, tuples as lists.
-
-    Parameters
-    ----------
-    obj : JSON-serialisable object
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    StoreError
-        If ``obj`` is not JSON-serialisable.
-
-    Examples
-    --------
-    >>> canonical_json({"b": 1, "a": (2, 3)})
-    '{"a":[2,3],"b":1}'
-    """
-    try:
-        return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=True)
-    except (TypeError, ValueError) as exc:
-        raise StoreError(f"value is not JSON-serialisable: {exc}") from None
-
-
-def settings_hash(settings: Mapping[str, Any] | None) -> str:
-    """Key of a settings mapping: the first 16 hex digits of the SHA-256 of its canonical JSON.
-
-    Parameters
-    ----------
-    settings : mapping or None
-        Proxy settings; ``None`` is the empty mapping.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> settings_hash({"a": 1, "b": 2}) == settings_hash({"b": 2, "a": 1})
-    True
-    >>> settings_hash(None) == settings_hash({})
-    True
-    """
-    text = canonical_json(dict(settings or {}))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of the packages that can change a score: python, canopy, numpy, torch, scipy, networkx.
-
-    The one version list of :mod:`canopy` (stored with every result and printed in every protocol). Read once
-    per process from the installed distributions' metadata (so this never imports torch); a fresh dict each
-    call.
-
-    Returns
-    -------
-    dict of str to str
-
-    Examples
-    --------
-    >>> "python" in package_versions() and "canopy" in package_versions()
-    True
-    """
-    return dict(_package_versions())
-
-
-@functools.lru_cache(maxsize=1)
-def _package_versions() -> dict[str, str]:
-    import platform
-    from importlib import metadata
-
-    import canopy
-
-    out = {"python": platform.python_version(), "canopy": canopy.__version__}
-    for name in ("numpy", "torch", "scipy", "networkx"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
-
-
-class ResultKey(NamedTuple):
-    """Key of one stored result (see the module docstring). Build it with :meth:`ResultStore.key`."""
-
-    space: str
-    arch: str
-    proxy: str
-    settings_hash: str
-    seed: int
-
-
-@dataclass(frozen=True)
-class Result:
-    """One stored result: its key, decoded value, settings and provenance."""
-
-    key: ResultKey
-    value: Any
-    settings: dict[str, Any] = field(default_factory=dict)
-    seconds: float | None = None
-    versions: dict[str, str] = field(default_factory=dict)
-    created_at: str = ""
-
-    @property
-    def score(self) -> float | None:
-        """The value as a float when it is a number (NaN included), else ``None``."""
-        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
-            return None
-        return float(self.value)
 
 
 def _now() -> str:
