@@ -1,27 +1,30 @@
-"""The macro skeletons of the NAS-Bench-201 and DARTS networks, each written once.
+"""The macro skeletons of the NAS-Bench-201, DARTS and MobileNet networks, each written once.
 
 A *skeleton* is the order in which a network's blocks are built and wired: which block comes next, at which
-width, which block reads which earlier output.  It is written here once, against a named builder protocol,
-and every consumer implements the protocol:
+width, which block reads which earlier output.  It is written here once, against a named builder protocol
+(:class:`NB201Builder`, :class:`DartsBuilder` with :class:`PreprocessBuilder`, :class:`MobileNetBuilder`), and
+every consumer implements the protocol:
 
-=====================================  ==================================================================
-builder                                what a "tensor" ``T`` is
-=====================================  ==================================================================
-torch (:mod:`canopy.spaces.nb201_torch`,  the channel count; the builder registers ``nn.Module`` s on the
-:mod:`canopy.spaces.darts_torch`)      network in skeleton order (so ``state_dict`` keys are fixed here)
-graph (:mod:`canopy.nas._blocks`)      a node of the calculus DAG (:class:`canopy.nas._calculus.GraphBuilder`)
-                                       or a symbolic tensor of the fast path (:class:`canopy.nas._sat.SatBuilder`)
-fast (:mod:`canopy.nas._fast`)         an instantiated, cached block program of the assembler
-=====================================  ==================================================================
+=============================================  ===========================================================
+builder                                        what a "tensor" ``T`` is
+=============================================  ===========================================================
+torch (:mod:`canopy.spaces.nb201_torch`,       the channel count; the builder registers ``nn.Module`` s on
+:mod:`canopy.spaces.darts_torch`,              the network in skeleton order (so ``state_dict`` keys are
+:func:`canopy.spaces.mobilenet.build_torch`)   fixed here)
+graph (:mod:`canopy.nas._blocks`)              a node of the calculus DAG (``GraphBuilder``) or a symbolic
+                                               tensor of the fast path (``SatBuilder``)
+fast (:mod:`canopy.nas._fast`)                 an instantiated, cached block program; for the DARTS closed
+                                               form, the index of a cell output (the recorded wiring)
+closed forms (:mod:`canopy.spaces.mobilenet`)  the side length (FLOPs) or nothing (parameters)
+=============================================  ===========================================================
 
-**MobileNet** (:mod:`canopy.spaces.mobilenet`): stem, inverted-residual blocks, 1x1 head, classifier;
-its builders are the closed-form FLOPs and parameter counts and the torch module.
 **NAS-Bench-201** (xautodl ``TinyNetwork``): stem; 3 stages of ``N`` cells at widths ``C``, ``2C``, ``4C``;
 a residual reduction block before stages 2 and 3; head.  **DARTS** (``NetworkCIFAR``): stem of width
 ``stem_multiplier * widths[0]``; one cell per entry of ``widths`` (the cell's channel count ``C_k``; each
 cell outputs ``4 C_k``), reduction cells at ``layers // 3`` and ``2 * layers // 3``; cell ``k`` reads the
 outputs of cells ``k - 2`` and ``k - 1`` (the stem output stands in for both before cell 0) and
 preprocesses them (:func:`darts_preprocess`); head.  The standard DARTS widths are :func:`darts_widths`.
+**MobileNet**: stem, inverted-residual blocks, 1x1 head, classifier.
 
 Examples
 --------
