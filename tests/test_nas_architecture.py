@@ -74,6 +74,8 @@ def test_every_darts_op_is_accepted():
 
 def test_num_relus():
     assert ArchitectureSpec((64, 128, 64)).num_relus == 256
+    with pytest.raises(InvalidArchitectureError, match="dense specs"):
+        ArchitectureSpec((32,) * 5, cell_ops=README_OPS).num_relus  # noqa: B018
 
 
 # --------------------------------------------------------------------- DARTS spec: every field is used

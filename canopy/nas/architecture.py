@@ -172,13 +172,23 @@ class ArchitectureSpec:
 
     @property
     def num_relus(self) -> int:
-        """Total hidden width ``sum(layer_widths)`` (the saturated ``generic`` score is ``log10(2)`` times this).
+        """Total hidden width ``sum(layer_widths)`` of a dense spec (the saturated ``generic`` score is
+        ``log10(2)`` times this).
+
+        Raises
+        ------
+        canopy.errors.InvalidArchitectureError
+            For a DARTS cell spec, whose widths are channel counts (its ReLU count depends on the genotype and
+            the feature-map sizes).
 
         Examples
         --------
         >>> ArchitectureSpec((64, 128, 64)).num_relus
         256
         """
+        if self.cell_ops is not None:
+            raise InvalidArchitectureError(
+                "num_relus is defined for dense specs; a DARTS spec's layer_widths are per-cell channel counts")
         return sum(self.layer_widths)
 
     def to_dict(self) -> dict[str, Any]:
