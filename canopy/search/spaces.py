@@ -134,20 +134,21 @@ class NB201Space:
     def closed_form(self, name: str, arch: Any, num_classes: int = 10, counting: str = "every_op") -> float:
         """Closed-form ``"params"`` or ``"flops"`` of ``TinyNetwork(C=16, N=5)`` with this cell.
 
-        Uses :meth:`NB201Cell.num_params` / :meth:`NB201Cell.flops` (``proxies.md`` §1.5); ``counting`` is
-        ``"every_op"`` (the NB201 API convention) or ``"effective"``.
+        The registry's closed forms (:data:`canopy.proxies.registry.CELL_FORMS`: :meth:`NB201Cell.num_params` /
+        :meth:`NB201Cell.flops` at 32x32, ``proxies.md`` §1.5); ``counting`` is ``"every_op"`` (the NB201 API
+        convention) or ``"effective"``.
         """
-        if name == "params":
-            return float(arch.num_params(num_classes=num_classes, counting=counting))
-        if name == "flops":
-            return float(arch.flops(num_classes=num_classes, counting=counting))
-        raise CanopyError(f"no closed form for {name!r} on nb201")
+        from canopy.proxies.registry import CELL_FORMS
+
+        if name not in self.closed_form_proxies:
+            raise CanopyError(f"no closed form for {name!r} on nb201")
+        return CELL_FORMS[name][0](arch, num_classes=num_classes, counting=counting)
 
     def tropical_score(self, arch: Any, mode: str = "generic") -> float:
-        """:func:`canopy.nas.cells.nb201_cell_score` of the cell."""
-        from canopy.nas.cells import nb201_cell_score
+        """:func:`canopy.nas.cells.nb201_cell_score` of the cell (the registry's ``tropical`` closed form)."""
+        from canopy.proxies.registry import CELL_FORMS
 
-        return float(nb201_cell_score(arch, mode))
+        return CELL_FORMS["tropical"][0](arch, mode=mode)
 
     def build_model(self, arch: Any, num_classes: int = 10) -> Any:
         """The xautodl-faithful ``TinyNetwork(C=16, N=5)`` for model-based proxies."""
