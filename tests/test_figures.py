@@ -175,7 +175,7 @@ def test_experiments_script_runs(capsys, data_dir):
 
 
 def test_saved_figure_and_trajectory_plot(tmp_path):
-    from canopy.plots.panel import saved_figure
+    from canopy.plots.figure import saved_figure
     from canopy.plots.trajectory import plot_trajectories
     from canopy.search import regularized_evolution
     from canopy.search.spaces import BitStrings

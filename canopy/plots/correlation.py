@@ -58,7 +58,7 @@ def correlation_figure(
     pathlib.Path
     """
     from canopy.metrics import apply_nan_policy
-    from canopy.plots.panel import saved_figure
+    from canopy.plots.figure import saved_figure
 
     kept_scores, kept_acc, _ = apply_nan_policy(scores, accuracies, "omit")
     sc, acc = kept_scores.tolist(), [] if kept_acc is None else kept_acc.tolist()

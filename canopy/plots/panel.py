@@ -13,16 +13,16 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from canopy.plots.figure import saved_figure
 from canopy.plots.trajectory import write_rows_csv
 
-__all__ = ["Panel", "save_panel", "saved_figure"]
+__all__ = ["Panel", "save_panel"]
 
 
 @dataclass
@@ -40,28 +40,6 @@ class Panel:
     draw: Callable[[Any], Any]
     size: tuple[float, float] = (6.4, 4.6)
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-@contextlib.contextmanager
-def saved_figure(path: str | os.PathLike[str], *, dpi: int = 110, **subplots: Any) -> Iterator[tuple[Any, Any]]:
-    """``with saved_figure(path, figsize=...) as (fig, axes):`` draw; on exit the figure is saved and closed.
-
-    ``subplots`` go to :func:`matplotlib.pyplot.subplots` (Agg backend unless one is chosen). The parent folder
-    is created. If drawing raises, nothing is written and the figure is still closed.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(**subplots)
-    try:
-        yield fig, axes
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(target, dpi=dpi)
-    finally:
-        plt.close(fig)
 
 
 def save_panel(panel: Panel, out_dir: str | os.PathLike[str]) -> list[Path]:

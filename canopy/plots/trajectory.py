@@ -169,7 +169,7 @@ def plot_trajectories(
         Title above and protocol caption below the axes.
     ylabel : str
     """
-    from canopy.plots.panel import saved_figure
+    from canopy.plots.figure import saved_figure
 
     with saved_figure(path, figsize=(6, 4.2)) as (fig, ax):
         draw_trajectories(ax, groups, field_name, ylabel=ylabel)
