@@ -11,9 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from canopy.errors import CanopyError
-from canopy.search.rea import _as_rng
-from canopy.search.trajectory import Recorder, Trajectory
+from canopy.search.rea import _begin
+from canopy.search.trajectory import Trajectory
 
 __all__ = ["random_search"]
 
@@ -63,17 +62,7 @@ def random_search(
     >>> t.final.proxy_best
     4.0
     """
-    if not isinstance(n_evals, int) or n_evals < 1:
-        raise CanopyError(f"n_evals must be a positive int, got {n_evals!r}")
-    rng, seed_int = _as_rng(seed)
-    traj = Trajectory(
-        algorithm="random",
-        space=getattr(space, "name", type(space).__name__),
-        fitness=fitness_name,
-        seed=-1 if seed_int is None else seed_int,
-        settings={"n_evals": n_evals},
-    )
-    rec = Recorder(traj, oracle=oracle, clock=clock)
+    rng, traj, rec = _begin("random", space, fitness_name, seed, n_evals, {}, oracle, clock)
     for _ in range(n_evals):
         arch = space.sample(rng)
         rec.record(arch, space.key(arch), float(fitness(arch)))

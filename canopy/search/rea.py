@@ -30,10 +30,22 @@ from canopy.search.trajectory import Recorder, Trajectory
 __all__ = ["regularized_evolution"]
 
 
-def _as_rng(seed: int | np.random.Generator) -> tuple[np.random.Generator, int | None]:
-    """The generator of ``seed`` (the seed door :func:`canopy._random.as_generator`) and the int seed, if any."""
+def _begin(algorithm: str, space: Any, fitness_name: str, seed: int | np.random.Generator, n_evals: int,
+           settings: dict[str, Any], oracle: Any, clock: Callable[[], float]
+           ) -> tuple[np.random.Generator, Trajectory, Recorder]:
+    """What every search starts with: a checked budget, the generator of ``seed`` (the seed door), an empty
+    trajectory recording the int seed (-1 for a generator) and the settings, and its recorder."""
+    if not isinstance(n_evals, int) or n_evals < 1:
+        raise CanopyError(f"n_evals must be a positive int, got {n_evals!r}")
     rng = as_generator(seed)
-    return rng, None if rng is seed else int_seed(seed)
+    traj = Trajectory(
+        algorithm=algorithm,
+        space=getattr(space, "name", type(space).__name__),
+        fitness=fitness_name,
+        seed=-1 if rng is seed else int_seed(seed),
+        settings={"n_evals": n_evals, **settings},
+    )
+    return rng, traj, Recorder(traj, oracle=oracle, clock=clock)
 
 
 def regularized_evolution(
@@ -111,24 +123,15 @@ def regularized_evolution(
         raise CanopyError(f"population_size must be a positive int, got {population_size!r}")
     if n_evals < population_size:
         raise CanopyError(f"n_evals ({n_evals}) must be >= population_size ({population_size})")
-    rng, seed_int = _as_rng(seed)
     mutation = mutation or RandomNeighbour()
     selection = selection or Tournament(sample_size=sample_size, replace=replace)
-    traj = Trajectory(
-        algorithm="rea",
-        space=getattr(space, "name", type(space).__name__),
-        fitness=fitness_name,
-        seed=-1 if seed_int is None else seed_int,
-        settings={
-            "n_evals": n_evals,
-            "population_size": population_size,
-            "sample_size": getattr(selection, "sample_size", sample_size),
-            "replace": getattr(selection, "replace", replace),
-            "mutation": type(mutation).__name__,
-            "selection": type(selection).__name__,
-        },
-    )
-    rec = Recorder(traj, oracle=oracle, clock=clock)
+    rng, traj, rec = _begin("rea", space, fitness_name, seed, n_evals, {
+        "population_size": population_size,
+        "sample_size": getattr(selection, "sample_size", sample_size),
+        "replace": getattr(selection, "replace", replace),
+        "mutation": type(mutation).__name__,
+        "selection": type(selection).__name__,
+    }, oracle, clock)
 
     def evaluate(arch: Any) -> Individual:
         key = space.key(arch)
