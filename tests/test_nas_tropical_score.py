@@ -127,3 +127,9 @@ def test_readme_example_two(capsys):
     assert math.isfinite(darts_score) and darts_score > 0
     assert capsys.readouterr().out.startswith("DARTS Proxy Expressivity Score: ")
     assert darts_score == tropical_expressivity_score(arch)
+
+
+def test_input_shape_is_refused_where_it_would_be_ignored():
+    for arch in (ArchitectureSpec((4, 4)), "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|"):
+        with pytest.raises(InvalidArchitectureError, match="input_shape is for a torch.nn.Module only"):
+            tropical_expressivity_score(arch, input_shape=(3, 8, 8))

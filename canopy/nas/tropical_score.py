@@ -151,7 +151,8 @@ def tropical_expressivity_score(
         Dense modes: ``"generic"``, ``"serra"``, ``"zhang"``, ``"montufar"``, ``"serra_lower"``, ``"exact"``;
         cells and torch models accept the modes their scorer documents.
     input_shape : tuple of int, optional
-        Required for a ``torch.nn.Module`` (e.g. ``(3, 32, 32)``).
+        Required for a ``torch.nn.Module`` (e.g. ``(3, 32, 32)``), refused for anything else (it would be
+        ignored).
     seed : int, default 0
         ``mode="exact"`` on a widths-only spec: the seed of the random network that is counted (a widths-only
         spec has no weights, so "exact" means the exact count of this seeded sample).
@@ -199,6 +200,10 @@ def tropical_expressivity_score(
     ...
     canopy.errors.UnknownModeError: unknown mode 'tight'; valid modes: generic, serra, zhang, montufar, serra_lower, exact
     """
+    if input_shape is not None and not _is_torch_module(arch_or_model):
+        raise InvalidArchitectureError(
+            "input_shape is for a torch.nn.Module only; an ArchitectureSpec carries its input (input_dim), and NB201 "
+            "cells / DARTS genotypes take input_shape through canopy.nas.cells.nb201_cell_score / darts_cell_score")
     if isinstance(arch_or_model, ArchitectureSpec):
         if arch_or_model.is_cell:
             return float(_cells().darts_cell_score(arch_or_model, mode))
