@@ -3,7 +3,8 @@
 
 On a copy re-initialised Kaiming-normal fan-in, in train mode, with a Gaussian batch (64 x 3 x 32 x 32): for each
 feature map F_l of ``model.cell_features(x)`` (NB201: the stem output and every block's output, as provided by
-``canopy.spaces.nb201_torch``), reshape to (B·H·W) × C, centre, Σ_l = FᵀF/(BHW), E_l = entropy of
+``canopy.spaces.nb201_torch``; any other model: its direct children's 4-D outputs, by the rule of
+:mod:`canopy.proxies._features`), reshape to (B·H·W) × C, centre, Σ_l = FᵀF/(BHW), E_l = entropy of
 eig(Σ_l)/tr(Σ_l) (``eigvalsh``, float64, +1e-8 inside the log as AZ-NAS).
 **Expressivity** = Σ_l E_l; **progressivity** = min_l (E_{l+1} − E_l). Larger is better.
 
@@ -22,9 +23,8 @@ from typing import Any
 
 import torch
 
-from canopy.errors import UnsupportedOperationError
-
 from ._common import prepare_batch, working_copy
+from ._features import block_features
 
 __all__ = ["layer_entropies", "expressivity", "progressivity"]
 
@@ -38,7 +38,7 @@ def layer_entropies(
     input_shape: Sequence[int] | None = None,
     init: str = "kaiming_norm_fanin",
 ) -> list[float]:
-    """E_l for every feature map of ``model.cell_features(x)`` (model never modified).
+    """E_l for every per-block feature map (:func:`canopy.proxies._features.block_features`; model never modified).
 
     Examples
     --------
@@ -51,15 +51,11 @@ def layer_entropies(
     >>> len(layer_entropies(Net(), batch_size=4, input_shape=(3, 8, 8)))
     2
     """
-    fn = getattr(model, "cell_features", None)
-    if not callable(fn):
-        raise UnsupportedOperationError(
-            f"AZ-NAS components need the per-block feature maps: {type(model).__name__} has no cell_features(x)")
     x, _, _ = prepare_batch(model, inputs, seed=seed, batch_size=batch_size, input_shape=input_shape)
     net = working_copy(model, init=init, seed=seed, train=True)
     out = []
     with torch.no_grad():
-        for f in net.cell_features(x):
+        for f in block_features(net, x, proxy="AZ-NAS"):
             b, c, h, w = f.shape
             feat = f.permute(0, 2, 3, 1).reshape(b * h * w, c).double()
             feat = feat - feat.mean(0, keepdim=True)

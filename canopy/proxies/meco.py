@@ -55,7 +55,9 @@ def meco(
             h.remove()
     for f in feats:
         X = f.reshape(f.shape[0], -1).double()
-        if X.shape[0] < 2:
+        if X.shape[0] < 2 or X.shape[1] < 2:
+            # one position per channel (a 1 x 1 map): P would be all NaN -> 0, so lambda_min = 0 adds nothing;
+            # skipping it gives the same total without torch's degrees-of-freedom warning
             continue
         with torch.no_grad():
             P = torch.corrcoef(X)

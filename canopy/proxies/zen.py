@@ -1,8 +1,9 @@
 """Zen-score (Lin et al., ICCV 2021; ``proxies.md`` §3.11), NASLib settings.
 
 On a copy re-initialised N(0, 1) (Conv/Linear weights; biases 0; BN gamma 1, beta 0), in train mode under
-``no_grad``: draw x, ε ~ N(0, 1), f = the pre-GAP feature map (``model.forward_features``; NASLib calls it
-``forward_before_global_avg_pool``), ``Δ = mean_n Σ_{c,h,w} |f(x) − f(x + 0.01 ε)|``,
+``no_grad``: draw x, ε ~ N(0, 1), f = the pre-GAP feature map (``model.forward_features`` -- NASLib calls it
+``forward_before_global_avg_pool`` -- or, for any other model, the input of its last global pooling /
+flatten, by the rule of :mod:`canopy.proxies._features`), ``Δ = mean_n Σ_{c,h,w} |f(x) − f(x + 0.01 ε)|``,
 Zen = log Δ + Σ_{BN} log sqrt(mean_c running_var_c) (running_var read after both passes), averaged over
 ``repeat`` draws (NASLib: 1; Zen-NAS CLI: 32). Larger is better.
 """
@@ -16,22 +17,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from canopy.errors import UnsupportedOperationError
-
 from ._common import DEFAULT_INPUT_SHAPE, check_positive_int, model_copy, reinit_, sub_seed, torch_generator
+from ._features import pre_pooling_features
 
 __all__ = ["zen"]
-
-
-def _features(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    for name in ("forward_features", "forward_pre_GAP", "forward_before_global_avg_pool"):
-        fn = getattr(net, name, None)
-        if callable(fn):
-            return fn(x)
-    raise UnsupportedOperationError(
-        f"zen needs the pre-global-average-pooling feature map: {type(net).__name__} has no "
-        "forward_features(x) (nor forward_pre_GAP / forward_before_global_avg_pool)"
-    )
 
 
 def zen(
@@ -44,7 +33,7 @@ def zen(
     repeat: int = 1,
     mixup_gamma: float = 1e-2,
 ) -> float:
-    """Zen-score of ``model`` (never modified); ``model`` must provide ``forward_features(x)``.
+    """Zen-score of ``model`` (never modified); its pre-pooling map is found by :mod:`canopy.proxies._features`.
 
     Parameters
     ----------
@@ -68,9 +57,6 @@ def zen(
     else:
         shape = tuple(input_shape) if input_shape is not None else DEFAULT_INPUT_SHAPE
         batch_size = check_positive_int("batch_size", batch_size)
-    if not any(callable(getattr(model, n, None)) for n in
-               ("forward_features", "forward_pre_GAP", "forward_before_global_avg_pool")):
-        _features(model, torch.zeros(1))  # raises the clear error
     gen = torch_generator(sub_seed(seed, 0))
     scores = []
     for r in range(repeat):
@@ -79,8 +65,8 @@ def zen(
         with torch.no_grad():
             a = torch.randn((batch_size, *shape), generator=gen)
             b = torch.randn((batch_size, *shape), generator=gen)
-            f1 = _features(net, a)
-            f2 = _features(net, a + mixup_gamma * b)
+            f1 = pre_pooling_features(net, a, proxy="zen")
+            f2 = pre_pooling_features(net, a + mixup_gamma * b, proxy="zen")
             delta = float(torch.abs(f1 - f2).reshape(batch_size, -1).sum(1).mean())
             log_bn = 0.0
             for m in net.modules():
