@@ -443,3 +443,57 @@ def test_vector_output_and_unbounded_polytope():
     net = ReLUNetwork.random(2, [3, 2], output_dim=2, seed=7, distribution="integer", scale=2)
     check_against_brute_force(net)
     check_against_brute_force(net, Polytope([[1, 1]], [1]))  # a half-plane: unbounded, with a line
+
+
+# ------------------------------------------------------------------ streaming counts, interrupts (bounded memory)
+@pytest.mark.parametrize(("n", "widths", "seed"), [(2, [6, 6], 0), (3, [5, 5], 1), (2, [4, 4, 4], 2)])
+def test_released_merger_equals_full_merger(n, widths, seed):
+    """Releasing finished splits never changes a count, and keeps only a fraction of the regions' facets."""
+    from tropical.regions import _Enumerator, _Merger
+
+    net = ReLUNetwork.random(n, widths, seed=seed, distribution="integer", scale=2)
+    full = _Merger(n)
+    for raw in _Enumerator(net, None, max_regions=None, time_budget=None, progress=False).run():
+        full.add(raw)
+    comps = len({full.uf.find(i) for i in range(full.count)})
+    en = _Enumerator(net, None, max_regions=None, time_budget=None, progress=False)
+    lean = _Merger(n, keep_edges=False)
+    live = 0
+    for raw in en.run():
+        lean.release(en.closed)
+        lean.add(raw)
+        live = max(live, len(lean.region_facets))
+    assert (lean.count, lean.linear_regions, len(lean.mapids)) == (full.count, comps, len(full.mapids))
+    assert len(full.region_facets) < full.count  # regions without plus-side facets are never stored
+    assert live < full.count
+    c = count_regions(net, max_regions=None)
+    assert (c.activation_regions, c.linear_regions, c.distinct_affine_maps) == (full.count, comps, len(full.mapids))
+    assert c.stopped is None and not c.partial
+
+
+def test_interrupt_returns_partial_counts(monkeypatch):
+    from tropical import regions as R
+
+    net = ReLUNetwork.random(2, [6, 6], seed=0, distribution="integer", scale=2)
+    total = count_regions(net).activation_regions
+    real_add = R._Merger.add
+
+    def add(self, raw):
+        if self.count == 7:
+            raise KeyboardInterrupt
+        return real_add(self, raw)
+
+    monkeypatch.setattr(R._Merger, "add", add)
+    c = count_regions(net)
+    assert c.partial and c.stopped == "interrupted" and c.as_dict()["stopped"] == "interrupted"
+    assert c.activation_regions == 7 < total
+    assert c.linear_regions <= 7 and c.distinct_affine_maps <= 7
+    with pytest.raises(KeyboardInterrupt):  # the streaming generator lets it through
+        for _ in activation_regions(net):
+            raise KeyboardInterrupt
+
+
+def test_time_budget_is_flagged():
+    net = ReLUNetwork.random(3, [12, 12], seed=0)
+    c = count_regions(net, time_budget=1e-6, max_regions=None)
+    assert c.partial and c.stopped == "time_budget"

@@ -39,8 +39,14 @@ union-find (:func:`adjacency_graph` returns the same graph as a :mod:`networkx` 
 
 Guard rails: :func:`region_upper_bound` (per-layer Zaslavsky product) is computed first and reported;
 ``max_regions`` stops the enumeration with :class:`~tropical.errors.BudgetExceededError` as soon as it is
-exceeded; ``time_budget`` returns partial counts; ``progress`` reports on standard error. A
-``KeyboardInterrupt`` propagates unchanged (no global state is left behind).
+exceeded; ``time_budget`` returns partial counts; ``progress`` reports on standard error. In
+:func:`count_regions` a ``KeyboardInterrupt`` returns the counts so far, flagged ``partial`` with
+``stopped="interrupted"``; the streaming generators let it propagate (no global state is left behind).
+
+Streaming: :func:`count_regions` holds no regions. Once both sides of a split are enumerated (depth-first,
+so this is known when the stack drops below the split's minus side), the plus-side pieces kept for the
+linear-region merge are released; per region only one 8-byte union-find slot stays, plus the exact keys of
+the distinct affine maps.
 
 Examples
 --------
@@ -55,6 +61,7 @@ from __future__ import annotations
 
 import sys
 import time
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -279,8 +286,10 @@ class LinearRegion:
 class RegionCounts:
     """Exact region counts of a network over a domain (see :data:`DEFINITIONS`).
 
-    ``partial`` is True when a time budget stopped the enumeration: the counts then cover only the regions
-    found so far (lower bounds for ``activation_regions`` and ``distinct_affine_maps``).
+    ``partial`` is True when a time budget or an interrupt (Ctrl-C) stopped the enumeration; ``stopped`` then
+    says which (``"time_budget"`` or ``"interrupted"``, else None). Partial counts cover only the regions
+    found so far (lower bounds for ``activation_regions`` and ``distinct_affine_maps``; ``linear_regions``
+    counts the facet-connected classes among those regions).
     """
 
     activation_regions: int
@@ -290,6 +299,7 @@ class RegionCounts:
     definition: dict[str, str] = field(default_factory=lambda: dict(DEFINITIONS))
     upper_bound: int = 0
     seconds: float = 0.0
+    stopped: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the counts."""
@@ -298,6 +308,7 @@ class RegionCounts:
             "linear_regions": self.linear_regions,
             "distinct_affine_maps": self.distinct_affine_maps,
             "partial": self.partial,
+            "stopped": self.stopped,
             "upper_bound": self.upper_bound,
             "seconds": round(self.seconds, 4),
             "definition": dict(self.definition),
@@ -369,6 +380,9 @@ class _Enumerator:
         self.partial = False
         self.count = 0
         self.splits = 0
+        self.peak_pending = 0
+        # splits whose both sides are fully enumerated (consumed by the merger to free memory)
+        self.closed: list[int] = []
         self.start = time.perf_counter()
 
     def _check_cap(self) -> None:
@@ -459,8 +473,15 @@ class _Enumerator:
         stack: list[tuple[Any, ...]] = [
             (eg, list(poly.incs), el, ineqs0, labels0, poly.active, 0, 0, M0, Mc, cidx, fixed, (), ())
         ]
+        open_splits: list[tuple[int, int]] = []  # (stack index of the minus side, split id)
+        closed = self.closed
         while stack:
             gens, incs, lines, ineqs, labels, active, li, k, M, Mc, cidx, fixed, pattern, bits = stack.pop()
+            top = len(stack)
+            while open_splits and open_splits[-1][0] > top:
+                closed.append(open_splits.pop()[1])
+            if top >= self.peak_pending:
+                self.peak_pending = top + 1
             tick += 1
             if tick & 63 == 0:
                 now = time.perf_counter()
@@ -510,6 +531,7 @@ class _Enumerator:
                 sid = self.splits
                 neuron = cidx[k]
                 mg, mi, ml, ma = minus
+                open_splits.append((len(stack), sid))
                 stack.append((mg, mi, ml, ineqs + [tuple(-c for c in h)], labels + [("neuron", li, neuron, sid, -1)],
                               ma, li, k + 1, M, Mc, cidx, fixed, pattern, bits + (False,)))
                 gens, incs, lines, active = plus
@@ -528,6 +550,7 @@ class _Enumerator:
             self._check_cap()
             self.count += 1
             yield (pattern, gens, incs, lines, ineqs, labels, active, mapkey_of(M, full))
+        closed.extend(sid for _, sid in reversed(open_splits))
 
 
 def _region_from_raw(raw: tuple[Any, ...], n: int, scale: int, out: int) -> Region:
@@ -596,8 +619,10 @@ def activation_regions(
 
 # ------------------------------------------------------------------------------------------- merging
 class _UnionFind:
+    """Union-find over region indices in a compact ``array('q')`` (8 bytes per region)."""
+
     def __init__(self) -> None:
-        self.parent: list[int] = []
+        self.parent = array("q")
 
     def add(self) -> None:
         self.parent.append(len(self.parent))
@@ -609,14 +634,17 @@ class _UnionFind:
             a = p[a]
         return a
 
-    def union(self, a: int, b: int) -> None:
+    def union(self, a: int, b: int) -> bool:
+        """Merge the classes of ``a`` and ``b``; True iff they were different."""
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+        if ra == rb:
+            return False
+        self.parent[max(ra, rb)] = min(ra, rb)
+        return True
 
 
 class _Merger:
-    """Collects regions and finds the same-map facet adjacencies (certified).
+    """Counts regions and finds the same-map facet adjacencies (certified), in bounded memory.
 
     Two regions can share a facet only across the *membrane* of the split that separated them (pieces of
     other membranes have disjoint relative interiors). Plus-side pieces are all emitted before minus-side
@@ -624,23 +652,56 @@ class _Merger:
     pieces of the same membrane that carry the same affine map: contained in the closed plus region -> a
     shared facet; on the non-positive side of one of its facets -> disjoint relative interiors; otherwise an
     exact double-description clip decides.
+
+    Memory: once both sides of a split are enumerated (:meth:`release`, fed by the enumerator's ``closed``
+    list), its plus-side lists are dropped, and a region's facets are kept only while some open split still
+    lists it. What stays per region is one union-find slot (8 bytes); the exact keys of the distinct affine
+    maps are kept (they are what ``distinct_affine_maps`` counts). ``keep_edges`` records the adjacency
+    pairs (for :func:`adjacency_graph`).
     """
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, keep_edges: bool = True) -> None:
         self.n = n
-        self.mapids: dict[tuple[int, ...], int] = {}
-        self.region_map: list[int] = []
-        self.region_facets: list[tuple[list[tuple[int, ...]], list[tuple[Any, ...]]]] = []
+        self.mapids: dict[str, int] = {}
+        self.count = 0
+        self.merges = 0
+        self.region_facets: dict[int, tuple[list[tuple[int, ...]], list[tuple[Any, ...]]]] = {}
+        self.refs: dict[int, int] = {}
         self.plus: dict[int, dict[int, list[int]]] = {}
+        self.keep_edges = keep_edges
         self.edges: list[tuple[int, int]] = []
         self.fallback_pairs = 0
         self.uf = _UnionFind()
 
+    @property
+    def linear_regions(self) -> int:
+        """Connected components so far (regions minus successful merges)."""
+        return self.count - self.merges
+
+    def release(self, sids: list[int]) -> None:
+        """Forget the plus-side lists of finished splits (and facets no open split needs)."""
+        refs = self.refs
+        facets = self.region_facets
+        for sid in sids:
+            lists = self.plus.pop(sid, None)
+            if not lists:
+                continue
+            for members in lists.values():
+                for i in members:
+                    r = refs[i] - 1
+                    if r:
+                        refs[i] = r
+                    else:
+                        del refs[i]
+                        del facets[i]
+        sids.clear()
+
     def add(self, raw: tuple[Any, ...]) -> int:
         _pattern, gens, incs, lines, ineqs, labels, active, mapkey = raw
-        i = len(self.region_map)
-        mid = self.mapids.setdefault(mapkey, len(self.mapids))
-        self.region_map.append(mid)
+        i = self.count
+        self.count += 1
+        # the exact key as its decimal text: injective, and about a third of the tuple's memory
+        mid = self.mapids.setdefault(str(mapkey), len(self.mapids))
         self.uf.add()
         facets = []
         labs = []
@@ -648,13 +709,15 @@ class _Merger:
             if active >> b & 1 and labels[b][0] != "infinity":
                 facets.append(h)
                 labs.append(labels[b])
-        self.region_facets.append((facets, labs))
+        self.region_facets[i] = (facets, labs)
+        nref = 0
         for b, lab in enumerate(labels):
             if lab[0] != "neuron" or not active >> b & 1:
                 continue
             sid = lab[3]
             if lab[4] > 0:
                 self.plus.setdefault(sid, {}).setdefault(mid, []).append(i)
+                nref += 1
                 continue
             cands = self.plus.get(sid, {}).get(mid)
             if not cands:
@@ -667,8 +730,14 @@ class _Merger:
                     self.fallback_pairs += 1
                     rel = self._exact_adjacent(c, i, sid)
                 if rel:
-                    self.edges.append((c, i))
-                    self.uf.union(c, i)
+                    if self.keep_edges:
+                        self.edges.append((c, i))
+                    if self.uf.union(c, i):
+                        self.merges += 1
+        if nref:
+            self.refs[i] = nref
+        else:
+            del self.region_facets[i]
         return i
 
     def _relation(self, tight: list[tuple[int, ...]], lines: list[tuple[int, ...]], j: int,
@@ -739,15 +808,23 @@ def count_regions(
         The closed-form bound :func:`region_upper_bound` is computed first; the enumeration refuses with
         :class:`~tropical.errors.BudgetExceededError` as soon as it finds more activation regions than this.
     time_budget : float, optional
-        Seconds. When exceeded, the result is returned with ``partial=True`` and the counts cover the regions
-        found so far.
+        Seconds. When exceeded, the result is returned with ``partial=True`` (``stopped="time_budget"``) and
+        the counts cover the regions found so far. A ``KeyboardInterrupt`` (Ctrl-C) likewise returns the
+        counts so far with ``partial=True``, ``stopped="interrupted"``.
     progress : bool
         Progress lines on standard error on long runs.
 
     Returns
     -------
     RegionCounts
-        ``activation_regions``, ``linear_regions``, ``distinct_affine_maps``, ``partial``, ``definition``.
+        ``activation_regions``, ``linear_regions``, ``distinct_affine_maps``, ``partial``, ``stopped``,
+        ``definition``.
+
+    Notes
+    -----
+    Memory is bounded by the open part of the search (the cells pending on the depth-first stack and the
+    plus-side pieces of unfinished splits), plus 8 bytes per region and the exact keys of the distinct
+    affine maps; regions themselves are not kept (use :func:`activation_regions` to keep them).
 
     Raises
     ------
@@ -756,8 +833,6 @@ def count_regions(
     EmptyPolyhedronError
         The domain is empty or not full-dimensional.
 
-    Notes
-    -----
     The three counts follow :data:`DEFINITIONS`; ``activation_regions >= linear_regions >=
     distinct_affine_maps``.
 
@@ -772,18 +847,24 @@ def count_regions(
     3
     """
     en = _Enumerator(net, domain, max_regions=max_regions, time_budget=time_budget, progress=progress)
-    merger = _Merger(en.n)
-    for raw in en.run():
-        merger.add(raw)
-    uf = merger.finish()
-    comps = len({uf.find(i) for i in range(len(merger.region_map))})
+    merger = _Merger(en.n, keep_edges=False)
+    stopped = None
+    try:
+        for raw in en.run():
+            merger.release(en.closed)
+            merger.add(raw)
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+    if en.partial:
+        stopped = "time_budget"
     return RegionCounts(
-        activation_regions=len(merger.region_map),
-        linear_regions=comps,
+        activation_regions=merger.count,
+        linear_regions=merger.linear_regions,
         distinct_affine_maps=len(merger.mapids),
-        partial=en.partial,
+        partial=stopped is not None,
         upper_bound=en.bound,
         seconds=time.perf_counter() - en.start,
+        stopped=stopped,
     )
 
 
@@ -794,6 +875,7 @@ def _collect(net: ReLUNetwork, domain: Box | Polytope | None, max_regions: int |
     out = len(en.layers[-1][0])
     regions = []
     for raw in en.run():
+        merger.release(en.closed)
         merger.add(raw)
         regions.append(_region_from_raw(raw, en.n, en.scale, out))
     return regions, merger, merger.finish(), en.partial
