@@ -13,6 +13,7 @@ A :class:`ProxySpec` says where the implementation lives and how :func:`canopy.s
 
 Third-party proxies
 -------------------
+:data:`PROXIES` holds the library's proxies; others live beside them (:func:`available_proxies` lists all).
 Register at run time with :func:`register_proxy`, or ship them in a distribution with an entry point in the
 group ``canopy.proxies`` (:data:`ENTRY_POINT_GROUP`), loaded once per process on the first look-up. The
 entry point's object is
@@ -53,6 +54,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "get_proxy",
     "proxy_names",
+    "available_proxies",
     "register_proxy",
     "parse_proxy_name",
     "load_entry_points",
@@ -230,10 +232,13 @@ PROXIES: dict[str, ProxySpec] = {
               "distinct per-neuron ReLU sign patterns"),
         _spec("az_expressivity", "az_nas", "expressivity", False, False,
               {"batch_size": 64, "input_shape": (3, 32, 32), "init": "kaiming_norm_fanin"},
-              "AZ-NAS expressivity Σ_l entropy of block-feature covariance spectra (needs cell_features)"),
+              "AZ-NAS expressivity Σ_l entropy of block-feature covariance spectra (block maps: proxies._features)"),
         _spec("az_progressivity", "az_nas", "progressivity", False, False,
               {"batch_size": 64, "input_shape": (3, 32, 32), "init": "kaiming_norm_fanin"},
-              "AZ-NAS progressivity min_l (E_{l+1} − E_l) (needs cell_features)"),
+              "AZ-NAS progressivity min_l (E_{l+1} − E_l) (block maps: proxies._features)"),
+        _spec("az_trainability", "az_nas", "trainability", True, False,
+              {"batch_size": 64, "input_shape": (3, 32, 32), "init": "kaiming_norm_fanin"},
+              "AZ-NAS trainability mean −σ_max − 1/σ_max + 2 of Rademacher block back-propagation"),
         _spec("tropical", "tropical", "tropical", False, False, {"mode": "generic"},
               "log10 tropical region-count bound (canopy.nas.tropical_score)", key_defaults={"mode": "generic"},
               seeded=False, dataset_dependent=False, cell_form="tropical"),
@@ -243,7 +248,8 @@ PROXIES: dict[str, ProxySpec] = {
 #: Alternative names accepted by :func:`get_proxy` (NASLib / foresight spellings).
 ALIASES: dict[str, str] = {"nwot": "naswot", "jacob_cov": "jacov", "gradnorm": "grad_norm", "#params": "params"}
 
-_LIBRARY = frozenset(PROXIES)
+#: proxies registered at run time or through entry points (never shadowing a library proxy or alias)
+_REGISTERED: dict[str, ProxySpec] = {}
 _LOCK = threading.Lock()
 _ENTRY_POINTS_LOADED = False
 
@@ -305,11 +311,11 @@ def register_proxy(
 
 def _add(spec: ProxySpec, *, replace: bool) -> None:
     with _LOCK:
-        if spec.name in _LIBRARY or spec.name in ALIASES:
+        if spec.name in PROXIES or spec.name in ALIASES:
             raise CanopyError(f"proxy {spec.name!r} is a library proxy and cannot be replaced")
-        if spec.name in PROXIES and not replace:
+        if spec.name in _REGISTERED and not replace:
             raise CanopyError(f"proxy {spec.name!r} is already registered")
-        PROXIES[spec.name] = spec
+        _REGISTERED[spec.name] = spec
 
 
 def load_entry_points(*, reload: bool = False) -> list[str]:
@@ -353,15 +359,26 @@ def load_entry_points(*, reload: bool = False) -> list[str]:
 
 
 def proxy_names() -> list[str]:
-    """Sorted registered proxy names (library, registered, entry points).
+    """Sorted names of the library proxies (:data:`PROXIES`).
 
     Examples
     --------
     >>> "vkdnw" in proxy_names()
     True
     """
-    load_entry_points()
     return sorted(PROXIES)
+
+
+def available_proxies() -> list[str]:
+    """Sorted names :func:`get_proxy` accepts besides aliases: library, registered and entry-point proxies.
+
+    Examples
+    --------
+    >>> set(proxy_names()) <= set(available_proxies())
+    True
+    """
+    load_entry_points()
+    return sorted({*PROXIES, *_REGISTERED})
 
 
 def get_proxy(name: str) -> ProxySpec:
@@ -382,11 +399,13 @@ def get_proxy(name: str) -> ProxySpec:
     canopy.errors.UnknownProxyError: unknown proxy 'nope'; valid: aleph, az_expressivity, ...
     """
     key = ALIASES.get(name, name) if isinstance(name, str) else name
-    if key not in PROXIES:
+    if key in PROXIES:
+        return PROXIES[key]
+    if key not in _REGISTERED:
         load_entry_points()
-    if key not in PROXIES:
-        raise UnknownProxyError(f"unknown proxy {name!r}; valid: {', '.join(proxy_names())}")
-    return PROXIES[key]
+    if key not in _REGISTERED:
+        raise UnknownProxyError(f"unknown proxy {name!r}; valid: {', '.join(available_proxies())}")
+    return _REGISTERED[key]
 
 
 def parse_proxy_name(name: str) -> tuple[ProxySpec, dict[str, Any]]:
