@@ -162,7 +162,7 @@ def _install_fake_distribution(root, entry_points: str, module_source: str = "")
 def fresh_registry(monkeypatch):
     from canopy.proxies import registry
 
-    monkeypatch.setattr(registry, "PROXIES", dict(registry.PROXIES))
+    monkeypatch.setattr(registry, "_REGISTERED", dict(registry._REGISTERED))
     monkeypatch.setattr(registry, "_ENTRY_POINTS_LOADED", False)
     return registry
 
@@ -182,7 +182,8 @@ SPEC = ProxySpec("ep_cell", kind="cell", impl=convs, seeded=False, dataset_depen
 register_proxy("ep_registered_on_import", convs, kind="cell", replace=True)
 ''')
     monkeypatch.syspath_prepend(str(tmp_path))
-    assert "ep_callable" in fresh_registry.proxy_names()  # loaded on the first look-up
+    assert "ep_callable" in fresh_registry.available_proxies()  # loaded on the first look-up
+    assert "ep_callable" not in fresh_registry.proxy_names() and "ep_callable" not in fresh_registry.PROXIES
     assert fresh_registry.get_proxy("ep_callable")(TinyCNN()) == 9.0  # 2 convs, 2 BNs (2 each), 1 linear
     assert fresh_registry.get_proxy("ep_cell").kind == "cell"
     assert fresh_registry.get_proxy("ep_registered_on_import").kind == "cell"

@@ -29,9 +29,11 @@ from canopy.proxies.registry import (
     ENTRY_POINT_GROUP,
     PROXIES,
     ProxySpec,
+    available_proxies,
     get_proxy,
     proxy_names,
     register_proxy,
 )
 
-__all__ = ["ProxySpec", "PROXIES", "ALIASES", "ENTRY_POINT_GROUP", "get_proxy", "proxy_names", "register_proxy"]
+__all__ = ["ProxySpec", "PROXIES", "ALIASES", "ENTRY_POINT_GROUP", "get_proxy", "proxy_names", "available_proxies",
+           "register_proxy"]

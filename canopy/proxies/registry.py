@@ -289,8 +289,8 @@ def register_proxy(
     --------
     >>> register_proxy("demo_one", lambda cell: 1.0, kind="cell", replace=True).seeded
     False
-    >>> "demo_one" in proxy_names()
-    True
+    >>> "demo_one" in available_proxies(), "demo_one" in proxy_names()
+    (True, False)
     """
     if kind not in ("cell", "model"):
         raise CanopyError(f"proxy kind must be 'cell' or 'model', got {kind!r}")
@@ -396,7 +396,7 @@ def get_proxy(name: str) -> ProxySpec:
     >>> get_proxy("nope")
     Traceback (most recent call last):
     ...
-    canopy.errors.UnknownProxyError: unknown proxy 'nope'; valid: aleph, az_expressivity, ...
+    canopy.errors.UnknownProxyError: unknown proxy 'nope'; valid: ...
     """
     key = ALIASES.get(name, name) if isinstance(name, str) else name
     if key in PROXIES:
