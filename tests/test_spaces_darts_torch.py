@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from _torch_threads import one_torch_thread  # noqa: F401  (fixture)
 
 from canopy.spaces.darts import DARTS_OPS, random_genotype
 from canopy.spaces.darts_torch import build_darts_network
 
-torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 DARTS_V2 = (
     "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from _torch_threads import one_torch_thread  # noqa: F401  (fixture)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,8 +63,8 @@ def test_mobilenet_v2_matches_the_published_size():
 
 @settings(max_examples=5, deadline=None)
 @given(st.integers(0, 10_000), st.sampled_from([32, 33, 48]))
+@pytest.mark.usefixtures("one_torch_thread")
 def test_closed_forms_match_the_torch_model(seed, resolution):
-    torch.set_num_threads(1)
     arch = random_arch(seed)
     model = build_torch(arch, num_classes=10)
     assert sum(p.numel() for p in model.parameters()) == num_params(arch, num_classes=10)

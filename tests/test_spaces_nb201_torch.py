@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from _torch_threads import one_torch_thread  # noqa: F401  (fixture)
 
 from canopy.errors import InvalidArchitectureError
 from canopy.spaces.nb201 import NB201Cell
 from canopy.spaces.nb201_torch import InferCell, build_nb201_network
 
-torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 CELLS = [
     "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|",

@@ -6,13 +6,14 @@ import random
 
 import pytest
 import torch
+from _torch_threads import one_torch_thread  # noqa: F401  (fixture)
 from torch import nn
 
 from canopy.errors import UnsupportedOperationError
 from canopy.nas.cells import darts_cell_score, nb201_cell_score
 from canopy.nas.trace import module_result, score_module, trace_module
 
-torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
