@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from canopy.errors import CanopyError
+from canopy.proxies.registry import get_proxy
 from canopy.scoring import DATASETS, as_float, compute_item, make_items, num_classes, score, to_storable
 
 GOLDEN = json.loads((Path(__file__).with_name("golden") / "issue9_reproduction.json").read_text())
@@ -18,28 +19,53 @@ def _case(row):
     return f"{row['proxy']}-{row['dataset']}-{row['arch'][:20]}"
 
 
+@pytest.fixture
+def one_thread():
+    """Float reductions depend on torch's thread count: the golden scores were computed on one thread.
+
+    Bit-for-bit equality is asserted where torch and the CPU kernels are those of the golden file; elsewhere
+    (another torch version or CPU capability) model-proxy scores are compared to 1e-9 relative.
+    """
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    env = GOLDEN["environment"]
+    exact = (torch.__version__, torch.backends.cpu.get_cpu_capability()) == (env["torch"], env["cpu_capability"])
+    yield exact
+    torch.set_num_threads(before)
+
+
+def _same(got, want, exact: bool) -> None:
+    if exact or not isinstance(want, (float, dict)):
+        assert json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True)
+    elif isinstance(want, dict):
+        assert set(got) == set(want)
+        for k in want:
+            _same(got[k], want[k], exact)
+    else:
+        assert got == pytest.approx(want, rel=1e-9)
+
+
 @pytest.mark.parametrize("row", GOLDEN["scores"], ids=_case)
-def test_stored_scores_reproduce_bit_for_bit(row):
+def test_stored_scores_reproduce_bit_for_bit(row, one_thread):
     """Every score computed before issue 9's move (canopy.evaluate.compute_item) is computed again, same key."""
-    pytest.importorskip("torch")
     settings = {row["proxy"]: row["settings"]} if row["settings"] else None
     item = next(i for i in make_items("nb201", [row["arch"]], [row["proxy"]], dataset=row["dataset"], seed=1,
                                       proxy_settings=settings))
     assert list(item.key) == row["key"] and item.seed == row["seed"]
     _, value, _, error = compute_item(item)
     assert error is None
-    assert json.dumps(value, sort_keys=True) == json.dumps(row["value"], sort_keys=True)
+    _same(value, row["value"], one_thread or get_proxy(row["proxy"]).cell_form != "")
 
 
 @pytest.mark.parametrize("row", GOLDEN["fitness"], ids=lambda r: f"{r['name']}-{r['arch'][:20]}")
-def test_search_fitness_reproduces_bit_for_bit(row):
-    pytest.importorskip("torch")
+def test_search_fitness_reproduces_bit_for_bit(row, one_thread):
     from canopy.search.fitness import make_fitness
     from canopy.search.spaces import NB201Space
     from canopy.spaces.nb201 import NB201Cell
 
     f = make_fitness(NB201Space(), row["name"], **row["kw"])
-    assert f(NB201Cell.from_string(row["arch"])).hex() == float(row["value"]).hex()
+    _same(f(NB201Cell.from_string(row["arch"])), float(row["value"]), one_thread or row["name"] != "synflow")
 
 
 def test_score_is_the_door_for_strings_and_cells():
