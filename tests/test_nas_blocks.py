@@ -80,3 +80,29 @@ def test_torch_networks_follow_the_skeleton():
     dnet = darts_torch.build_darts_network(random_genotype(1), C=4, layers=5)
     assert [c.reduction for c in dnet.cells] == [r for r, _ in darts_positions(5)]
     assert [c.preprocess1.op[1].out_channels for c in dnet.cells] == list(darts_widths(4, 5))
+
+
+def test_every_builder_implements_its_protocol():
+    """The named protocols of canopy.spaces.skeleton (and the op protocol of the blocks) are implemented by the
+    torch, graph, fast and closed-form builders (method presence, checked at run time)."""
+    from canopy.nas import _fast
+    from canopy.nas._sat import SatBuilder, _Assembler
+    from canopy.spaces import mobilenet
+    from canopy.spaces.skeleton import DartsBuilder, MobileNetBuilder, NB201Builder, PreprocessBuilder
+
+    b = GraphBuilder()
+    sat = SatBuilder(4, [((1, 2, 2), 4, False, None, (0,))], (4,))
+    assert isinstance(b, _blocks.OpBuilder) and isinstance(sat, _blocks.OpBuilder)
+    asm = _Assembler(4)
+    net = nb201_torch.TinyNetwork.__new__(nb201_torch.TinyNetwork)
+    for builder in (_blocks.GraphNB201(b, ("none",) * 6), _fast._AsmNB201(asm, ("none",) * 6),
+                    nb201_torch._TorchNB201(net, 10, True, True)):
+        assert isinstance(builder, NB201Builder), type(builder).__name__
+    dnet = darts_torch.DartsNetwork.__new__(darts_torch.DartsNetwork)
+    for builder in (_blocks.GraphDarts(b, (), ()), _fast._AsmDarts(asm, (), ()), _fast._Wiring(),
+                    darts_torch._TorchDarts(dnet, random_genotype(0), 10, False)):
+        assert isinstance(builder, DartsBuilder), type(builder).__name__
+    assert isinstance(_blocks._Pre(b), PreprocessBuilder)
+    assert isinstance(darts_torch._TorchPreprocess(), PreprocessBuilder)
+    for builder in (mobilenet._FlopsCount(10), mobilenet._ParamsCount(10)):
+        assert isinstance(builder, MobileNetBuilder)

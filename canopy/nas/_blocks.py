@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from canopy.errors import InvalidArchitectureError
 from canopy.spaces.skeleton import darts_preprocess
@@ -30,6 +30,7 @@ DARTS_OPS = ("none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3
              "dil_conv_3x3", "dil_conv_5x5")
 
 
+@runtime_checkable
 class OpBuilder(Protocol):
     """The tensor operations the blocks use (see :class:`canopy.nas._calculus.GraphBuilder` for their meaning)."""
 

@@ -45,7 +45,7 @@ A builder that records the skeleton:
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from canopy.errors import InvalidArchitectureError
 
@@ -67,6 +67,7 @@ __all__ = [
 T = TypeVar("T")
 
 
+@runtime_checkable
 class NB201Builder(Protocol[T]):
     """What :func:`nb201_skeleton` needs: four blocks."""
 
@@ -224,6 +225,7 @@ def check_darts_input(spatial, layers: int) -> None:
         sizes.append(tuple(-(-n // 2) for n in s1) if reduction else s1)
 
 
+@runtime_checkable
 class DartsBuilder(Protocol[T]):
     """What :func:`darts_skeleton` needs: stem, cell, head."""
 
@@ -276,6 +278,7 @@ def darts_skeleton(b: DartsBuilder[T], x: T, widths: tuple[int, ...], stem_multi
     return b.head(s1)
 
 
+@runtime_checkable
 class PreprocessBuilder(Protocol[T]):
     """The two preprocessing blocks of a DARTS cell."""
 
@@ -307,6 +310,7 @@ def darts_preprocess(b: PreprocessBuilder[T], s0: T, s1: T, C: int, reduction_pr
     return p0, b.relu_conv_bn(s1, C, f"{name}.preprocess1")
 
 
+@runtime_checkable
 class MobileNetBuilder(Protocol[T]):
     """What :func:`mobilenet_skeleton` needs."""
 
