@@ -215,7 +215,7 @@ class Region:
     __slots__ = ("pattern", "_n", "_facets", "facet_labels", "_psum", "_map", "_scale", "_out")
 
     def __init__(self, pattern: tuple[tuple[bool, ...], ...], n: int, facets: tuple[tuple[int, ...], ...],
-                 labels: tuple[tuple[Any, ...], ...], psum: tuple[int, ...], mapkey: tuple[int, ...],
+                 labels: tuple[tuple[Any, ...], ...], psum: Sequence[int], mapkey: tuple[int, ...],
                  scale: int, out: int) -> None:
         self.pattern = pattern
         self._n = n
@@ -474,6 +474,7 @@ class _Enumerator:
             (eg, list(poly.incs), el, ineqs0, labels0, poly.active, 0, 0, M0, Mc, cidx, fixed, (), ())
         ]
         open_splits: list[tuple[int, int]] = []  # (stack index of the minus side, split id)
+        fulls: dict[tuple[bool, ...], tuple[bool, ...]] = {}
         closed = self.closed
         while stack:
             gens, incs, lines, ineqs, labels, active, li, k, M, Mc, cidx, fixed, pattern, bits = stack.pop()
@@ -541,6 +542,7 @@ class _Enumerator:
                 k += 1
             it = iter(bits)
             full = tuple(next(it) if f is None else f for f in fixed)
+            full = fulls.setdefault(full, full)  # one shared tuple per distinct layer pattern
             pattern = pattern + (full,)
             if li + 1 < L:
                 M2 = layer_matrix(li + 1, M, full)
@@ -553,21 +555,32 @@ class _Enumerator:
         closed.extend(sid for _, sid in reversed(open_splits))
 
 
-def _region_from_raw(raw: tuple[Any, ...], n: int, scale: int, out: int) -> Region:
+def _region_from_raw(raw: tuple[Any, ...], n: int, scale: int, out: int,
+                     shared: dict[Any, Any] | None = None) -> Region:
+    """Build a :class:`Region`; ``shared`` interns equal label tuples across the regions of one run."""
     pattern, gens, incs, lines, ineqs, labels, active, mapkey = raw
+    if shared is None:
+        shared = {}
     facets = []
     labs = []
     for i, h in enumerate(ineqs):
         if active >> i & 1 and labels[i][0] != "infinity":
             facets.append(h)
             lab = labels[i]
-            labs.append(lab[:3] if lab[0] == "neuron" else lab)
+            if lab[0] == "neuron":
+                lab = lab[:3]
+                lab = shared.setdefault(lab, lab)
+            labs.append(lab)
     np1 = n + 1
     psum = [0] * np1
     for g in gens:
         for c in range(np1):
             psum[c] += g[c]
-    return Region(pattern, n, tuple(facets), tuple(labs), tuple(psum), mapkey, scale, out)
+    try:
+        packed: Any = array("q", psum)  # 8 bytes per entry instead of an int object each
+    except OverflowError:
+        packed = tuple(psum)
+    return Region(pattern, n, tuple(facets), tuple(labs), packed, mapkey, scale, out)
 
 
 def activation_regions(
@@ -611,8 +624,9 @@ def activation_regions(
     """
     en = _Enumerator(net, domain, max_regions=max_regions, time_budget=time_budget, progress=progress)
     out = len(en.layers[-1][0])
+    shared: dict[Any, Any] = {}
     for raw in en.run():
-        yield _region_from_raw(raw, en.n, en.scale, out)
+        yield _region_from_raw(raw, en.n, en.scale, out, shared)
     if en.partial:
         raise BudgetExceededError(f"time_budget={time_budget} s exceeded after {en.count} activation regions")
 
@@ -873,11 +887,12 @@ def _collect(net: ReLUNetwork, domain: Box | Polytope | None, max_regions: int |
     en = _Enumerator(net, domain, max_regions=max_regions, time_budget=time_budget, progress=False)
     merger = _Merger(en.n)
     out = len(en.layers[-1][0])
+    shared: dict[Any, Any] = {}
     regions = []
     for raw in en.run():
         merger.release(en.closed)
         merger.add(raw)
-        regions.append(_region_from_raw(raw, en.n, en.scale, out))
+        regions.append(_region_from_raw(raw, en.n, en.scale, out, shared))
     return regions, merger, merger.finish(), en.partial
 
 
