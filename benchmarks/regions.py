@@ -8,10 +8,16 @@ same process, the counts must agree, and the ratio of the times is printed. Then
 widths [10, 10, 10], seeded Gaussian weights converted exactly) and a ladder of sizes with regions per second
 and peak traced memory (``tracemalloc``, a separate run) next to ``2 ** neurons``.
 
+Section ``issue10`` prints the issue-10 table: each net is counted on the default path (exact backend
+``auto``) and on the pure-Python reference path (``python`` backend) in the same run, the counts must be
+identical (asserted), with CPU seconds, their ratio, regions per CPU second and the traced peak memory per
+region (streaming counts, and with the regions kept by ``list(activation_regions(...))``).
+
 Usage::
 
     python benchmarks/regions.py            # full run (several minutes)
     python benchmarks/regions.py --quick    # about a minute
+    python benchmarks/regions.py --sections issue10
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ import time
 import tracemalloc
 from fractions import Fraction
 
+from tropical.backend import get_backend, use_backend
 from tropical.lp import solve_lp
 from tropical.network import ReLUNetwork
-from tropical.regions import count_regions
+from tropical.regions import activation_regions, count_regions
 
 # ------------------------------------------------------------------------------------------ the baseline
 
@@ -114,6 +121,64 @@ def _parallel(a1, c1, a2, c2):
 
 
 # ------------------------------------------------------------------------------------------------ runs
+ISSUE10 = [  # label, input, widths, seed, distribution, scale, target, "today" (quoted from issue 10)
+    ("[4,10,10,10] integer net", 4, [10, 10, 10], 2, "integer", 3, "<= 0.5 s", "3.8-5.1 s"),
+    ("Gaussian, 4 inputs [10,10,10]", 4, [10, 10, 10], 0, "gaussian", 1, ">= 40,000 regions/s", "3,000-4,200/s"),
+    ("Gaussian, 6 inputs [8,8]", 6, [8, 8], 0, "gaussian", 1, ">= 10,000 regions/s", "820-960/s"),
+]
+ISSUE10_QUICK = [
+    ("[4,8,8,1] integer net", 4, [8, 8], 2, "integer", 3, "-", "-"),
+    ("Gaussian, 4 inputs [8,8]", 4, [8, 8], 0, "gaussian", 1, "-", "-"),
+    ("Gaussian, 6 inputs [6,6]", 6, [6, 6], 0, "gaussian", 1, "-", "-"),
+]
+
+
+def cpu_count(net):
+    c0 = time.process_time()
+    c = count_regions(net, max_regions=None)
+    return c, time.process_time() - c0
+
+
+def traced_peak(fn):
+    tracemalloc.start()
+    try:
+        out = fn()
+        return tracemalloc.get_traced_memory()[1], out
+    finally:
+        tracemalloc.stop()
+
+
+def issue10(quick):
+    """The issue-10 table: default path vs pure-Python reference path, same nets, same run."""
+    print(f"## issue 10: default path (backend {get_backend()}) vs pure-Python reference path, same run")
+    print("| work | activation / linear | default CPU s | reference CPU s | ref / default | regions per CPU s "
+          "(default) | target | today (issue) |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = ISSUE10_QUICK if quick else ISSUE10
+    for label, n, widths, seed, dist, scale, target, today in rows:
+        net = ReLUNetwork.random(n, widths, seed=seed, distribution=dist, scale=scale)
+        c, t = cpu_count(net)
+        with use_backend("python"):
+            r, tr = cpu_count(net)
+        key = (c.activation_regions, c.linear_regions, c.distinct_affine_maps)
+        assert key == (r.activation_regions, r.linear_regions, r.distinct_affine_maps), "paths disagree!"
+        print(f"| {label} | {c.activation_regions} / {c.linear_regions} | {t:.2f} | {tr:.2f} | {tr / t:.2f} | "
+              f"{c.activation_regions / t:,.0f} | {target} | {today} |", flush=True)
+    print()
+    label, n, widths, seed, dist, scale = rows[0][:6]
+    net = ReLUNetwork.random(n, widths, seed=seed, distribution=dist, scale=scale)
+    print(f"### memory on the {label} (tracemalloc peak; issue: 2.6 KiB/region stored, target counting in "
+          "bounded memory, <= 0.5 KiB/region kept)")
+    print("| mode | regions | peak MiB | bytes per region |")
+    print("|---|---|---|---|")
+    peak, c = traced_peak(lambda: count_regions(net, max_regions=None))
+    print(f"| count_regions (streaming) | {c.activation_regions} | {peak / 2**20:.1f} | "
+          f"{peak / c.activation_regions:.0f} |")
+    peak, kept = traced_peak(lambda: list(activation_regions(net, max_regions=None)))
+    print(f"| list(activation_regions) (kept) | {len(kept)} | {peak / 2**20:.1f} | {peak / len(kept):.0f} |")
+    print(flush=True)
+
+
 
 
 def timed(net, **kw):
@@ -136,11 +201,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes only (about a minute)")
     ap.add_argument("--seeds", type=int, default=3, help="seeds of the target network (default 3)")
-    ap.add_argument("--sections", default="same,target,ladder",
-                    help="comma-separated subset of: same (baseline ratio), target, ladder")
+    ap.add_argument("--sections", default="issue10,same,target,ladder",
+                    help="comma-separated subset of: issue10, same (baseline ratio), target, ladder")
     args = ap.parse_args(argv)
     sections = set(args.sections.split(","))
     print(f"python {sys.version.split()[0]}; times are wall-clock seconds on this machine\n")
+
+    if "issue10" in sections:
+        issue10(args.quick)
 
     # 1. baseline vs fast on the same network
     same = [(2, [6, 6], 0, "integer")] if args.quick else [
