@@ -1,0 +1,123 @@
+"""Realized-region proxy on NB201: CPU time per network and rank correlation with CIFAR-10 accuracy.
+
+Protocol
+--------
+* Architectures: the fixed 1,000-cell sample ``results/nb201_sample1000.txt`` of ``benchmarks/evaluation.py``
+  (uniform over the 9,445 fully-effective cells), visited in a fixed order: its 200-cell subset
+  ``results/nb201_sample200.txt`` first, then the other 800 in ``numpy.random.default_rng(0)`` order, so a run
+  stopped by ``--time-budget`` or ``--n`` covers a uniform subset (the report says how many).
+* Networks: ``build_nb201_network(cell, 10)`` under ``torch.manual_seed(seed)`` (as ``canopy.scoring.score``
+  builds them), one torch thread.
+* Score: :func:`canopy.proxies.realized_regions.realized_region_counts` with the given settings (defaults: the
+  proxy's: 4 segments, 8x8 inputs, length 0.01, mean log count).
+* Cost: ``time.process_time()`` of the proxy call alone (network construction excluded and reported apart).
+* Ground truth: NATS-Bench tss seed-mean CIFAR-10 test accuracy after 200 epochs
+  (``nb201/nats_bench_tss_test_acc_200ep.csv`` under ``CANOPY_DATA_DIR``); Spearman rho / Kendall tau-b of the
+  score and, on the same cells in the same run, of #params (``NB201Cell.num_params(num_classes=10)``).
+
+Usage::
+
+    CANOPY_DATA_DIR=/work/shared/data python benchmarks/realized_regions.py --n 200
+    python benchmarks/realized_regions.py --n 20 --no-accuracy       # timing only
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_FILE = REPO / "results" / "nb201_sample1000.txt"
+SUBSET_FILE = REPO / "results" / "nb201_sample200.txt"
+
+
+def _read(path: Path) -> list[str]:
+    return [ln.strip() for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def arch_order() -> list[str]:
+    """The 1,000-cell sample in the benchmark's fixed visiting order (200-subset first)."""
+    import numpy as np
+
+    sample, subset = _read(SAMPLE_FILE), _read(SUBSET_FILE)
+    chosen = set(subset)
+    rest = [a for a in sample if a not in chosen]
+    perm = np.random.default_rng(0).permutation(len(rest))
+    return subset + [rest[i] for i in perm]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1000, help="number of cells (at most 1000)")
+    ap.add_argument("--time-budget", type=float, default=None, help="stop after this many CPU seconds")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--num-segments", type=int, default=4)
+    ap.add_argument("--resolution", type=int, default=8)
+    ap.add_argument("--length", type=float, default=0.01)
+    ap.add_argument("--aggregate", default="mean_log")
+    ap.add_argument("--no-accuracy", action="store_true", help="timing only")
+    ap.add_argument("--out", default=None, help="CSV of per-cell results")
+    args = ap.parse_args(argv)
+
+    import numpy as np
+    import torch
+
+    from canopy.proxies.realized_regions import realized_region_counts
+    from canopy.spaces.nb201 import NB201Cell
+    from canopy.spaces.nb201_torch import build_nb201_network
+
+    torch.set_num_threads(1)
+    archs = arch_order()[: args.n]
+    settings = dict(num_segments=args.num_segments, input_shape=(3, args.resolution, args.resolution),
+                    length=args.length, aggregate=args.aggregate)
+    rows = []
+    spent = 0.0
+    for i, arch in enumerate(archs):
+        t0 = time.process_time()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(args.seed)
+            net = build_nb201_network(arch, num_classes=10)
+        t1 = time.process_time()
+        res = realized_region_counts(net, seed=args.seed, **settings)
+        t2 = time.process_time()
+        spent += t2 - t0
+        rows.append((arch, res.score, int(res.pieces.sum()), int(res.uncertain.sum()), t2 - t1, t1 - t0))
+        if (i + 1) % 50 == 0:
+            print(f"# {i + 1} cells, {spent:.0f} s CPU", file=sys.stderr, flush=True)
+        if args.time_budget and spent > args.time_budget:
+            print(f"# CPU budget spent after {i + 1} cells", file=sys.stderr)
+            break
+    times = [r[4] for r in rows]
+    print(f"settings: {settings}, seed {args.seed}, torch threads 1")
+    print(f"cells scored: {len(rows)} of the fixed 1,000-cell sample (200-subset first)")
+    print(f"proxy CPU s per net: median {statistics.median(times):.3f}, mean {statistics.fmean(times):.3f}, "
+          f"max {max(times):.3f}, share <= 1 s {np.mean(np.array(times) <= 1.0):.3f} "
+          f"(construction: median {statistics.median(r[5] for r in rows):.3f})")
+    print(f"pieces per net: median {statistics.median(r[2] for r in rows)}, max {max(r[2] for r in rows)}; "
+          f"uncertain breakpoints: total {sum(r[3] for r in rows)} in {sum(1 for r in rows if r[3])} nets")
+    if args.out:
+        with open(args.out, "w") as fh:
+            fh.write("arch,score,pieces,uncertain,cpu_s\n")
+            fh.writelines(f"{a},{s!r},{p},{u},{t:.4f}\n" for a, s, p, u, t, _ in rows)
+    if args.no_accuracy or len(rows) < 3:
+        return 0
+    from canopy.benchmarks import NB201Table, resolve_data_dir
+    from canopy.metrics import kendall_tau, spearman_rho
+
+    table = NB201Table.load(resolve_data_dir())
+    cells = [NB201Cell.from_string(r[0]) for r in rows]
+    acc = np.array([table.accuracy(c, dataset="cifar10") for c in cells])
+    score = np.array([r[1] for r in rows])
+    params = np.array([c.num_params(num_classes=10) for c in cells], dtype=float)
+    print(f"CIFAR-10 test acc (200 ep, seed mean), n = {len(rows)}:")
+    print(f"  realized_regions  rho {spearman_rho(score, acc):.3f}  tau {kendall_tau(score, acc):.3f}")
+    print(f"  #params           rho {spearman_rho(params, acc):.3f}  tau {kendall_tau(params, acc):.3f}")
+    print(f"  rho(realized_regions, #params) = {spearman_rho(score, params):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,291 @@
+"""Realized regions: how many activation regions an initialised network actually has along short input segments.
+
+Definition
+----------
+From ``seed``, draw ``2 k`` i.i.d. standard Gaussian inputs ``a_1, b_1, ..., a_k, b_k`` of ``input_shape``
+(``k = num_segments``), or take consecutive pairs of the given ``inputs``. Segment ``i`` is
+``{a_i + t * length * (b_i - a_i) : 0 <= t <= 1}``. ``N_i`` is the number of activation regions of the model
+met by the open segment (maximal intervals of constant activation pattern: the sign of every ReLU
+pre-activation and the arg-max of every max-pool window; :func:`canopy.proxies._pl_trace.trace_segments`).
+The score is
+
+* ``aggregate="mean_log"`` (default): ``(1/k) sum_i log N_i``;
+* ``aggregate="log_total"``: ``log sum_i N_i``.
+
+Larger is better. We report *activation* regions (as :func:`tropical.regions.count_regions` calls them);
+the float64 estimate of linear regions (neighbours with equal output slopes merged) is in
+:class:`RealizedRegions` for information.
+
+Protocol choices
+----------------
+* Batch norm: NB201 and DARTS networks are scored at initialisation, and batch norm in training mode
+  normalises by the statistics of the batch, which is not a piecewise-linear function of one input. The network
+  is therefore evaluated in **evaluation mode** (running statistics; at initialisation mean 0, variance 1, so a
+  batch norm is the affine map ``gamma * x / sqrt(1 + eps) + beta``).
+* Cost: the tracer runs the network once on a batch of ``pieces + k`` points, so the cost grows with the number
+  of regions met. A full segment between two Gaussian CIFAR-size inputs meets tens of thousands of regions
+  in an NB201 network (about 13,000 already at 8x8), minutes of CPU. The defaults -- 8x8 inputs, 4 segments
+  of ``length = 0.01`` of the distance between two Gaussian inputs -- meet 20-120 regions per segment and keep an
+  NB201 network near 1 s CPU (``benchmarks/realized_regions.py`` measures it). The score then measures the
+  *local density* of realized regions around Gaussian inputs, at 8x8 resolution.
+* Weights: as given (``init="none"``; the evaluation builds NB201 networks under ``torch.manual_seed(seed)``),
+  or re-initialised by :func:`canopy.proxies._common.reinit_`.
+
+Exactness: the count is float64 with flagged uncertain breakpoints (``uncertain``; see
+:mod:`canopy.proxies._pl_trace` for what is exact and what is float64). For dense ``Linear``/``ReLU``
+``Sequential`` networks, ``exact=True`` counts with :func:`exact_segment_regions` (rational arithmetic,
+certified by :mod:`tropical.regions`) instead.
+
+Examples
+--------
+>>> import torch
+>>> _ = torch.manual_seed(0)
+>>> net = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+>>> res = realized_region_counts(net, input_shape=(4,), num_segments=3, length=1.0, seed=1)
+>>> res.pieces.tolist() == realized_region_counts(net, input_shape=(4,), num_segments=3, length=1.0,
+...                                               seed=1, exact=True).pieces.tolist()
+True
+>>> realized_regions(net, input_shape=(4,), num_segments=3, length=1.0, seed=1) == res.score
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from canopy.errors import ProxySettingsError, UnsupportedOperationError
+
+from ._common import check_positive_int, sub_seed, synthetic_inputs, working_copy
+from ._pl_trace import SegmentTrace, trace_segments
+
+__all__ = ["RealizedRegions", "realized_regions", "realized_region_counts", "segment_ends", "exact_segment_regions"]
+
+#: default per-sample input shape of the proxy (8x8 keeps an NB201 network near 1 s CPU)
+DEFAULT_SHAPE: tuple[int, ...] = (3, 8, 8)
+AGGREGATES = ("mean_log", "log_total")
+
+
+@dataclass(frozen=True)
+class RealizedRegions:
+    """Result of :func:`realized_region_counts`.
+
+    Attributes
+    ----------
+    score : float
+        The aggregate (module docstring).
+    pieces : numpy.ndarray of int
+        Activation regions met by each segment.
+    uncertain : numpy.ndarray of int
+        Uncertain breakpoints per segment (0 everywhere on the exact path).
+    linear_pieces : numpy.ndarray of int
+        Float64 estimate of the linear regions met by each segment (``pieces`` on the exact path).
+    exact : bool
+        Whether the counts come from the exact rational path.
+    breakpoints : list of numpy.ndarray
+        Interior breakpoints ``t`` of each segment (float path; empty arrays on the exact path).
+    """
+
+    score: float
+    pieces: np.ndarray
+    uncertain: np.ndarray
+    linear_pieces: np.ndarray
+    exact: bool = False
+    breakpoints: list[np.ndarray] = field(default_factory=list)
+
+
+def segment_ends(
+    inputs: Any, *, seed: int | np.random.Generator = 0, num_segments: int = 4,
+    input_shape: Sequence[int] | None = None, length: float = 0.01,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The float64 ends ``(starts, ends)`` of the segments, each ``(k, *input_shape)``.
+
+    ``inputs=None``: ``2 k`` seeded Gaussian samples ``x`` (:func:`canopy.proxies._common.synthetic_inputs`),
+    ``a = x[0::2]``, ``b = x[1::2]``; a tensor: its consecutive pairs (an even batch). The segment is
+    ``a -> a + length * (b - a)``.
+
+    Examples
+    --------
+    >>> s, e = segment_ends(None, num_segments=2, input_shape=(3,), length=0.5)
+    >>> tuple(s.shape), s.dtype
+    ((2, 3), torch.float64)
+    """
+    if isinstance(length, bool) or not isinstance(length, (int, float)) or not 0 < length <= 1e6:
+        raise ProxySettingsError(f"length must be a positive number, got {length!r}")
+    if inputs is None:
+        k = check_positive_int("num_segments", num_segments)
+        shape = tuple(input_shape) if input_shape is not None else DEFAULT_SHAPE
+        x = synthetic_inputs(shape, batch_size=2 * k, seed=sub_seed(seed, 0), dtype=torch.float64)
+    else:
+        x = inputs[0] if isinstance(inputs, (tuple, list)) and len(inputs) == 2 else inputs
+        if not isinstance(x, torch.Tensor) or x.dim() < 2 or x.shape[0] < 2 or x.shape[0] % 2:
+            raise ProxySettingsError("inputs must be a batch tensor (2k, ...) of k consecutive segment-end pairs")
+        x = x.detach().to(torch.float64)
+    a, b = x[0::2], x[1::2]
+    return a, a + float(length) * (b - a)
+
+
+def _aggregate(pieces: np.ndarray, aggregate: str) -> float:
+    if aggregate == "mean_log":
+        return float(np.mean(np.log(pieces)))
+    return float(math.log(float(np.sum(pieces))))
+
+
+def realized_region_counts(
+    model: nn.Module,
+    inputs: Any = None,
+    *,
+    seed: int | np.random.Generator = 0,
+    num_segments: int = 4,
+    input_shape: Sequence[int] | None = None,
+    length: float = 0.01,
+    aggregate: str = "mean_log",
+    init: str = "none",
+    exact: bool = False,
+    tol: float = 1e-9,
+    max_pieces: int = 200_000,
+) -> RealizedRegions:
+    """Activation regions met by seeded short segments through the inputs of ``model`` (never modified).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Traceable by :mod:`torch.fx`, built from :data:`canopy.proxies._pl_trace.SUPPORTED`.
+    inputs : None or torch.Tensor
+        ``None`` for seeded Gaussian segment ends, or a batch of ``2 k`` inputs (consecutive pairs).
+    seed : int or numpy.random.Generator
+        Segment ends (stream 0) and re-initialisation (stream 1, only with ``init != "none"``).
+    num_segments, input_shape, length : see :func:`segment_ends` (defaults 4, (3, 8, 8), 0.01)
+    aggregate : {"mean_log", "log_total"}
+    init : {"none", "kaiming_norm_fanin", "gaussian"}
+    exact : bool
+        Count each segment with :func:`exact_segment_regions` (dense ``Linear``/``ReLU`` ``Sequential`` only).
+    tol : float
+        Relative tolerance of the float path's uncertainty flags.
+    max_pieces : int
+        Refuse (:class:`~canopy.errors.ProxySettingsError`) beyond this many pieces in all.
+
+    Returns
+    -------
+    RealizedRegions
+
+    Raises
+    ------
+    canopy.errors.UnsupportedOperationError
+        An operation that is not piecewise linear or not supported (one line naming the node).
+    canopy.errors.ProxySettingsError
+        Bad settings or inputs, or more than ``max_pieces`` pieces.
+
+    Examples
+    --------
+    >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+    ...                           torch.nn.Flatten(), torch.nn.Linear(4 * 4 * 4, 3))
+    >>> res = realized_region_counts(net, input_shape=(3, 8, 8), num_segments=2, length=0.5)
+    >>> len(res.pieces), bool((res.pieces >= 1).all()), res.exact
+    (2, True, False)
+    """
+    if aggregate not in AGGREGATES:
+        raise ProxySettingsError(f"unknown aggregate {aggregate!r}; valid: {', '.join(AGGREGATES)}")
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1e-2:
+        raise ProxySettingsError(f"tol must be a number in [0, 0.01), got {tol!r}")
+    max_pieces = check_positive_int("max_pieces", max_pieces)
+    if not isinstance(model, nn.Module):
+        raise ProxySettingsError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    starts, ends = segment_ends(inputs, seed=seed, num_segments=num_segments, input_shape=input_shape,
+                                length=length)
+    net = working_copy(model, init=init, seed=seed, train=False)
+    if exact:
+        counts = np.array([exact_segment_regions(net, a, b) for a, b in zip(starts, ends)], dtype=np.int64)
+        zeros = np.zeros_like(counts)
+        return RealizedRegions(_aggregate(counts, aggregate), counts, zeros, counts.copy(), True,
+                               [np.zeros(0) for _ in counts])
+    tr: SegmentTrace = trace_segments(net, starts, ends, tol=float(tol), max_pieces=max_pieces)
+    return RealizedRegions(_aggregate(tr.pieces, aggregate), tr.pieces, tr.uncertain, tr.linear_pieces, False,
+                           tr.breakpoints)
+
+
+def realized_regions(
+    model: nn.Module,
+    inputs: Any = None,
+    *,
+    seed: int | np.random.Generator = 0,
+    num_segments: int = 4,
+    input_shape: Sequence[int] | None = None,
+    length: float = 0.01,
+    aggregate: str = "mean_log",
+    init: str = "none",
+    exact: bool = False,
+    tol: float = 1e-9,
+    max_pieces: int = 200_000,
+) -> float:
+    """The realized-region score (``aggregate`` of the counts of :func:`realized_region_counts`).
+
+    Examples
+    --------
+    >>> _ = torch.manual_seed(0)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    >>> realized_regions(net, input_shape=(2,), seed=3) == realized_regions(net, input_shape=(2,), seed=3)
+    True
+    """
+    return realized_region_counts(
+        model, inputs, seed=seed, num_segments=num_segments, input_shape=input_shape, length=length,
+        aggregate=aggregate, init=init, exact=exact, tol=tol, max_pieces=max_pieces,
+    ).score
+
+
+def exact_segment_regions(model: Any, start: Sequence[Any], end: Sequence[Any]) -> int:
+    """Exact number of activation regions of a dense ReLU network met by the open segment ``[start, end]``.
+
+    The network (a ``Sequential`` of ``Linear``/``ReLU`` or a :class:`tropical.network.ReLUNetwork`) is
+    converted exactly (:meth:`~tropical.network.ReLUNetwork.from_torch`, policy ``"exact"``: the binary value
+    of every float), restricted to the line ``start + t (end - start)`` (a network with one input ``t``, exact
+    rational weights) and counted on ``t in [0, 1]`` by :func:`tropical.regions.count_regions` (certified).
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential or tropical.network.ReLUNetwork
+    start, end : sequence or tensor of numbers
+        The segment ends (floats are taken at their exact binary value).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from tropical.network import ReLUNetwork
+    >>> net = ReLUNetwork([[[1], [1]], [[1, 1]]], [[Fraction(-1, 4), Fraction(-1, 2)], [0]])
+    >>> exact_segment_regions(net, [0], [1])
+    3
+    """
+    from tropical.convert import to_rational
+    from tropical.errors import TropicalError
+    from tropical.network import ReLUNetwork
+    from tropical.regions import Box, count_regions
+
+    try:
+        net = model if isinstance(model, ReLUNetwork) else ReLUNetwork.from_torch(model)
+    except TropicalError as exc:
+        raise UnsupportedOperationError(f"exact path needs a dense Linear/ReLU Sequential: {exc}") from None
+
+    def vec(v: Any) -> list[Fraction]:
+        if isinstance(v, torch.Tensor):
+            v = v.detach().reshape(-1).tolist()
+        return [v_ if isinstance(v_, (int, Fraction)) else to_rational(v_) for v_ in v]
+
+    a, b = vec(start), vec(end)
+    if len(a) != net.input_dim or len(b) != net.input_dim:
+        raise ProxySettingsError(f"segment ends need {net.input_dim} coordinates, got {len(a)} and {len(b)}")
+    d = [y - x for x, y in zip(a, b)]
+    W1, b1 = net.weights[0], net.biases[0]
+    w = [[sum((wij * dj for wij, dj in zip(row, d)), Fraction(0))] for row in W1]
+    c = [sum((wij * aj for wij, aj in zip(row, a)), Fraction(0)) + bi for row, bi in zip(W1, b1)]
+    line = ReLUNetwork([w, *net.weights[1:]], [c, *net.biases[1:]])
+    return int(count_regions(line, Box(0, 1), max_regions=None).activation_regions)

@@ -1,0 +1,327 @@
+"""Realized-region proxy: the float64 tracer against exact and brute-force oracles; purity, seeding, errors."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import example, given
+from hypothesis import strategies as st
+from torch import nn
+
+from canopy.errors import ProxySettingsError, UnsupportedOperationError
+from canopy.proxies._pl_trace import trace_segments
+from canopy.proxies.realized_regions import (
+    exact_segment_regions,
+    realized_region_counts,
+    realized_regions,
+    segment_ends,
+)
+
+torch.set_num_threads(1)
+
+
+# ------------------------------------------------------------------------------------------- dense: exact oracle
+def _dense(seed: int, dims: list[int], scale: float = 1.0) -> nn.Sequential:
+    gen = torch.Generator().manual_seed(seed)
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(dims[:-1], dims[1:])):
+        lin = nn.Linear(n_in, n_out).double()
+        with torch.no_grad():
+            lin.weight.copy_(torch.randn(n_out, n_in, generator=gen, dtype=torch.float64))
+            lin.bias.copy_(torch.randn(n_out, generator=gen, dtype=torch.float64) * scale)
+        layers.append(lin)
+        if i < len(dims) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+@given(seed=st.integers(0, 2**31 - 1),
+       dims=st.lists(st.integers(1, 5), min_size=3, max_size=5),
+       seg=st.integers(0, 1000))
+@example(seed=0, dims=[1, 1, 1], seg=0)
+@example(seed=3, dims=[2, 5, 5, 5, 1], seg=7)
+def test_float_path_equals_exact_rational_count_on_dense_nets(seed, dims, seg):
+    net = _dense(seed, dims)
+    a, b = segment_ends(None, seed=seg, num_segments=2, input_shape=(dims[0],), length=1.0)
+    a, b = a * 3, b * 3  # long segments: more breakpoints
+    tr = trace_segments(net, a, b)
+    for i in range(2):
+        exact = exact_segment_regions(net, a[i], b[i])
+        u = int(tr.uncertain[i])
+        assert int(tr.pieces[i]) - u <= exact <= int(tr.pieces[i]) + u
+        if u == 0:
+            assert int(tr.pieces[i]) == exact
+        assert len(tr.breakpoints[i]) == tr.pieces[i] - 1
+        assert np.all(np.diff(tr.breakpoints[i]) > 0) and np.all((tr.breakpoints[i] > 0) & (tr.breakpoints[i] < 1))
+
+
+def _exact_breakpoints(net: nn.Sequential, a, b) -> list[Fraction]:
+    """Slow oracle independent of tropical and of the tracer's code: exact breakpoints, layer by layer.
+
+    Invariant: every pre-activation of the layers done so far is affine between consecutive points of ``pts``,
+    so the next layer's pre-activations (exact forward pass at the points) are too, and their zeros between
+    two points with strictly opposite signs are new points.
+    """
+    from tropical.convert import to_rational
+
+    lins = [m for m in net if isinstance(m, nn.Linear)]
+    Ws = [[[to_rational(v) for v in row] for row in m.weight.tolist()] for m in lins]
+    bs = [[to_rational(v) for v in m.bias.tolist()] for m in lins]
+    A = [to_rational(v) for v in a.tolist()]
+    D = [to_rational(v) - x for v, x in zip(b.tolist(), A)]
+
+    def layer_input(t: Fraction, depth: int) -> list[Fraction]:
+        x = [ai + t * di for ai, di in zip(A, D)]
+        for W, c in zip(Ws[:depth], bs[:depth]):
+            x = [max(sum((w * v for w, v in zip(row, x)), Fraction(0)) + cc, Fraction(0)) for row, cc in zip(W, c)]
+        return x
+
+    pts = [Fraction(0), Fraction(1)]
+    for depth in range(len(Ws) - 1):
+        W, c = Ws[depth], bs[depth]
+        zs = [[sum((w * v for w, v in zip(row, layer_input(t, depth))), Fraction(0)) + cc for row, cc in zip(W, c)]
+              for t in pts]
+        new = set(pts)
+        for (lo, zl), (hi, zh) in zip(zip(pts, zs), zip(pts[1:], zs[1:])):
+            for u, v in zip(zl, zh):
+                if u * v < 0:
+                    new.add(lo + (hi - lo) * u / (u - v))
+        pts = sorted(new)
+    return pts[1:-1]
+
+
+@given(seed=st.integers(0, 2**31 - 1), dims=st.lists(st.integers(1, 3), min_size=3, max_size=4))
+def test_breakpoints_match_an_exact_fraction_oracle(seed, dims):
+    net = _dense(seed, dims)
+    a, b = segment_ends(None, seed=seed % 997, num_segments=1, input_shape=(dims[0],), length=1.0)
+    tr = trace_segments(net, a * 2, b * 2)
+    exact = _exact_breakpoints(net, a[0] * 2, b[0] * 2)
+    assert exact_segment_regions(net, a[0] * 2, b[0] * 2) == len(exact) + 1  # two exact oracles agree
+    if tr.uncertain[0] == 0:
+        assert len(tr.breakpoints[0]) == len(exact)
+        assert np.allclose(tr.breakpoints[0], [float(e) for e in exact], rtol=0, atol=1e-9)
+
+
+def test_degenerate_dense_cases():
+    # duplicate neurons cross at the same point: one breakpoint
+    net = nn.Sequential(nn.Linear(1, 2), nn.ReLU(), nn.Linear(2, 1)).double()
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[2.0], [2.0]]))
+        net[0].bias.copy_(torch.tensor([-1.0, -1.0]))
+    tr = trace_segments(net, torch.tensor([[0.0]]), torch.tensor([[1.0]]))
+    assert tr.pieces.tolist() == [2] and tr.breakpoints[0].tolist() == [0.5] and tr.uncertain.tolist() == [0]
+    assert exact_segment_regions(net, [0], [1]) == 2
+    # a crossing exactly at an end of the segment does not split the open segment
+    tr = trace_segments(net, torch.tensor([[0.5]]), torch.tensor([[1.0]]))
+    assert tr.pieces.tolist() == [1] and exact_segment_regions(net, [Fraction(1, 2)], [1]) == 1
+    # all-zero weights: one piece
+    with torch.no_grad():
+        net[0].weight.zero_()
+    assert trace_segments(net, torch.tensor([[-1.0]]), torch.tensor([[1.0]])).pieces.tolist() == [1]
+
+
+# ------------------------------------------------------------------------------- conv / pool / skip: brute force
+class _Tiny(nn.Module):
+    def __init__(self, pool: str = "max"):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 2, 2, padding=1)
+        self.bn = nn.BatchNorm2d(2)
+        self.c2 = nn.Conv2d(2, 2, 3, padding=1, bias=False)
+        self.pool = nn.MaxPool2d(2, stride=1, padding=1) if pool == "max" else nn.AvgPool2d(2)
+        self.relu = nn.ReLU(inplace=True)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        h = self.bn(self.c1(x))
+        y = self.relu(h)
+        y = F.relu(self.c2(y) + h * 0.5)  # skip, scaled, functional ReLU
+        y = self.pool(y)
+        y = torch.cat([y, -y], 1).relu()
+        y = F.adaptive_avg_pool2d(y, (2, 1))
+        return self.fc(y.view(y.size(0), -1))
+
+
+def _tiny(seed: int, pool: str = "max") -> nn.Module:
+    torch.manual_seed(seed)
+    net = _Tiny(pool).double()
+    with torch.no_grad():
+        net.bn.running_mean.uniform_(-0.5, 0.5)
+        net.bn.running_var.uniform_(0.5, 2.0)
+        net.bn.weight.uniform_(0.5, 1.5)
+        net.bn.bias.uniform_(-0.5, 0.5)
+    return net.eval()
+
+
+def _grid_patterns(net: nn.Module, a: torch.Tensor, b: torch.Tensor, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Brute force: the activation pattern (ReLU signs, max-pool arg-maxes) at n grid points of [a, b]."""
+    t = torch.linspace(0, 1, n, dtype=torch.float64)
+    x = a.unsqueeze(0) + t.view(-1, *([1] * a.dim())) * (b - a).unsqueeze(0)
+    parts: list[torch.Tensor] = []
+    handles = []
+
+    def relu_hook(mod, inp):
+        parts.append((inp[0] > 0).reshape(n, -1).to(torch.int64))
+
+    def pool_hook(mod, inp):
+        _, idx = F.max_pool2d(inp[0], mod.kernel_size, mod.stride, mod.padding, mod.dilation, return_indices=True)
+        parts.append(idx.reshape(n, -1))
+
+    orig_relu = F.relu
+    try:
+        for m in net.modules():
+            if isinstance(m, nn.ReLU):
+                handles.append(m.register_forward_pre_hook(relu_hook))
+            if isinstance(m, nn.MaxPool2d):
+                handles.append(m.register_forward_pre_hook(pool_hook))
+
+        def spy_relu(inp, inplace=False):
+            parts.append((inp > 0).reshape(n, -1).to(torch.int64))
+            return orig_relu(inp, inplace=inplace)
+
+        F.relu = spy_relu
+        torch.Tensor.relu, orig_method = (lambda self: spy_relu(self)), torch.Tensor.relu
+        try:
+            with torch.no_grad():
+                net(x.clone())
+        finally:
+            torch.Tensor.relu = orig_method
+    finally:
+        F.relu = orig_relu
+        for h in handles:
+            h.remove()
+    return t.numpy(), torch.cat(parts, 1).numpy()
+
+
+@pytest.mark.parametrize("pool", ["max", "avg"])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_tiny_conv_pool_skip_nets_match_a_fine_grid(seed, pool):
+    net = _tiny(seed, pool)
+    gen = torch.Generator().manual_seed(100 + seed)
+    a, b = torch.randn(2, 1, 1, 3, 3, generator=gen, dtype=torch.float64)
+    tr = trace_segments(net, a, b)
+    assert tr.uncertain.tolist() == [0]
+    t, pat = _grid_patterns(net, a[0], b[0], 40001)
+    change = np.nonzero(np.any(pat[1:] != pat[:-1], axis=1))[0]
+    bps = tr.breakpoints[0]
+    step = t[1] - t[0]
+    # every traced breakpoint separated from the others by more than a grid step is seen on the grid there
+    assert len(change) <= len(bps)
+    iso = [x for i, x in enumerate(bps) if min([abs(x - y) for j, y in enumerate(bps) if j != i] or [1]) > 2 * step]
+    for x in iso:
+        j = int(x // step)
+        assert j in change or j - 1 in change or j + 1 in change
+    # and every grid change has a traced breakpoint in its interval
+    for j in change:
+        assert np.any((bps >= t[j] - 1e-12) & (bps <= t[j + 1] + 1e-12))
+    if np.all(np.diff(bps) > 2 * step):
+        assert len(change) == len(bps)
+
+
+def test_small_nb201_network_matches_a_fine_grid():
+    from canopy.spaces.nb201_torch import build_nb201_network
+
+    torch.manual_seed(0)
+    net = build_nb201_network("|nor_conv_3x3~0|+|avg_pool_3x3~0|skip_connect~1|+|none~0|nor_conv_1x1~1|skip_connect~2|",
+                              C=4, N=1).double().eval()
+    a, b = segment_ends(None, seed=1, num_segments=1, input_shape=(3, 4, 4), length=0.2)
+    tr = trace_segments(net, a, b)
+    assert tr.uncertain.tolist() == [0] and tr.pieces[0] > 5
+    t, pat = _grid_patterns(net, a[0], b[0], 20001)
+    change = np.nonzero(np.any(pat[1:] != pat[:-1], axis=1))[0]
+    for j in change:
+        assert np.any((tr.breakpoints[0] >= t[j]) & (tr.breakpoints[0] <= t[j + 1]))
+    assert len(change) <= len(tr.breakpoints[0])
+    if np.all(np.diff(tr.breakpoints[0]) > 2 * (t[1] - t[0])):
+        assert len(change) == len(tr.breakpoints[0])
+
+
+# -------------------------------------------------------------------------------------- proxy conventions
+def test_pure_seeded_and_deterministic():
+    net = _tiny(5)
+    net.train()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    s1 = realized_regions(net, input_shape=(1, 3, 3), seed=4, length=1.0)
+    s2 = realized_regions(net, input_shape=(1, 3, 3), seed=4, length=1.0)
+    assert s1 == s2
+    assert realized_regions(net, input_shape=(1, 3, 3), seed=5, length=1.0) != s1
+    after = net.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert net.training and all(m.training for m in net.modules())
+    assert not any(m._forward_hooks or m._forward_pre_hooks for m in net.modules())
+
+
+def test_given_inputs_and_aggregates():
+    net = _dense(1, [3, 6, 6, 2])
+    x = torch.randn(4, 3, generator=torch.Generator().manual_seed(0))
+    res = realized_region_counts(net, x, length=1.0)
+    assert len(res.pieces) == 2
+    assert res.score == pytest.approx(np.mean(np.log(res.pieces)))
+    tot = realized_regions(net, x, length=1.0, aggregate="log_total")
+    assert tot == pytest.approx(np.log(res.pieces.sum()))
+    exact = realized_region_counts(net, x, length=1.0, exact=True)
+    assert exact.exact and exact.pieces.tolist() == res.pieces.tolist()
+
+
+def test_inplace_relu_equals_out_of_place():
+    a = nn.Sequential(nn.Linear(3, 5), nn.ReLU(inplace=True), nn.Linear(5, 5), nn.ReLU(), nn.Linear(5, 1))
+    b = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 5), nn.ReLU(), nn.Linear(5, 1))
+    b.load_state_dict(a.state_dict())
+    assert realized_region_counts(a, input_shape=(3,), length=2.0).pieces.tolist() == \
+        realized_region_counts(b, input_shape=(3,), length=2.0).pieces.tolist()
+
+
+class _Sig(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.act = nn.Sigmoid()
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class _Square(nn.Module):
+    def forward(self, x):
+        return x * x
+
+
+class _Tanh(nn.Module):
+    def forward(self, x):
+        return torch.tanh(x)
+
+
+@pytest.mark.parametrize("model, where", [
+    (_Sig(), "module Sigmoid at node 'act'"),
+    (_Square(), "mul of two input-dependent tensors"),
+    (_Tanh(), "function tanh at node 'tanh'"),
+    (nn.Sequential(nn.BatchNorm1d(2, track_running_stats=False)), "track_running_stats=False"),
+])
+def test_refuses_unsupported_nodes_with_one_clear_line(model, where):
+    with pytest.raises(UnsupportedOperationError, match=where) as info:
+        realized_regions(model, input_shape=(2,))
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"num_segments": 0}, {"length": -1.0}, {"length": True}, {"aggregate": "max"}, {"tol": 0.5},
+    {"max_pieces": 0}, {"input_shape": ()},
+])
+def test_bad_settings(kwargs):
+    with pytest.raises(ProxySettingsError):
+        realized_regions(nn.Sequential(nn.Linear(2, 2)), **{"input_shape": (2,), **kwargs})
+
+
+def test_bad_inputs_and_budget():
+    net = _dense(0, [2, 8, 8, 1])
+    with pytest.raises(ProxySettingsError, match="consecutive"):
+        realized_regions(net, torch.zeros(3, 2))
+    with pytest.raises(ProxySettingsError, match="max_pieces"):
+        realized_regions(net, input_shape=(2,), length=50.0, max_pieces=3)
+    with pytest.raises(ProxySettingsError):
+        realized_regions("not a model")
+    with pytest.raises(UnsupportedOperationError, match="exact path"):
+        realized_regions(_tiny(0), input_shape=(1, 3, 3), exact=True)
