@@ -38,6 +38,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
+from operator import mul
 from typing import Any
 
 from tropical.errors import TropicalError
@@ -55,6 +56,7 @@ __all__ = [
     "solve_rational",
     "int_det",
     "int_solve",
+    "IntMatrix",
 ]
 
 NAMES = ("python", "flint", "auto")
@@ -243,7 +245,7 @@ def int_matmul(A: Sequence[Sequence[int]], B: Sequence[Sequence[int]]) -> list[t
         flat = [int(v) for v in C.entries()]
         return [tuple(flat[i * p:(i + 1) * p]) for i in range(m)]
     cols = list(zip(*B))
-    return [tuple(sum(x * y for x, y in zip(row, col) if x) for col in cols) for row in A]
+    return [tuple([sum(map(mul, row, col)) for col in cols]) for row in A]
 
 
 def solve_rational(A: Sequence[Sequence[int | Fraction]], b: Sequence[int | Fraction]) -> list[Fraction] | None:
@@ -343,3 +345,32 @@ def int_solve(A: Sequence[Sequence[int]], b: Sequence[int]) -> tuple[list[int], 
     if D < 0:
         return [-v for v in nums], -D
     return nums, D
+
+
+class IntMatrix:
+    """An integer matrix prepared once for many exact matrix-vector products (rows of ``int``).
+
+    On the flint backend (and from 16 rows) the matrix is converted to ``fmpz_mat`` once; every product
+    returns plain Python ints on every backend.
+
+    Examples
+    --------
+    >>> M = IntMatrix([(1, 2), (3, -4)])
+    >>> M.matvec((10, 1))
+    [12, 26]
+    """
+
+    __slots__ = ("rows", "_fl")
+
+    def __init__(self, rows: Sequence[Sequence[int]]) -> None:
+        self.rows = [tuple(r) for r in rows]
+        self._fl = None
+        if self.rows and len(self.rows) >= 16 and get_backend() == "flint":
+            self._fl = _flint().fmpz_mat([list(r) for r in self.rows])
+
+    def matvec(self, v: Sequence[int]) -> list[int]:
+        """The exact products ``<row, v>`` for every row."""
+        if self._fl is not None:
+            fl = _flint()
+            return [int(x) for x in (self._fl * fl.fmpz_mat(len(v), 1, list(v))).entries()]
+        return [sum(map(mul, r, v)) for r in self.rows]

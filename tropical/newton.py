@@ -37,7 +37,7 @@ from fractions import Fraction
 from itertools import combinations
 
 from tropical._exact import Exact, as_fraction, normalize
-from tropical.backend import guided
+from tropical.backend import IntMatrix, guided
 from tropical.errors import DimensionMismatchError
 from tropical.guided import certified_redundancy, float_points
 from tropical.lp import ExactSimplex
@@ -103,12 +103,11 @@ def _integerize(points: Sequence[Point]) -> list[tuple[int, ...]]:
     return [tuple(int(v * da) for v in p[:-1]) + (int(p[-1] * dc),) for p in points]
 
 
-def _dot(p: tuple[int, ...], y: Sequence[int], den: int) -> int:
-    """``den * c + <α, y>`` for a lifted integer point ``p = (α, c)``."""
-    v = p[-1] * den
-    for a, b in zip(p, y):
-        v += a * b
-    return v
+def _unique_argmax_of(vals: list[int]) -> int:
+    """Index of the unique maximum of ``vals``; -1 on a tie."""
+    best = max(vals)
+    i = vals.index(best)
+    return -1 if best in vals[i + 1:] else i
 
 
 def _unique_argmax(pts: Sequence[tuple[int, ...]], y: Sequence[int]) -> int:
@@ -298,8 +297,9 @@ def _decide(
     certified = list(certified) if certified is not None else [False] * m
     count = samples if samples is not None else 4 * m + 32
     if count:
+        mat = IntMatrix(allpts)
         for y in _sample_directions(allpts, count, rng):
-            i = _unique_argmax(allpts, y)
+            i = _unique_argmax_of(mat.matvec((*y, 1)))
             if 0 <= i < m:
                 certified[i] = True
     k_near = 2 * len(ipts[0])
@@ -465,9 +465,10 @@ def product_vertex_mask(
     certified = [False] * len(ipts)
     rng = random.Random(seed)
     count = samples if samples is not None else 3 * (len(ip) + len(iq)) + 16
+    matP, matQ = IntMatrix(ip), IntMatrix(iq)
     for y in _sample_directions(ip + iq, count, rng):
-        a = _unique_argmax(ip, y)
-        b = _unique_argmax(iq, y)
+        a = _unique_argmax_of(matP.matvec((*y, 1)))
+        b = _unique_argmax_of(matQ.matvec((*y, 1)))
         if a >= 0 and b >= 0 and (a, b) in index:
             certified[index[(a, b)]] = True
     key_index = {k: t for t, k in enumerate(keys)}
@@ -491,8 +492,8 @@ def product_vertex_mask(
     def beaters(t: int, y: list[int], den: int, vp: int) -> list[tuple[int, int]]:
         """Up to ``kb`` best candidates (other than ``t``) with value ``>= vp`` at ``y/den``, found factor-wise
         (pairs enumerated in decreasing order of ``P_a(x) + Q_b(x)``)."""
-        vP = [_dot(u, y, den) for u in ip]
-        vQ = [_dot(v, y, den) for v in iq]
+        vP = matP.matvec((*y, den))
+        vQ = matQ.matvec((*y, den))
         sP = sorted(range(len(ip)), key=vP.__getitem__, reverse=True)
         sQ = sorted(range(len(iq)), key=vQ.__getitem__, reverse=True)
         heap = [(-(vP[sP[0]] + vQ[sQ[0]]), 0, 0)]
