@@ -106,3 +106,23 @@ def test_environment_variable():
     assert r.returncode != 0 and "TROPICAL_BACKEND='bogus'" in r.stderr
     if "flint" in BACKENDS:
         assert run_env("flint").stdout.strip() == "flint"
+
+
+@given(st.lists(st.tuples(big, big, big), min_size=1, max_size=40), st.tuples(big, big, big))
+def test_int_matrix_matvec_equals_naive_on_every_backend(rows, v):
+    from tropical.backend import IntMatrix, int_det, int_solve
+
+    want = [sum(a * b for a, b in zip(r, v)) for r in rows]
+    for name in BACKENDS:
+        with use_backend(name):
+            got = IntMatrix(rows).matvec(v)
+            assert got == want and all(type(x) is int for x in got)
+            A = [list(r) for r in rows[:3]]
+            if len(A) == 3:
+                D = int_det(A)
+                sol = int_solve(A, list(v))
+                assert (sol is None) == (D == 0)
+                if sol is not None:
+                    nums, den = sol
+                    assert den == abs(D) > 0
+                    assert [sum(a * x for a, x in zip(r, nums)) for r in A] == [den * b for b in v]
