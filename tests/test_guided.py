@@ -104,3 +104,20 @@ def test_conversion_equals_forward_pass_on_every_path(backend, on, sizes):
     for a, b in zip(m, ref):
         assert a.numerator == b.numerator
         assert a.denominator == b.denominator
+
+
+@given(st.lists(st.tuples(st.integers(-5, 5), st.integers(-5, 5), st.integers(-50, 50)), min_size=2, max_size=8),
+       st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=2, max_size=2),
+       st.lists(st.integers(0, 7), max_size=3))
+def test_certificate_checks_never_accept_a_false_claim(pts, y, support):
+    """Whatever the floats say, an accepted witness beats every point and an accepted support is a proof."""
+    from tropical.guided import _exact_support, _exact_witness
+
+    p, others = pts[0], pts[1:]
+    w = _exact_witness(p, others, y)
+    if w is not None:
+        assert beats_all(p, others, w)
+        assert all(isinstance(v, Fraction) for v in w)
+    sup = sorted({j for j in support if j < len(others)})
+    if _exact_support(p, others, sup):
+        assert _redundancy_lp(p, others)[0]

@@ -270,9 +270,12 @@ def _exact_witness(p: Sequence[int], others: Sequence[Sequence[int]], y: list[fl
     d = len(p) - 1
     mx = max((abs(v) for v in y), default=0.0)
     k = 52 - math.frexp(mx)[1] if mx else 0
-    k = max(k, 0)
+    k = min(max(k, 0), 960)  # 52 significant bits; never past the float range
     den = 1 << k
-    yi = [round(math.ldexp(v, k)) for v in y]
+    try:
+        yi = [round(math.ldexp(v, k)) for v in y]
+    except (OverflowError, ValueError):
+        return None
     vp = p[-1] * den
     for t in range(d):
         vp += p[t] * yi[t]
