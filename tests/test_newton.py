@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from fractions import Fraction
 
 import pytest
@@ -182,3 +183,46 @@ def test_invalid_inputs():
         minkowski_sum([(0, 1)], [(0, 1, 2)])
     with pytest.raises(DimensionMismatchError):
         dual_subdivision([(0, 1)])
+
+
+def slow_slabs(pts):
+    """The slab bounds straight from the definition, with Fractions, every ordered pair (oracle)."""
+    out = []
+    for a, pa in enumerate(pts):
+        dirs = {}
+        for b, pb in enumerate(pts):
+            diff = [x - y for x, y in zip(pa[:-1], pb[:-1])]
+            if a == b or not any(diff):
+                continue
+            g = math.gcd(*diff)
+            k = g if next(v for v in diff if v) > 0 else -g
+            u = tuple(v // k for v in diff)
+            bound = Fraction(pb[-1] - pa[-1], k)
+            slot = dirs.setdefault(u, [None, None])
+            side = 0 if k > 0 else 1
+            if slot[side] is None or (bound > slot[side] if side == 0 else bound < slot[side]):
+                slot[side] = bound
+        out.append(dirs)
+    return out
+
+
+@given(st.lists(st.tuples(st.integers(-3, 3), st.integers(-3, 3), st.integers(-20, 20)), max_size=10))
+def test_slabs_equal_the_definition(pts):
+    from tropical.newton import _slab_conflict, _slabs
+
+    pts = merge_duplicates(pts)
+    fast = _slabs(pts)
+    slow = slow_slabs(pts)
+    as_frac = [{u: [None if v is None else Fraction(*v) for v in s] for u, s in d.items()} for d in fast]
+    assert as_frac == slow
+    for i, j in itertools.combinations(range(len(pts)), 2):
+        lo_hi = [(slow[i].get(u), slow[j].get(u)) for u in slow[i]]
+        expected = False
+        for s1, s2 in lo_hi:
+            if s2 is None:
+                continue
+            los = [v for v in (s1[0], s2[0]) if v is not None]
+            his = [v for v in (s1[1], s2[1]) if v is not None]
+            if los and his and max(los) >= min(his):
+                expected = True
+        assert _slab_conflict(fast[i], fast[j]) == expected

@@ -375,37 +375,45 @@ def _vertex_by_constraint_generation(
             in_S.add(j)
 
 
-def _slabs(pts: Sequence[tuple[int, ...]]) -> list[dict[tuple[int, ...], list[Fraction | None]]]:
+Slab = list  # [lo, hi]: each None or an exact rational (num, den) with den > 0
+
+
+def _slabs(pts: Sequence[tuple[int, ...]]) -> list[dict[tuple[int, ...], Slab]]:
     """For each point ``a``: direction ``u`` -> ``[lo, hi]`` bounds of ``<u, x>`` over the region of ``a``.
 
     The region ``R_a = {x : c_a + <α_a, x> >= c_b + <α_b, x> for all b}`` lies in the slab
-    ``lo <= <u, x> <= hi`` for every primitive direction ``u`` of a difference ``α_a - α_b``.
+    ``lo <= <u, x> <= hi`` for every primitive direction ``u`` of a difference ``α_a - α_b``. Bounds are
+    exact rationals kept as integer pairs ``(num, den)``, ``den > 0`` (compared by cross-multiplication).
+    Each unordered pair is visited once: for ``b`` the direction and the bound are the same as for ``a``,
+    on the other side of the slab.
     """
-    out: list[dict[tuple[int, ...], list[Fraction | None]]] = []
+    out: list[dict[tuple[int, ...], Slab]] = [{} for _ in pts]
     for a, pa in enumerate(pts):
-        dirs: dict[tuple[int, ...], list[Fraction | None]] = {}
-        for b, pb in enumerate(pts):
-            if a == b:
-                continue
-            diff = [x - y for x, y in zip(pa[:-1], pb[:-1])]
+        ea, ca = pa[:-1], pa[-1]
+        da = out[a]
+        for b in range(a + 1, len(pts)):
+            pb = pts[b]
+            diff = [x - y for x, y in zip(ea, pb)]
             g = math.gcd(*diff)
             if g == 0:
                 continue
             first = next(v for v in diff if v)
             k = g if first > 0 else -g
             u = tuple(v // k for v in diff)
-            bound = Fraction(pb[-1] - pa[-1], k)  # k <u, x> >= c_b - c_a
-            slot = dirs.setdefault(u, [None, None])
-            if k > 0:
-                if slot[0] is None or bound > slot[0]:
-                    slot[0] = bound
-            elif slot[1] is None or bound < slot[1]:
-                slot[1] = bound
-        out.append(dirs)
+            # k <u, x> >= c_b - c_a on R_a and k <u, x> <= c_b - c_a on R_b: bound (c_b - c_a) / k
+            num, den = (pb[-1] - ca, k) if k > 0 else (ca - pb[-1], -k)
+            lo_side = k > 0  # R_a gets a lower bound, R_b an upper bound (and vice versa)
+            for slots, side in ((da, 0 if lo_side else 1), (out[b], 1 if lo_side else 0)):
+                slot = slots.get(u)
+                if slot is None:
+                    slot = slots[u] = [None, None]
+                old = slot[side]
+                if old is None or (num * old[1] > old[0] * den if side == 0 else num * old[1] < old[0] * den):
+                    slot[side] = (num, den)
     return out
 
 
-def _slab_conflict(A: dict[tuple[int, ...], list[Fraction | None]], B: dict[tuple[int, ...], list[Fraction | None]]) -> bool:
+def _slab_conflict(A: dict[tuple[int, ...], Slab], B: dict[tuple[int, ...], Slab]) -> bool:
     """True if two regions lie in slabs of one direction whose intersection has empty interior."""
     if len(B) < len(A):
         A, B = B, A
@@ -414,9 +422,9 @@ def _slab_conflict(A: dict[tuple[int, ...], list[Fraction | None]], B: dict[tupl
         if other is None:
             continue
         lo2, hi2 = other
-        lo = lo1 if lo2 is None or (lo1 is not None and lo1 >= lo2) else lo2
-        hi = hi1 if hi2 is None or (hi1 is not None and hi1 <= hi2) else hi2
-        if lo is not None and hi is not None and lo >= hi:
+        lo = lo1 if lo2 is None or (lo1 is not None and lo1[0] * lo2[1] >= lo2[0] * lo1[1]) else lo2
+        hi = hi1 if hi2 is None or (hi1 is not None and hi1[0] * hi2[1] <= hi2[0] * hi1[1]) else hi2
+        if lo is not None and hi is not None and lo[0] * hi[1] >= hi[0] * lo[1]:
             return True
     return False
 
