@@ -46,11 +46,13 @@ import sys
 import time
 from pathlib import Path
 
+from canopy.evaluation import NB201_DATASETS
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "results"
 SAMPLE_FILE = RESULTS / "nb201_sample1000.txt"
 SUBSET_FILE = RESULTS / "nb201_sample200.txt"
-DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
+DATASETS = NB201_DATASETS
 FULL_SUBSET_SIZE = 9445
 
 #: closed-form proxies (column -> proxy, settings), on the whole sample and every dataset
@@ -300,16 +302,15 @@ def build_table(table, data_dir: Path, sample: list[str], subset: list[str], n_b
                     rows.append(_row(frame[mask], column, dataset, set_name, n_boot))
         # closed forms on the whole published set
         acc = np.array([table.accuracy(c, dataset=dataset) for c in full])
-        num_classes, resolution = {"cifar10": (10, 32), "cifar100": (100, 32), "ImageNet16-120": (120, 16)}[dataset]
-        closed = {"params": [c.num_params(num_classes) for c in full],
-                  "flops": [c.flops(num_classes, resolution=resolution) for c in full],
-                  "aleph": [c.aleph for c in full]}
-        try:
-            from canopy.nas.cells import nb201_cell_score
+        # the registry's closed forms, with the dataset's classes and resolution (canopy.scoring.DATASETS)
+        from canopy.proxies.registry import CELL_FORMS
+        from canopy.scoring import DATASETS as TABLE
 
-            closed["tropical"] = [nb201_cell_score(c, "generic") for c in full]
-        except ImportError as exc:  # the tropical score is optional here
-            print(f"# tropical on all 9,445 skipped: {exc}", file=sys.stderr)
+        num_classes, resolution = TABLE[dataset]
+        shape = [3, resolution, resolution]
+        closed = {name: [CELL_FORMS[name][0](c, num_classes=num_classes, input_shape=shape) for c in full]
+                  for name in ("params", "flops", "aleph")}
+        closed["tropical"] = [CELL_FORMS["tropical"][0](c, mode="generic") for c in full]
         for column, values in closed.items():
             part = pd.DataFrame({"accuracy": acc, column: np.asarray(values, dtype=float)})
             rows.append(_row(part, column, dataset, "all9445", min(n_boot, 200), k=1000))
