@@ -147,21 +147,17 @@ def float_redundancy_proposal(
                         best, best_ratio = i, ratio
             if best < 0:
                 return "unbounded"
-            prow = rows[best]
-            pv = prow[enter]
-            prow = [v / pv for v in prow]
+            inv = 1.0 / rows[best][enter]
+            prow = [v * inv for v in rows[best]]
             rows[best] = prow
-            nz = [k for k, v in enumerate(prow) if v]
             for i, row in enumerate(rows):
                 if i != best:
                     f = row[enter]
                     if f:
-                        for k in nz:
-                            row[k] -= f * prow[k]
+                        rows[i] = [a - f * b for a, b in zip(row, prow)]
             f = obj[enter]
             if f:
-                for k in nz:
-                    obj[k] -= f * prow[k]
+                obj[:] = [a - f * b for a, b in zip(obj, prow)]
             basis[best] = enter
         return "stalled"
 
