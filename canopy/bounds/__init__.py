@@ -18,7 +18,7 @@ exact         exact        tropical.regions.count_regions(net) (a network)   pro
 ============  ===========  ================================================  ========================
 
 ``r(n, d) = sum_{j<=d} C(n, j)``.  Every closed-form bound (dense, convolution, pooling, branch rules) also
-exists as a sympy expression in symbolic widths: ``get_bound(name).symbolic(...)`` or
+exists as a sympy expression in symbolic widths, under the same name:
 :func:`canopy.bounds.symbolic.symbolic_bound`, whose module docstring lists each symbolic form next to its
 bound (checked equal to the integer code on >= 1,000 points per bound).  "upper": at least the number of linear regions of *every* network of the
 architecture.  "lower-max": *some* network of the architecture has at least that many (it bounds the
@@ -27,9 +27,10 @@ given :class:`tropical.network.ReLUNetwork` exactly (:mod:`canopy.bounds.exact`)
 
 Registration (for structured bounds: convolutions, pooling, branch sums)
 ------------------------------------------------------------------------
-:data:`BOUNDS` maps a name to a :class:`BoundSpec`.  A module adds its own entries at import time with
-:func:`register_bound`; the modules listed in :data:`PLUGIN_MODULES` are imported (when they exist) the
-first time :func:`get_bound` or :func:`available_bounds` is called, so registrations need no edit here::
+:data:`BOUNDS` maps a name to a :class:`BoundSpec` (:mod:`canopy.bounds.spec`).  The modules listed in
+:data:`PLUGIN_MODULES` declare their bounds in a module-level ``SPECS`` tuple, registered the first time
+:func:`get_bound` or :func:`available_bounds` is called (the bound modules never import this registry, so the
+package has no import cycle).  Anyone can add a bound at run time with :func:`register_bound`::
 
     from canopy.bounds import BoundSpec, register_bound
     register_bound(BoundSpec(name="conv_rank", function=conv_rank_bound, kind="upper",
@@ -48,8 +49,7 @@ Examples
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 from canopy.bounds._combinatorics import log10_int, zaslavsky
 from canopy.bounds.exact import exact_count
@@ -57,9 +57,11 @@ from canopy.bounds.generic import generic_bound
 from canopy.bounds.montufar import montufar_bound, montufar_precondition
 from canopy.bounds.serra import serra_bound
 from canopy.bounds.serra_lower import serra_lower_bound, serra_lower_precondition
+from canopy.bounds.spec import KINDS, BoundSpec
 from canopy.bounds.zhang import zhang_bound
 
 __all__ = [
+    "KINDS",
     "BoundSpec",
     "BOUNDS",
     "PLUGIN_MODULES",
@@ -76,66 +78,8 @@ __all__ = [
     "log10_int",
 ]
 
-#: the kinds a bound may have
-KINDS = ("upper", "lower-max", "exact")
-
-#: modules that register further bounds when imported (missing ones are skipped)
+#: modules that declare further bounds in a ``SPECS`` tuple (missing ones are skipped)
 PLUGIN_MODULES: list[str] = ["canopy.bounds.conv", "canopy.bounds.pooling", "canopy.bounds.branches"]
-
-
-@dataclass(frozen=True)
-class BoundSpec:
-    """Metadata of one registered bound.
-
-    Attributes
-    ----------
-    name : str
-        Registry key (also the score ``mode`` for dense bounds).
-    function : callable
-        The bound; for ``signature == "dense"`` it is ``f(input_dim, widths) -> int``.
-    kind : {"upper", "lower-max", "exact"}
-        Upper bound on every network, lower bound on the maximum, or exact count of one network.
-    signature : str
-        ``"dense"`` for ``(input_dim, widths)``; other modules document their own (e.g. ``"conv"``).
-    summary : str
-        One-line formula.
-    hypotheses : str
-        When the statement holds (``"none"`` if always).
-    proof : str
-        Path of the proof file, relative to the repository root.
-    precondition : callable, optional
-        ``g(input_dim, widths) -> str | None``: the reason the bound does not apply, or ``None``.
-    """
-
-    name: str
-    function: Callable[..., int]
-    kind: str
-    summary: str
-    hypotheses: str
-    proof: str
-    signature: str = "dense"
-    precondition: Callable[..., str | None] | None = field(default=None, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"BoundSpec.kind must be one of {KINDS}, got {self.kind!r}")
-
-    def log10(self, *args: object, **kwargs: object) -> float:
-        """``log10`` of the bound, from the exact integer (raises ``ValueError`` for a zero bound)."""
-        return log10_int(self.function(*args, **kwargs))
-
-    def symbolic(self, *args: object, **kwargs: object) -> object:
-        """The bound as a sympy expression (:func:`canopy.bounds.symbolic.symbolic_bound`; imports sympy).
-
-        Examples
-        --------
-        >>> get_bound("zhang").symbolic(depth=1)
-        Sum(binomial(n_1, j_1), (j_1, 0, n_0))
-        """
-        from canopy.bounds.symbolic import symbolic_bound
-
-        return symbolic_bound(self.name, *args, **kwargs)
-
 
 BOUNDS: dict[str, BoundSpec] = {}
 
@@ -179,10 +123,14 @@ def _load_plugins() -> None:
     _plugins_loaded = True
     for module_name in PLUGIN_MODULES:
         try:
-            importlib.import_module(module_name)
+            module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name != module_name:
                 raise
+            continue
+        for spec in getattr(module, "SPECS", ()):
+            if spec.name not in BOUNDS:
+                register_bound(spec)
 
 
 def available_bounds(signature: str | None = None) -> tuple[str, ...]:

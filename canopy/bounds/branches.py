@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from canopy.bounds._combinatorics import check_nonneg_int, log10_int, zaslavsky
+from canopy.bounds.spec import BoundSpec
 
 __all__ = [
     "ProductBound",
@@ -271,21 +272,13 @@ def gritzmann_sturmfels_vertex_bound(m: int, D: int) -> int:
     return 2 * sum(math.comb(m - 1, i) for i in range(D))
 
 
-def _register() -> None:
-    from canopy.bounds import BOUNDS, BoundSpec, register_bound
-
-    specs = [
-        BoundSpec(name="branch_product", function=product_bound, kind="upper", signature="branches",
-                  summary="N(f_1 + ... + f_k) <= prod_i N(f_i)", hypotheses="none",
-                  proof="proofs/branches.md"),
-        BoundSpec(name="branch_union", function=union_arrangement_bound, kind="upper", signature="branches",
-                  summary="r(n_1 + ... + n_k, rank) for arrangements cutting one convex piece",
-                  hypotheses="branch cuts are hyperplane arrangements on the same piece, normals in rank dims",
-                  proof="proofs/branches.md"),
-    ]
-    for spec in specs:
-        if spec.name not in BOUNDS:
-            register_bound(spec)
-
-
-_register()
+#: the bounds this module declares (registered by :mod:`canopy.bounds`)
+SPECS = (
+    BoundSpec(name="branch_product", function=product_bound, kind="upper", signature="branches",
+              summary="N(f_1 + ... + f_k) <= prod_i N(f_i)", hypotheses="none",
+              proof="proofs/branches.md"),
+    BoundSpec(name="branch_union", function=union_arrangement_bound, kind="upper", signature="branches",
+              summary="r(n_1 + ... + n_k, rank) for arrangements cutting one convex piece",
+              hypotheses="branch cuts are hyperplane arrangements on the same piece, normals in rank dims",
+              proof="proofs/branches.md"),
+)

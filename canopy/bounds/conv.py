@@ -34,6 +34,7 @@ from functools import lru_cache
 
 from canopy.bounds._combinatorics import check_nonneg_int, zaslavsky
 from canopy.bounds.branches import ProductBound, zaslavsky_log10
+from canopy.bounds.spec import BoundSpec
 
 __all__ = [
     "conv_output_size",
@@ -340,24 +341,16 @@ def dil_conv_bound(C: int, size: Sequence[int], kernel: int, stride: int = 1, *,
     return b1.value()
 
 
-def _register() -> None:
-    from canopy.bounds import BOUNDS, BoundSpec, register_bound
-
-    specs = [
-        BoundSpec(name="conv_relu", function=conv_relu_bound, kind="upper", signature="conv",
-                  summary="min over tilings of prod_blocks r(C_out/G*|B|, min(C_in/G*|RF(B)|, rank))",
-                  hypotheses="any weights and biases; zero padding; input of effective dimension <= input_rank",
-                  proof="proofs/conv.md"),
-        BoundSpec(name="sep_conv", function=sep_conv_bound, kind="upper", signature="conv",
-                  summary="two ReLU levels of a DARTS sep_conv: r(n, r0) * r(n', r1)",
-                  hypotheses="BN as an affine map (evaluation / initialisation)", proof="proofs/conv.md"),
-        BoundSpec(name="dil_conv", function=dil_conv_bound, kind="upper", signature="conv",
-                  summary="leading ReLU of a DARTS dil_conv: r(n, r0)",
-                  hypotheses="BN as an affine map (evaluation / initialisation)", proof="proofs/conv.md"),
-    ]
-    for spec in specs:
-        if spec.name not in BOUNDS:
-            register_bound(spec)
-
-
-_register()
+#: the bounds this module declares (registered by :mod:`canopy.bounds`)
+SPECS = (
+    BoundSpec(name="conv_relu", function=conv_relu_bound, kind="upper", signature="conv",
+              summary="min over tilings of prod_blocks r(C_out/G*|B|, min(C_in/G*|RF(B)|, rank))",
+              hypotheses="any weights and biases; zero padding; input of effective dimension <= input_rank",
+              proof="proofs/conv.md"),
+    BoundSpec(name="sep_conv", function=sep_conv_bound, kind="upper", signature="conv",
+              summary="two ReLU levels of a DARTS sep_conv: r(n, r0) * r(n', r1)",
+              hypotheses="BN as an affine map (evaluation / initialisation)", proof="proofs/conv.md"),
+    BoundSpec(name="dil_conv", function=dil_conv_bound, kind="upper", signature="conv",
+              summary="leading ReLU of a DARTS dil_conv: r(n, r0)",
+              hypotheses="BN as an affine map (evaluation / initialisation)", proof="proofs/conv.md"),
+)

@@ -31,6 +31,7 @@ from functools import lru_cache
 from canopy.bounds._combinatorics import check_nonneg_int, zaslavsky
 from canopy.bounds.branches import ProductBound, zaslavsky_log10
 from canopy.bounds.conv import axis_windows
+from canopy.bounds.spec import BoundSpec
 
 __all__ = [
     "adaptive_axis_windows",
@@ -196,15 +197,10 @@ def _maxpool_value(channels, windows, rank) -> int:
     return maxpool_bound(channels, windows, rank).value()
 
 
-def _register() -> None:
-    from canopy.bounds import BOUNDS, BoundSpec, register_bound
-
-    if "maxpool" not in BOUNDS:
-        register_bound(BoundSpec(
-            name="maxpool", function=_maxpool_value, kind="upper", signature="pool",
-            summary="min(r(P, rank), prod_w |w|), P = distinct co-occurring pairs",
-            hypotheses="any input of effective dimension <= rank; -inf (excluded) padding",
-            proof="proofs/pooling.md"))
-
-
-_register()
+#: the bounds this module declares (registered by :mod:`canopy.bounds`)
+SPECS = (
+    BoundSpec(name="maxpool", function=_maxpool_value, kind="upper", signature="pool",
+              summary="min(r(P, rank), prod_w |w|), P = distinct co-occurring pairs",
+              hypotheses="any input of effective dimension <= rank; -inf (excluded) padding",
+              proof="proofs/pooling.md"),
+)
