@@ -9,7 +9,7 @@ Protocol
 * Networks: ``build_nb201_network(cell, 10)`` under ``torch.manual_seed(seed)`` (as ``canopy.scoring.score``
   builds them), one torch thread.
 * Score: :func:`canopy.proxies.realized_regions.realized_region_counts` with the given settings (defaults: the
-  proxy's: 4 segments, 8x8 inputs, length 0.01, mean log count).
+  proxy's: 8 segments of length 0.005, 4x4 inputs, calibrated batch norm, mean log count).
 * Cost: ``time.process_time()`` of the proxy call alone (network construction excluded and reported apart).
 * Ground truth: NATS-Bench tss seed-mean CIFAR-10 test accuracy after 200 epochs
   (``nb201/nats_bench_tss_test_acc_200ep.csv`` under ``CANOPY_DATA_DIR``); Spearman rho / Kendall tau-b of the
@@ -54,10 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=1000, help="number of cells (at most 1000)")
     ap.add_argument("--time-budget", type=float, default=None, help="stop after this many CPU seconds")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--num-segments", type=int, default=4)
-    ap.add_argument("--resolution", type=int, default=8)
-    ap.add_argument("--length", type=float, default=0.01)
+    ap.add_argument("--num-segments", type=int, default=8)
+    ap.add_argument("--resolution", type=int, default=4)
+    ap.add_argument("--length", type=float, default=0.005)
     ap.add_argument("--aggregate", default="mean_log")
+    ap.add_argument("--bn", default="calibrate", help="calibrate or eval")
+    ap.add_argument("--init", default="none")
     ap.add_argument("--no-accuracy", action="store_true", help="timing only")
     ap.add_argument("--out", default=None, help="CSV of per-cell results")
     args = ap.parse_args(argv)
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     archs = arch_order()[: args.n]
     settings = dict(num_segments=args.num_segments, input_shape=(3, args.resolution, args.resolution),
-                    length=args.length, aggregate=args.aggregate)
+                    length=args.length, aggregate=args.aggregate, bn=args.bn, init=args.init)
     rows = []
     spent = 0.0
     for i, arch in enumerate(archs):

@@ -325,3 +325,48 @@ def test_bad_inputs_and_budget():
         realized_regions("not a model")
     with pytest.raises(UnsupportedOperationError, match="exact path"):
         realized_regions(_tiny(0), input_shape=(1, 3, 3), exact=True)
+
+
+def test_batchnorm_calibration_uses_one_seeded_batch_and_leaves_the_model_alone():
+    from canopy.proxies._common import sub_seed, synthetic_inputs
+    from canopy.proxies.realized_regions import _calibrate_batchnorm
+
+    net = _tiny(2)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    copy_ = _tiny(2)
+    _calibrate_batchnorm(copy_, (1, 3, 3), 16, sub_seed(7, 2))
+    x = synthetic_inputs((1, 3, 3), batch_size=16, seed=sub_seed(7, 2), dtype=torch.float64)
+    h = copy_.c1(x)
+    assert torch.allclose(copy_.bn.running_mean, h.mean((0, 2, 3)))
+    assert torch.allclose(copy_.bn.running_var, h.var((0, 2, 3), unbiased=True))
+    assert not copy_.training
+    r1 = realized_region_counts(net, input_shape=(1, 3, 3), seed=7, length=1.0, bn="calibrate",
+                                calibration_size=16)
+    r2 = realized_region_counts(copy_, input_shape=(1, 3, 3), seed=7, length=1.0, bn="eval")  # same statistics
+    assert r1.pieces.tolist() == r2.pieces.tolist()
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
+    with pytest.raises(ProxySettingsError, match="bn mode"):
+        realized_regions(net, input_shape=(1, 3, 3), bn="train")
+
+
+class _Copies(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 6)
+        self.out = nn.Linear(6, 1)
+
+    def forward(self, x):
+        z = self.lin(x)
+        w = z + z  # a float-exact multiple, computed before z is split
+        c = 0 + z  # a bitwise copy
+        return self.out(F.relu(z) + F.relu(w) + F.relu(c))
+
+
+def test_copies_of_a_split_tensor_share_its_breakpoints_without_flags():
+    torch.manual_seed(0)
+    net = _Copies().double()
+    plain = nn.Sequential(net.lin, nn.ReLU(), net.out)
+    a, b = segment_ends(None, seed=2, num_segments=3, input_shape=(3,), length=3.0)
+    tr = trace_segments(net, a, b)
+    assert tr.uncertain.tolist() == [0, 0, 0]
+    assert tr.pieces.tolist() == [exact_segment_regions(plain, a[i], b[i]) for i in range(3)]

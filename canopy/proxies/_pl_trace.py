@@ -34,8 +34,9 @@ unless it is *uncertain*, and uncertain breakpoints are counted, never silently 
 * a max-pool breakpoint within ``tol`` of an end of its piece: not split, recorded as uncertain.
 
 An end value that is exactly ``0.0`` is taken as an exact zero: the zero of a neuron at the breakpoint that it
-created is written as an exact ``0.0`` (and stays exact through identities, sums with exact zeros and
-zero-mean batch norms), as are the outputs of ``x.mul(0.)`` and of zero padding. So the count is exact when
+created is written as an exact ``0.0`` -- in the split tensor and in every live tensor whose neuron is a
+float-exact multiple of it on the piece (``0 + x``, ``x + x``, an average pool over a 1x1 map) -- and stays exact
+through identities and sums with exact zeros, as do the outputs of ``x.mul(0.)`` and of zero padding. So the count is exact when
 ``uncertain == 0`` *and* every float64 pre-activation is within ``tol * s`` of its exact value (a forward-error
 assumption, not a proof); the exact rational path of :func:`canopy.proxies.realized_regions.exact_segment_regions`
 certifies small dense networks without that assumption.
@@ -286,9 +287,11 @@ class _Pieces:
             new = torch.cat([X, torch.lerp(X[lrow], X[lrow + 1], lam_b)])[o]
             if snap is not None and X.shape == zshape:
                 # the crossing neuron vanishes exactly at its breakpoint, in the split tensor and in every
-                # bitwise copy of it (e.g. ``0 + x`` computed before the split)
+                # tensor computed before the split whose neuron is a float-exact multiple of it on the piece
+                # (``0 + x``, ``avg_pool`` of a 1x1 map, ``x + x``: x_l * z_r == x_r * z_l holds bitwise)
                 Xf = X.reshape(R, -1)
-                eq = (Xf[crow, neuron] == z_l) & (Xf[crow + 1, neuron] == z_r)
+                x_l, x_r = Xf[crow, neuron], Xf[crow + 1, neuron]
+                eq = x_l * z_r == x_r * z_l
                 new.view(new.shape[0], -1)[pos[eq], neuron[eq]] = 0.0
             env[node] = new
         t0, t1 = self.t[lrow], self.t[lrow + 1]
