@@ -370,3 +370,22 @@ def test_copies_of_a_split_tensor_share_its_breakpoints_without_flags():
     tr = trace_segments(net, a, b)
     assert tr.uncertain.tolist() == [0, 0, 0]
     assert tr.pieces.tolist() == [exact_segment_regions(plain, a[i], b[i]) for i in range(3)]
+
+
+def test_small_darts_network_with_max_pooling_matches_a_fine_grid():
+    from canopy.spaces.darts import DARTS_OPS, random_genotype
+    from canopy.spaces.darts_torch import build_darts_network
+
+    g = random_genotype(0, ops=DARTS_OPS)
+    assert "max_pool_3x3" in str(g)
+    torch.manual_seed(0)
+    net = build_darts_network(g, C=2, layers=3).double().eval()
+    a, b = segment_ends(None, seed=3, num_segments=1, input_shape=(3, 4, 4), length=0.05)
+    tr = trace_segments(net, a, b)
+    assert tr.uncertain.tolist() == [0] and tr.pieces[0] > 5
+    t, pat = _grid_patterns(net, a[0], b[0], 10001)
+    change = np.nonzero(np.any(pat[1:] != pat[:-1], axis=1))[0]
+    for j in change:
+        assert np.any((tr.breakpoints[0] >= t[j]) & (tr.breakpoints[0] <= t[j + 1]))
+    if np.all(np.diff(tr.breakpoints[0]) > 2 * (t[1] - t[0])):
+        assert len(change) == len(tr.breakpoints[0])
