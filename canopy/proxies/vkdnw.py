@@ -49,6 +49,7 @@ from torch import nn
 from canopy.errors import ProxySettingsError
 
 from ._common import check_positive_int, logits_of, model_copy, prepare_batch, reinit_, sub_seed
+from ._fast_pool import speed_up_avg_pools
 
 __all__ = [
     "VKDNWResult",
@@ -417,6 +418,7 @@ def vkdnw(
     method: str = "auto",
     batched: bool = False,
     dtype: str = "float32",
+    fast_pool_backward: bool = True,
 ) -> VKDNWResult:
     """Score ``model`` with VKDNW (see the module docstring); returns a :class:`VKDNWResult`.
 
@@ -449,6 +451,10 @@ def vkdnw(
     dtype : {"float32", "float64"}
         Precision of the copy's forward/backward passes (the released code: float32). The Fisher matrix and its
         spectrum are always assembled in float64.
+    fast_pool_backward : bool
+        Give the working copy's average pools a fast exact backward (:mod:`canopy.proxies._fast_pool`; same
+        forward bit for bit, backward equal up to round-off). Not part of the score's definition: it only
+        changes the summation order of the backward passes.
 
     Returns
     -------
@@ -493,6 +499,9 @@ def vkdnw(
         with torch.no_grad():
             net(x)
     net.eval()
+    if fast_pool_backward:
+        speed_up_avg_pools(net)
+
     def smoothed(z: torch.Tensor) -> torch.Tensor:
         return (1.0 - alpha) * torch.softmax(z.to(torch.float64), dim=1) + alpha / z.shape[1]
 
