@@ -389,3 +389,53 @@ def test_small_darts_network_with_max_pooling_matches_a_fine_grid():
         assert np.any((tr.breakpoints[0] >= t[j]) & (tr.breakpoints[0] <= t[j + 1]))
     if np.all(np.diff(tr.breakpoints[0]) > 2 * (t[1] - t[0])):
         assert len(change) == len(tr.breakpoints[0])
+
+
+class _TwoPools(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 2, padding=1)
+        self.fc = nn.Linear(2 * 16 + 2 * 16, 1)
+
+    def forward(self, x):
+        h = self.conv(x)
+        p = F.max_pool2d(h, 2, 1)
+        q = F.max_pool2d(h, kernel_size=3, stride=1, padding=1)
+        return self.fc(torch.cat([p.flatten(1), q[:, :, :4, :4].flatten(1)], 1))
+
+
+def test_two_max_pools_on_one_tensor_both_split():
+    torch.manual_seed(4)
+    net = _TwoPools().double()
+    a, b = segment_ends(None, seed=9, num_segments=1, input_shape=(1, 4, 4), length=1.0)
+    tr = trace_segments(net, a, b)
+    # brute force: arg-max patterns of both pools on a fine grid
+    t = torch.linspace(0, 1, 20001, dtype=torch.float64)
+    x = a + t.view(-1, 1, 1, 1) * (b - a)
+    with torch.no_grad():
+        h = net.conv(x)
+    i1 = F.max_pool2d(h, 2, 1, return_indices=True)[1].flatten(1)
+    i2 = F.max_pool2d(h, 3, 1, 1, return_indices=True)[1].flatten(1)
+    pat = torch.cat([i1, i2], 1).numpy()
+    change = np.nonzero(np.any(pat[1:] != pat[:-1], axis=1))[0]
+    # the second pool meets the first one's ties again at the new ends: flagged (uncertain), not split
+    assert tr.uncertain[0] > 0
+    for j in change:
+        assert np.any((tr.breakpoints[0] >= t[j].item()) & (tr.breakpoints[0] <= t[j + 1].item()))
+    assert np.all(np.diff(tr.breakpoints[0]) > 2e-4) and len(change) == len(tr.breakpoints[0])
+    assert len(change) > 10
+
+
+class _Stale(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+
+    def forward(self, x):
+        n = x.size(0)
+        return F.relu(self.fc(x)).view(n, -1)
+
+
+def test_a_batch_size_read_before_a_split_is_refused():
+    with pytest.raises(UnsupportedOperationError, match="batch size read before"):
+        realized_regions(_Stale(), input_shape=(3,), length=5.0)

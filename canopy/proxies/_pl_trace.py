@@ -31,7 +31,9 @@ unless it is *uncertain*, and uncertain breakpoints are counted, never silently 
 * two new breakpoints of one piece closer than ``tol`` (in ``t`` relative to the piece length) but not equal:
   they are kept as one and one uncertain breakpoint is recorded (bitwise-equal breakpoints, e.g. of the same
   pre-activation read by two ReLUs, are one breakpoint and are not flagged);
-* a max-pool breakpoint within ``tol`` of an end of its piece: not split, recorded as uncertain.
+* a max-pool breakpoint within ``tol`` of an end of its piece: not split, recorded as uncertain (this happens
+  when two *different* max pools read one tensor: the second meets the first one's ties again at the ends of
+  the new pieces; a pool with the same window on the same tensor is not traced twice).
 
 An end value that is exactly ``0.0`` is taken as an exact zero: the zero of a neuron at the breakpoint that it
 created is written as an exact ``0.0`` -- in the split tensor and in every live tensor whose neuron is a
@@ -366,6 +368,22 @@ def _pool_args(node: fx.Node, module: nn.Module | None) -> dict[str, Any]:
             "padding": got.get("padding", 0), "dilation": got.get("dilation", 1)}
 
 
+def _inplace(node: fx.Node, modules: dict[str, nn.Module]) -> bool:
+    if node.op == "call_module":
+        return bool(getattr(modules[node.target], "inplace", False))
+    if node.target in (torch.relu_, F.relu_, "relu_"):
+        return True
+    return node.target is F.relu and bool(node.kwargs.get("inplace", len(node.args) > 1 and node.args[1]))
+
+
+def _check_no_stale_sizes(env: dict[fx.Node, Any], live: list[fx.Node], kinds: dict[fx.Node, str], R_old: int) -> None:
+    """A batch size read before a split and used after it would be stale: refuse it."""
+    for n in live:
+        v = env.get(n)
+        if kinds.get(n) == "meta" and (v == R_old or (isinstance(v, (tuple, torch.Size)) and v and v[0] == R_old)):
+            raise _unsupported(n, "a batch size read before a ReLU / max pool and used after it")
+
+
 def _fetch(gm: fx.GraphModule, target: str) -> Any:
     obj: Any = gm
     for part in target.split("."):
@@ -431,7 +449,7 @@ def trace_segments(
     k = int(starts.shape[0])
     pcs = _Pieces(k, float(tol), int(max_pieces))
     env: dict[fx.Node, Any] = {}
-    done: set[fx.Node] = set()  # nodes already split on: their sign pattern is constant on every piece
+    done: set[tuple[fx.Node, str]] = set()  # already split on: constant sign / arg-max on every piece
     out: Any = None
     with torch.no_grad():
         for i, node in enumerate(nodes):
@@ -445,16 +463,22 @@ def trace_segments(
                 break
             if kind in ("relu", "maxpool"):
                 src = node.all_input_nodes[0] if node.op != "call_method" else node.args[0]
-                if src not in done:
+                pool = None
+                if kind == "maxpool":
+                    pool = _pool_args(node, modules[node.target] if node.op == "call_module" else None)
+                key = (src, repr(pool))  # a ReLU's breakpoints depend on its input only, a pool's on its window
+                if key not in done:
+                    R_old = pcs.R
                     live = [n for n in env if last_use.get(n, -1) >= i]
                     if kind == "relu":
                         p, lam, neuron = _relu_crossings(env[src], pcs)
                         pcs.split(p, lam, env, live, snap=(src, neuron))
                     else:
-                        mod = modules[node.target] if node.op == "call_module" else None
-                        p, lam = _maxpool_breaks(env[src], _pool_args(node, mod), pcs)
+                        p, lam = _maxpool_breaks(env[src], pool, pcs)
                         pcs.split(p, lam, env, live)
-                    done.add(src)
+                    done.add(key)
+                    if pcs.R != R_old:
+                        _check_no_stale_sizes(env, live, kinds, R_old)
             args = fx.node.map_arg(node.args, lambda n: env[n])
             kwargs = fx.node.map_arg(node.kwargs, lambda n: env[n])
             if node.op == "get_attr":
@@ -469,9 +493,7 @@ def trace_segments(
                 if val.dim() == 0 or val.shape[0] != pcs.R:
                     raise _unsupported(node, "an operation that mixes or drops the batch dimension")
             env[node] = val
-            if kind == "relu" and getattr(modules.get(node.target), "inplace", False) or (
-                    node.op != "call_module" and (node.target in (torch.relu_, F.relu_, "relu_")
-                                                  or node.kwargs.get("inplace"))):
+            if kind == "relu" and _inplace(node, modules):
                 env[node.all_input_nodes[0]] = val  # an in-place ReLU overwrites its input
             for n in node.all_input_nodes:
                 if last_use.get(n) == i:
