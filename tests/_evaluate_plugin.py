@@ -1,7 +1,7 @@
 """Test proxies for tests/test_evaluate.py: importing this module registers them (also as an entry point).
 
 ``count_calls`` is a cheap cell proxy that appends ``<arch>`` to ``$CANOPY_TEST_PROXY_LOG`` on every call (so a
-test can check that nothing is computed twice) and sleeps ``$CANOPY_TEST_PROXY_SLEEP`` seconds first.
+test can check that nothing is computed twice, and by which process) and sleeps ``$CANOPY_TEST_PROXY_SLEEP`` seconds first.
 ``model_params`` is a cheap model proxy (number of parameters of the built network), exercising the
 network-building path. ``always_fails`` raises.
 """
@@ -23,7 +23,7 @@ def count_calls(cell, *, weight: float = 1.0) -> float:
     log = os.environ.get("CANOPY_TEST_PROXY_LOG")
     if log:
         with open(log, "a") as fh:
-            fh.write(cell.to_string() + "\n")
+            fh.write(f"{cell.to_string()} {os.getpid()}\n")
             fh.flush()
             os.fsync(fh.fileno())
     # distinct values for distinct cells: convs dominate, then a mixed-radix op code breaks ties

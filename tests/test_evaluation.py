@@ -45,8 +45,26 @@ def _plugin_pythonpath(tmp_path: Path) -> str:
     return os.pathsep.join([str(site), str(TESTS), os.environ.get("PYTHONPATH", "")])
 
 
+def _log(log: Path) -> list[tuple[str, int]]:
+    """(arch, pid of the computing process) per call of count_calls."""
+    lines = log.read_text().splitlines() if log.exists() else []
+    return [(arch, int(pid)) for arch, pid in (line.rsplit(" ", 1) for line in lines)]
+
+
 def _calls(log: Path) -> list[str]:
-    return log.read_text().splitlines() if log.exists() else []
+    return [arch for arch, _ in _log(log)]
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie -- exited, not yet reaped by its new parent -- does not count)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # the test may look at /proc (the library does not)
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _stored_archs(path: Path, proxy: str = "count_calls") -> set[str]:
@@ -170,11 +188,19 @@ def test_sigkill_and_resume(data_dir, tmp_path, workers):
     proc = _cli(args, env)
     _wait_for_rows(store, 8, proc)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate()
+    proc.wait(timeout=30)  # not communicate(): an orphaned worker would hold the pipes open
+    proc.stdout.close()
+    proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
     stored_before = _stored_archs(store)
     assert 8 <= len(stored_before) < 60
     time.sleep(1.5)  # orphaned workers notice their parent is gone and exit
+    workers_pids = {pid for _, pid in _log(log1)} - {proc.pid}
+    assert len(workers_pids) == int(workers)
+    orphans = [pid for pid in workers_pids if _alive(pid)]
+    for pid in orphans:  # clean up before failing
+        os.kill(pid, signal.SIGKILL)
+    assert not orphans, "an orphaned worker kept running after its parent was killed"
     env2 = {**env, "CANOPY_TEST_PROXY_LOG": str(log2), "CANOPY_TEST_PROXY_SLEEP": "0"}
     out, err = _cli(args, env2).communicate(timeout=120)
     payload = json.loads(out)
