@@ -46,6 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also print the tropical cross-check (monomials of F, G and N(F*G))")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--progress", action="store_true", help="progress on standard error")
+    parser.add_argument("--backend", default=None, choices=["auto", "python", "flint"],
+                        help="exact arithmetic backend (default: $TROPICAL_BACKEND, else auto = flint when installed)")
+    parser.add_argument("--no-guided", action="store_true",
+                        help="turn off the float-guided, exactly certified shortcuts (pure exact reference path)")
 
 
 def _parse_box(text: str) -> tuple[Any, Any]:
@@ -74,8 +78,13 @@ def _network(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Count (and draw) the regions; returns the exit status."""
+    from tropical.backend import set_backend, set_guided
     from tropical.regions import Box, count_regions, tropical_crosscheck
 
+    if args.backend:
+        set_backend(args.backend)
+    if args.no_guided:
+        set_guided(False)
     net = _network(args)
     box = _parse_box(args.box) if args.box else None
     domain = Box(*box) if box else None
@@ -97,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     where = f"[{box[0]}, {box[1]}]^{net.input_dim}" if box else f"R^{net.input_dim}"
-    print(f"network {list(net.layer_sizes)} over {where}" + (" (PARTIAL: time budget hit)" if counts.partial else ""))
+    why = {"interrupted": "interrupted"}.get(counts.stopped or "", "time budget hit")
+    print(f"network {list(net.layer_sizes)} over {where}" + (f" (PARTIAL: {why})" if counts.partial else ""))
     for key in ("activation_regions", "linear_regions", "distinct_affine_maps"):
         print(f"  {key:22s} {result[key]:>8}   {counts.definition[key]}")
     print(f"  closed-form bound      {counts.upper_bound:>8}   per-layer Zaslavsky product")

@@ -60,6 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-regions", type=int, default=100_000, help="budget of the exact region count")
     parser.add_argument("--no-regions", action="store_true", help="skip the exact region count")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--backend", default=None, choices=["auto", "python", "flint"],
+                        help="exact arithmetic backend (default: $TROPICAL_BACKEND, else auto = flint when installed)")
+    parser.add_argument("--no-guided", action="store_true",
+                        help="turn off the float-guided, exactly certified shortcuts (pure exact reference path)")
 
 
 def _parse_widths(text: str) -> list[int]:
@@ -228,8 +232,13 @@ def _text(report: dict[str, Any], desc: str, domain_desc: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``canopy verify``; return 0 if every check passes, 1 otherwise."""
+    from tropical.backend import set_backend, set_guided
     from tropical.convert import parse_rational
 
+    if args.backend:
+        set_backend(args.backend)
+    if args.no_guided:
+        set_guided(False)
     net, desc = network_from_args(args)
     domain = None
     domain_desc = f"domain R^{net.input_dim}"
