@@ -35,6 +35,12 @@ def one_thread():
     torch.set_num_threads(before)
 
 
+#: proxies whose implementation changed on purpose after the golden file, to round-off (compared to round-off)
+CHANGED_TO_ROUND_OFF = {
+    "vkdnw": "1ec7109: the working copy's average pools get an exact-to-round-off backward (scores move ~1e-7 rel.)",
+}
+
+
 def _same(got, want, exact: bool) -> None:
     if exact or not isinstance(want, (float, dict)):
         assert json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True)
@@ -46,6 +52,15 @@ def _same(got, want, exact: bool) -> None:
         assert got == pytest.approx(want, rel=1e-9)
 
 
+def _same_to_round_off(got: dict, want: dict) -> None:
+    """A VKDNW payload: same keys, ℵ and settings; score to 1e-6 rel.; spectra to 1e-6 of their largest value."""
+    assert set(got) == set(want) and got["aleph"] == want["aleph"] and got["settings"] == want["settings"]
+    assert got["score"] == pytest.approx(want["score"], rel=1e-6)
+    for name in ("deciles", "eigenvalues"):
+        scale = max(abs(v) for v in want[name])
+        assert got[name] == pytest.approx(want[name], abs=1e-6 * scale)
+
+
 @pytest.mark.parametrize("row", GOLDEN["scores"], ids=_case)
 def test_stored_scores_reproduce_bit_for_bit(row, one_thread):
     """Every score computed before issue 9's move (canopy.evaluate.compute_item) is computed again, same key."""
@@ -55,7 +70,10 @@ def test_stored_scores_reproduce_bit_for_bit(row, one_thread):
     assert list(item.key) == row["key"] and item.seed == row["seed"]
     _, value, _, error = compute_item(item)
     assert error is None
-    _same(value, row["value"], one_thread or get_proxy(row["proxy"]).cell_form != "")
+    if row["proxy"] in CHANGED_TO_ROUND_OFF:
+        _same_to_round_off(value, row["value"])
+    else:
+        _same(value, row["value"], one_thread or get_proxy(row["proxy"]).cell_form != "")
 
 
 @pytest.mark.parametrize("row", GOLDEN["fitness"], ids=lambda r: f"{r['name']}-{r['arch'][:20]}")
