@@ -68,17 +68,45 @@ def test_wrong_proposals_are_rejected(monkeypatch):
     with use_guided(False):
         want = [upper_hull_vertex_mask(s) for s in sets]
 
-    def liar(p, others, floats=None):
-        if rng.random() < 0.5:
-            return "redundant", list(range(min(len(others), len(p))))
-        return "witness", [rng.uniform(-3, 3) for _ in range(len(p) - 1)]
+    def liar(self):
+        k = len(self.cols)
+        roll = rng.random()
+        if roll < 0.4:
+            return "redundant", list(range(min(k, self.m)))
+        if roll < 0.7:
+            return "separation", [rng.uniform(-3, 3) for _ in range(self.d)]
+        return "witness", [rng.uniform(-3, 3) for _ in range(self.d)]
 
-    monkeypatch.setattr(guided_mod, "float_redundancy_proposal", liar)
+    monkeypatch.setattr(guided_mod.FloatRedundancyLP, "propose", liar)
     before = GUIDED_STATS["rejected"]
     with use_guided(True):
         got = [upper_hull_vertex_mask(s) for s in sets]
     assert got == want
     assert GUIDED_STATS["rejected"] > before  # the liar was caught, not trusted
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3])
+@given(data=st.data())
+@settings(max_examples=20)
+def test_warm_started_lp_equals_fresh_lp(dim, data):
+    """Adding columns to a solved float LP (constraint generation) proposes what a fresh LP would certify."""
+    from tropical.guided import FloatRedundancyLP, float_points
+
+    pts = _integerize(data.draw(lifted(dim)))
+    if len(pts) < 3:
+        return
+    p, others = pts[0], pts[1:]
+    fl, sh, cm = float_points(pts)
+    lp = FloatRedundancyLP(fl[0], sh, cm)
+    half = max(1, len(others) // 2)
+    lp.add(fl[1:1 + half])
+    certified_redundancy(p, others[:half], lp)
+    lp.add(fl[1 + half:])
+    red, y = certified_redundancy(p, others, lp)
+    if red is not None:
+        assert red == _redundancy_lp(p, others)[0]
+        if not red:
+            assert beats_all(p, others, y)
 
 
 def test_huge_and_tiny_magnitudes():

@@ -37,10 +37,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from fractions import Fraction
+from operator import mul
 
 from tropical.backend import int_solve
 
-__all__ = ["certified_redundancy", "float_redundancy_proposal", "float_points", "GUIDED_STATS"]
+__all__ = [
+    "certified_redundancy", "FloatRedundancyLP", "float_redundancy_proposal", "float_points", "GUIDED_STATS",
+]
 
 _EPS = 1e-9
 
@@ -48,153 +51,160 @@ _EPS = 1e-9
 GUIDED_STATS: dict[str, int] = {"redundant": 0, "witness": 0, "rejected": 0, "no_proposal": 0}
 
 
-def _scaled_floats(v: Sequence[int]) -> tuple[list[float], int]:
-    """Floats ``v * 2**-s`` (``s >= 0`` chosen so the largest entry has at most 60 bits) and ``s``."""
-    big = max((abs(x).bit_length() for x in v), default=0)
-    s = max(0, big - 60)
-    if s:
-        return [float(x >> s) if x >= 0 else -float((-x) >> s) for x in v], s
-    return [float(x) for x in v], 0
-
-
-def float_points(pts: Sequence[Sequence[int]]) -> tuple[list[tuple[float, ...]], list[int]]:
+def float_points(pts: Sequence[Sequence[int]]) -> tuple[list[tuple[float, ...]], list[int], list[float]]:
     """Floats of integer points, coordinate ``t`` shifted right by ``shifts[t]`` bits (at most 60 bits left),
-    computed once per point set so that each LP only subtracts floats.
+    computed once per point set so that each LP only subtracts floats; also the largest ``|float|`` per
+    coordinate (the LP rows are scaled by it).
 
     Examples
     --------
-    >>> fl, shifts = float_points([(1, 2**70), (3, -(2**70))])
-    >>> shifts, fl[0][1] == 2.0**59
-    ([0, 11], True)
+    >>> fl, shifts, colmax = float_points([(1, 2**70), (3, -(2**70))])
+    >>> shifts, fl[0][1] == 2.0**59, colmax
+    ([0, 11], True, [3.0, 5.764607523034235e+17])
     """
     if not pts:
-        return [], []
+        return [], [], []
     dim = len(pts[0])
     shifts = []
     for t in range(dim):
         big = max(abs(q[t]).bit_length() for q in pts)
         shifts.append(max(0, big - 60))
     out = [tuple(float(x >> s) if s else float(x) for x, s in zip(q, shifts)) for q in pts]
-    return out, shifts
+    colmax = [max(abs(q[t]) for q in out) for t in range(dim)]
+    return out, shifts, colmax
 
 
-def float_redundancy_proposal(
-    p: Sequence[int], others: Sequence[Sequence[int]],
-    floats: tuple[Sequence[float], Sequence[Sequence[float]], Sequence[int]] | None = None,
-) -> tuple[str, object]:
-    """Float simplex on the redundancy LP of ``p`` against ``others`` (integer lifted points).
+class FloatRedundancyLP:
+    """The redundancy LP of one point in floats: a revised simplex (Bland's rule, tolerance ``1e-9``) whose
+    columns can be added later, keeping the basis (warm start for constraint generation).
 
-    Returns ``("redundant", support_indices)``, ``("witness", y_floats)`` (with each entry of ``y`` in units
-    of the original coordinates) or ``("none", None)``. A *proposal* only: see :func:`certified_redundancy`.
-    ``floats``: optional ``(fp, fothers, shifts)`` from :func:`float_points` (the float images of ``p`` and
-    ``others``), which saves the int-to-float conversions.
+    Rows are scaled so that every entry is at most 1 in size; :meth:`propose` answers in the units of the
+    exact problem. A proposal is only a proposal: see :func:`certified_redundancy`.
+
+    Examples
+    --------
+    >>> fl, sh, cm = float_points([(1, -2), (0, 0), (2, 0)])
+    >>> lp = FloatRedundancyLP(fl[0], sh, cm)
+    >>> lp.add(fl[1:])
+    >>> kind, support = lp.propose()
+    >>> kind, sorted(support)
+    ('redundant', [0, 1])
+    """
+
+    __slots__ = ("fp", "d", "m", "rs", "os", "ys", "yo", "cols", "cost", "Binv", "basis", "xB", "feasible")
+
+    def __init__(self, fp: Sequence[float], shifts: Sequence[int], colmax: Sequence[float]) -> None:
+        d = len(fp) - 1
+        self.fp, self.d, self.m = fp, d, d + 1
+        self.rs = [1.0 / (colmax[t] + abs(fp[t]) or 1.0) for t in range(d)]
+        self.os = 1.0 / (colmax[d] + abs(fp[d]) or 1.0)
+        # float row t = exact row t * ys[t]; float objective = exact objective * yo
+        self.ys = [math.ldexp(self.rs[t], -shifts[t]) for t in range(d)]
+        self.yo = math.ldexp(self.os, -shifts[d])
+        self.cols: list[list[float]] = []
+        self.cost: list[float] = []
+        m = d + 1
+        self.Binv = [[1.0 if i == k else 0.0 for k in range(m)] for i in range(m)]
+        self.basis = [-1] * m  # -1: the artificial variable of that row
+        self.xB = [0.0] * d + [1.0]
+        self.feasible = False
+
+    def add(self, fqs: Sequence[Sequence[float]]) -> None:
+        """Append the columns of further points (float images from :func:`float_points`)."""
+        fp, d, rs = self.fp, self.d, self.rs
+        for fq in fqs:
+            self.cols.append([(fq[t] - fp[t]) * rs[t] for t in range(d)] + [1.0])
+            self.cost.append((fq[d] - fp[d]) * self.os)
+
+    def _duals(self, phase2: bool) -> list[float]:
+        m, Binv = self.m, self.Binv
+        if phase2:
+            cB = [self.cost[b] if b >= 0 else 0.0 for b in self.basis]
+        else:
+            cB = [0.0 if b >= 0 else -1.0 for b in self.basis]
+        return [sum(cB[i] * Binv[i][k] for i in range(m)) for k in range(m)]
+
+    def _run(self, phase2: bool) -> str:
+        m, cols, cost, Binv, basis, xB = self.m, self.cols, self.cost, self.Binv, self.basis, self.xB
+        for _ in range(50 + 10 * len(cols)):
+            if phase2 and sum(cost[b] * x for b, x in zip(basis, xB) if b >= 0) >= -_EPS:
+                return "stopped"
+            pi = self._duals(phase2)
+            enter = -1
+            for j, col in enumerate(cols):
+                if (cost[j] if phase2 else 0.0) - sum(map(mul, pi, col)) > _EPS:
+                    enter = j
+                    break
+            if enter < 0:
+                return "optimal"
+            col = cols[enter]
+            w = [sum(map(mul, row, col)) for row in Binv]
+            best = -1
+            best_ratio = 0.0
+            for i in range(m):
+                wi = w[i]
+                if basis[i] < 0 and self.feasible and abs(wi) > _EPS:
+                    ratio = 0.0  # an artificial at zero leaves before it could move
+                elif wi > _EPS:
+                    ratio = xB[i] / wi
+                else:
+                    continue
+                if best < 0 or ratio < best_ratio - _EPS or (
+                        abs(ratio - best_ratio) <= _EPS and basis[i] < basis[best]):
+                    best, best_ratio = i, ratio
+            if best < 0:
+                return "unbounded"
+            inv = 1.0 / w[best]
+            rowr = [v * inv for v in Binv[best]]
+            Binv[best] = rowr
+            theta = xB[best] * inv
+            for i in range(m):
+                f = w[i]
+                if i != best and f:
+                    Binv[i] = [a - f * b for a, b in zip(Binv[i], rowr)]
+                    xB[i] -= f * theta
+            xB[best] = theta
+            basis[best] = enter
+        return "stalled"
+
+    def propose(self) -> tuple[str, object]:
+        """``("redundant", support)``, ``("witness", y)``, ``("separation", w)`` or ``("none", None)``.
+
+        ``y``: a point where ``p`` should beat every column; ``w``: a direction with ``<w, a_q - a_p> > 0``
+        for every column (``a_p`` outside their hull); both in the exact problem's units.
+        """
+        d = self.d
+        if not self.feasible:
+            if self._run(False) != "optimal":
+                return "none", None
+            art = sum(x for b, x in zip(self.basis, self.xB) if b < 0)
+            if art > 1e-7:
+                pi = self._duals(False)
+                return "separation", [pi[t] * self.ys[t] for t in range(d)]
+            if art > _EPS:
+                return "none", None
+            self.feasible = True
+        st = self._run(True)
+        if st == "stopped":
+            return "redundant", [b for b, x in zip(self.basis, self.xB) if b >= 0 and x > _EPS]
+        if st != "optimal":
+            return "none", None
+        pi = self._duals(True)
+        return "witness", [-pi[t] * self.ys[t] / self.yo for t in range(d)]
+
+
+def float_redundancy_proposal(p: Sequence[int], others: Sequence[Sequence[int]]) -> tuple[str, object]:
+    """One-shot float proposal for the redundancy LP of ``p`` against ``others`` (integer lifted points).
 
     Examples
     --------
     >>> float_redundancy_proposal((1, -2), [(0, 0), (2, 0)])[0]
     'redundant'
     """
-    n = len(others)
-    d = len(p) - 1
-    m = d + 1
-    rows: list[list[float]] = []
-    scales: list[float] = []  # row t of the float LP = (exact row t) * scales[t]
-    for t in range(d):
-        pt = p[t]
-        if floats is None:
-            vals, sh = _scaled_floats([q[t] - pt for q in others])
-        else:
-            fpt = floats[0][t]
-            vals, sh = [fq[t] - fpt for fq in floats[1]], floats[2][t]
-        mx = max((abs(v) for v in vals), default=0.0) or 1.0
-        row = [v / mx for v in vals] + [0.0] * (m + 1)
-        row[n + t] = 1.0
-        rows.append(row)
-        scales.append(math.ldexp(1.0 / mx, -sh))
-    last = [1.0] * n + [0.0] * m + [1.0]
-    last[n + d] = 1.0
-    rows.append(last)
-    basis = [n + i for i in range(m)]
-    width = n + m + 1
-    # phase 1: maximise -(sum of artificials); objective row r (enter when r[j] < -eps)
-    obj = [0.0] * width
-    for row in rows:
-        for j in range(width):
-            obj[j] -= row[j]
-    for i in range(m):
-        obj[n + i] = 0.0
-    cap = 50 + 10 * n
-
-    def run(obj: list[float], stop: bool) -> str:
-        for _ in range(cap):
-            if stop and obj[-1] >= -_EPS:
-                return "stopped"
-            enter = -1
-            for j in range(n):
-                if obj[j] < -_EPS:
-                    enter = j
-                    break
-            if enter < 0:
-                return "optimal"
-            best = -1
-            best_ratio = 0.0
-            for i, row in enumerate(rows):
-                a = row[enter]
-                if a > _EPS:
-                    ratio = row[-1] / a
-                    if best < 0 or ratio < best_ratio - _EPS or (
-                            abs(ratio - best_ratio) <= _EPS and basis[i] < basis[best]):
-                        best, best_ratio = i, ratio
-            if best < 0:
-                return "unbounded"
-            inv = 1.0 / rows[best][enter]
-            prow = [v * inv for v in rows[best]]
-            rows[best] = prow
-            for i, row in enumerate(rows):
-                if i != best:
-                    f = row[enter]
-                    if f:
-                        rows[i] = [a - f * b for a, b in zip(row, prow)]
-            f = obj[enter]
-            if f:
-                obj[:] = [a - f * b for a, b in zip(obj, prow)]
-            basis[best] = enter
-        return "stalled"
-
-    st = run(obj, False)
-    if st != "optimal":
-        return "none", None
-    if obj[-1] < -1e-7:
-        # infeasible: phase-1 duals pi_t = obj[n+t] - 1 separate a_p (<pi, a_q - a_p> > 0 for all q)
-        pi = [(obj[n + t] - 1.0) * scales[t] for t in range(d)]
-        y = [-v for v in pi]
-        return "witness", _witness_scale(p, others, y)
-    if obj[-1] < -_EPS:
-        return "none", None
-    # phase 2: maximise sum (h_q - h_p) mu_q
-    hp = p[-1]
-    if floats is None:
-        hv, hs = _scaled_floats([q[-1] - hp for q in others])
-    else:
-        fhp = floats[0][-1]
-        hv, hs = [fq[-1] - fhp for fq in floats[1]], floats[2][-1]
-    hm = max((abs(v) for v in hv), default=0.0) or 1.0
-    objscale = math.ldexp(1.0 / hm, -hs)  # float objective = exact objective * objscale
-    obj = [-v / hm for v in hv] + [0.0] * (m + 1)
-    for i, b in enumerate(basis):
-        f = obj[b]
-        if f:
-            row = rows[i]
-            obj = [v - f * w for v, w in zip(obj, row)]
-    # artificial columns may no longer enter; the float tableau keeps them at zero
-    st = run(obj, True)
-    if st == "stopped":
-        support = [b for i, b in enumerate(basis) if b < n and rows[i][-1] > _EPS]
-        return "redundant", support
-    if st != "optimal":
-        return "none", None
-    y = [-obj[n + t] * scales[t] / objscale for t in range(d)]
-    return "witness", y
+    fl, sh, cm = float_points([p, *others])
+    lp = FloatRedundancyLP(fl[0], sh, cm)
+    lp.add(fl[1:])
+    return lp.propose()
 
 
 def _witness_scale(p: Sequence[int], others: Sequence[Sequence[int]], y: list[float]) -> list[float]:
@@ -285,10 +295,12 @@ def _exact_witness(p: Sequence[int], others: Sequence[Sequence[int]], y: list[fl
 
 
 def certified_redundancy(
-    p: Sequence[int], others: Sequence[Sequence[int]],
-    floats: tuple[Sequence[float], Sequence[Sequence[float]], Sequence[int]] | None = None,
+    p: Sequence[int], others: Sequence[Sequence[int]], lp: FloatRedundancyLP | None = None,
 ) -> tuple[bool, tuple[Fraction, ...] | None] | tuple[None, None]:
     """A float-proposed, exactly certified answer to the redundancy LP, or ``(None, None)`` (undecided).
+
+    ``lp``: the float LP of ``p`` with one column per point of ``others`` in the same order (kept across
+    calls by constraint generation); built here when omitted.
 
     Returns ``(True, None)`` (certified redundant: an exact dominating convex combination was checked),
     ``(False, y)`` (certified: ``p`` strictly beats every point of ``others`` at the exact point ``y``), or
@@ -303,8 +315,14 @@ def certified_redundancy(
     if not others:
         return False, None
     try:
-        kind, data = float_redundancy_proposal(p, others, floats)
-    except (OverflowError, ZeroDivisionError):
+        if lp is None:
+            fl, sh, cm = float_points([p, *others])
+            lp = FloatRedundancyLP(fl[0], sh, cm)
+            lp.add(fl[1:])
+        kind, data = lp.propose()
+        if kind == "separation":
+            kind, data = "witness", _witness_scale(p, others, [-v for v in data])  # type: ignore[attr-defined]
+    except (OverflowError, ZeroDivisionError, ValueError):
         kind, data = "none", None
     if kind == "redundant":
         if _exact_support(p, others, data):  # type: ignore[arg-type]

@@ -39,7 +39,7 @@ from itertools import combinations
 from tropical._exact import Exact, as_fraction, normalize
 from tropical.backend import IntMatrix, guided
 from tropical.errors import DimensionMismatchError
-from tropical.guided import certified_redundancy, float_points
+from tropical.guided import FloatRedundancyLP, certified_redundancy, float_points
 from tropical.lp import ExactSimplex
 
 __all__ = [
@@ -317,7 +317,7 @@ Beaters = Callable[[int, list[int], int, int], list[tuple[int, int]]]
 
 def _vertex_by_constraint_generation(
     i: int, pts: Sequence[tuple[int, ...]], start: list[int], beaters: Beaters | None = None,
-    fl: tuple[list[tuple[float, ...]], list[int]] | None = None,
+    fl: tuple[list[tuple[float, ...]], list[int], list[float]] | None = None,
 ) -> bool:
     """Decide whether ``pts[i]`` is an upper vertex of ``conv(pts)`` exactly (distinct exponents).
 
@@ -337,11 +337,15 @@ def _vertex_by_constraint_generation(
         S_idx, in_S = [0 if i else 1], {0 if i else 1}
     S = [pts[j] for j in S_idx]
     d = len(p) - 1
+    flp = None
+    if fl is not None:
+        fpts = fl[0]
+        flp = FloatRedundancyLP(fpts[i], fl[1], fl[2])
+        flp.add([fpts[j] for j in S_idx])
     while True:
         red = x = None
-        if fl is not None:
-            fpts = fl[0]
-            red, x = certified_redundancy(p, S, (fpts[i], [fpts[j] for j in S_idx], fl[1]))
+        if flp is not None:
+            red, x = certified_redundancy(p, S, flp)
         if red is None:
             red, x = _redundancy_lp(p, S)
         if red:
@@ -373,6 +377,8 @@ def _vertex_by_constraint_generation(
             S.append(pts[j])
             S_idx.append(j)
             in_S.add(j)
+            if flp is not None:
+                flp.add([fl[0][j]])
 
 
 Slab = list  # [lo, hi]: each None or an exact rational (num, den) with den > 0
