@@ -377,7 +377,7 @@ def _vertex_by_constraint_generation(
             S.append(pts[j])
             S_idx.append(j)
             in_S.add(j)
-            if flp is not None:
+            if flp is not None and fl is not None:
                 flp.add([fl[0][j]])
 
 
