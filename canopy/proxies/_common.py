@@ -334,7 +334,7 @@ def replace_batchnorm_by_identity(model: nn.Module) -> nn.Module:
 
 
 def sanitize_scores(values: Sequence[float], policy: str = "rank_last") -> np.ndarray:
-    """Make a vector of proxy scores rankable: the one place where NaN/inf are given a meaning.
+    """Make a vector of proxy scores rankable, by the one NaN policy (:func:`canopy.metrics.apply_nan_policy`).
 
     Parameters
     ----------
@@ -350,20 +350,14 @@ def sanitize_scores(values: Sequence[float], policy: str = "rank_last") -> np.nd
     >>> sanitize_scores([1.0, float("nan"), 3.0]).tolist()
     [1.0, 0.0, 3.0]
     """
-    arr = np.asarray(values, dtype=float).copy()
-    bad = ~np.isfinite(arr)
-    if not bad.any():
-        return arr
-    if policy == "raise":
-        raise ProxySettingsError(f"{int(bad.sum())} non-finite proxy score(s)")
-    if policy == "naslib":
-        arr[bad] = -1e8
-    elif policy == "rank_last":
-        finite = arr[~bad]
-        arr[bad] = (finite.min() - 1.0) if finite.size else 0.0
-    else:
+    from canopy.metrics.resampling import apply_nan_policy
+
+    if policy not in ("rank_last", "naslib", "raise"):  # "omit" would change the vector's length
         raise ProxySettingsError(f"unknown NaN policy {policy!r}; valid: 'rank_last', 'naslib', 'raise'")
-    return arr
+    try:
+        return apply_nan_policy(values, policy=policy)[0]
+    except ValueError as exc:
+        raise ProxySettingsError(str(exc)) from None
 
 
 def sub_seed(seed: int | np.random.Generator, stream: int) -> int:
