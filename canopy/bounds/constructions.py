@@ -136,9 +136,9 @@ def sawtooth(p: int, kind: str = "montufar") -> tuple[list[tuple[int, Fraction]]
     if kind == "montufar":
         if p < 1:
             raise ValueError("the Montufar fold needs p >= 1 units")
-        units = [(1, Fraction(k, p)) for k in range(p)]
-        readout = [Fraction(p)] + [Fraction(2 * p * (-1) ** k) for k in range(1, p)]
-        return units, readout, Fraction(0)
+        fold_units = [(1, Fraction(k, p)) for k in range(p)]
+        fold_readout = [Fraction(p)] + [Fraction(2 * p * (-1) ** k) for k in range(1, p)]
+        return fold_units, fold_readout, Fraction(0)
     if kind == "serra":
         if p < 3:
             raise ValueError("the Serra fold needs p >= 3 units (n_l >= 3 n_0)")
@@ -243,7 +243,8 @@ def _realised_sign_vectors(normals, beta, d) -> set[tuple[int, ...]]:
         for signs in itertools.product((1, -1), repeat=d):
             rhs = [Fraction(s) * delta for s in signs]
             step = _solve([normals[j] for j in subset], rhs)
-            pts.append([v + w for v, w in zip(pt, step)])
+            if step is not None:  # the dual basis exists at a simple vertex; a singular system adds no point
+                pts.append([v + w for v, w in zip(pt, step)])
     out = set()
     for pt in pts:
         out.add(tuple(1 if sum((a * v for a, v in zip(normals[j], pt)), Fraction(0)) + beta[j] > 0 else -1

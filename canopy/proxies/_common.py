@@ -224,7 +224,7 @@ def prepare_batch(
         s_lab = int_seed(as_generator(seed))
     if need_labels and num_classes is None:
         num_classes = infer_num_classes(model, tuple(x.shape[1:]))
-    if need_labels and y is None:
+    if need_labels and y is None and num_classes is not None:
         y = synthetic_labels(x.shape[0], num_classes, seed=s_lab)
     if y is not None:
         if not isinstance(y, torch.Tensor) or y.shape[0] != x.shape[0]:
@@ -233,7 +233,7 @@ def prepare_batch(
     return x, y, num_classes
 
 
-def conv_linear_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+def conv_linear_layers(model: nn.Module) -> list[tuple[str, nn.Conv1d | nn.Conv2d | nn.Conv3d | nn.Linear]]:
     """``(name, module)`` of every ``nn.Conv1d/2d/3d`` and ``nn.Linear``, in ``named_modules`` order.
 
     Examples
@@ -241,8 +241,7 @@ def conv_linear_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     >>> [n for n, _ in conv_linear_layers(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU()))]
     ['0']
     """
-    kinds = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)
-    return [(n, m) for n, m in model.named_modules() if isinstance(m, kinds)]
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear))]
 
 
 _NORM_KINDS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.GroupNorm, nn.LayerNorm)
@@ -306,12 +305,12 @@ def reinit_(model: nn.Module, scheme: str, *, seed: int | np.random.Generator = 
         w.copy_(torch.randn(w.shape, generator=gen, dtype=w.dtype) * std)
         if m.bias is not None:
             m.bias.zero_()
-    for m in model.modules():
-        if isinstance(m, _NORM_KINDS):
-            if getattr(m, "weight", None) is not None:
-                m.weight.fill_(1.0)
-            if getattr(m, "bias", None) is not None:
-                m.bias.zero_()
+    for norm in model.modules():
+        if isinstance(norm, _NORM_KINDS):
+            if getattr(norm, "weight", None) is not None:
+                norm.weight.fill_(1.0)
+            if getattr(norm, "bias", None) is not None:
+                norm.bias.zero_()
     return model
 
 
@@ -333,7 +332,7 @@ def replace_batchnorm_by_identity(model: nn.Module) -> nn.Module:
     return model
 
 
-def sanitize_scores(values: Sequence[float], policy: str = "rank_last") -> np.ndarray:
+def sanitize_scores(values: Sequence[float] | np.ndarray, policy: str = "rank_last") -> np.ndarray:
     """Make a vector of proxy scores rankable, by the one NaN policy (:func:`canopy.metrics.apply_nan_policy`).
 
     Parameters

@@ -39,6 +39,7 @@ def fisher(
     """
     x, y, _ = prepare_batch(model, inputs, seed=seed, batch_size=batch_size, input_shape=input_shape,
                             num_classes=num_classes, need_labels=True)
+    assert y is not None  # need_labels=True always draws labels
     net = working_copy(model, init=init, seed=seed, train=True)
     acts: list[tuple[torch.nn.Module, torch.Tensor]] = []
     handles = []
@@ -59,13 +60,13 @@ def fisher(
     grads = torch.autograd.grad(loss, outs, allow_unused=True)
     per_layer: dict[int, torch.Tensor] = {}
     total = 0.0
-    for (m, a), g in zip(acts, grads):
+    for (mod, a), g in zip(acts, grads):
         if g is None:
             continue
         ag = (a.detach() * g).reshape(a.shape[0], a.shape[1], -1).sum(-1) if a.dim() > 2 else a.detach() * g
         del_k = ag.pow(2).mean(0).mul(0.5)
-        per_layer[id(m)] = per_layer.get(id(m), 0) + del_k
-    for _, m in conv_linear_layers(net):
-        if id(m) in per_layer:
-            total += float(per_layer[id(m)].abs().sum()) * m.weight[0].numel()
+        per_layer[id(mod)] = per_layer.get(id(mod), 0) + del_k
+    for _, layer in conv_linear_layers(net):
+        if id(layer) in per_layer:
+            total += float(per_layer[id(layer)].abs().sum()) * layer.weight[0].numel()
     return total

@@ -48,6 +48,7 @@ def grad_norm(
     """
     x, y, _ = prepare_batch(model, inputs, seed=seed, batch_size=batch_size, input_shape=input_shape,
                             num_classes=num_classes, need_labels=True)
+    assert y is not None  # need_labels=True always draws labels
     net = working_copy(model, init=init, seed=seed, train=True)
     _, grads = weight_gradients(net, x, y)
     return float(sum(g.norm() for g in grads if g is not None))

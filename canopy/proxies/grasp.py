@@ -37,6 +37,7 @@ def grasp(
     """
     x, y, _ = prepare_batch(model, inputs, seed=seed, batch_size=batch_size, input_shape=input_shape,
                             num_classes=num_classes, need_labels=True)
+    assert y is not None  # need_labels=True always draws labels
     net = working_copy(model, init=init, seed=seed, train=True)
     weights, first = weight_gradients(net, x, y, temperature=temperature)
     g = [gi.detach() if gi is not None else None for gi in first]

@@ -37,6 +37,7 @@ def snip(
     """
     x, y, _ = prepare_batch(model, inputs, seed=seed, batch_size=batch_size, input_shape=input_shape,
                             num_classes=num_classes, need_labels=True)
+    assert y is not None  # need_labels=True always draws labels
     net = working_copy(model, init=init, seed=seed, train=True)
     weights, grads = weight_gradients(net, x, y)
     return float(sum((w.detach() * g).abs().sum() for w, g in zip(weights, grads) if g is not None))

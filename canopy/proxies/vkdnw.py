@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -250,7 +250,7 @@ def _per_sample_grad(mod: nn.Module, attr: str, flat: int, x: torch.Tensor, g: t
         i, kh, kw = (int(v) for v in pos[1:])
         grp = o // (mod.out_channels // mod.groups)
         ic = grp * (mod.in_channels // mod.groups) + i
-        ph, pw = mod.padding
+        ph, pw = cast(tuple[int, int], mod.padding)  # str padding is refused by _hooks_supported
         sh, sw = mod.stride
         dh, dw = mod.dilation
         xi = F.pad(x[:, ic], (pw, pw, ph, ph))
@@ -262,7 +262,8 @@ def _per_sample_grad(mod: nn.Module, attr: str, flat: int, x: torch.Tensor, g: t
     c = int(pos[0])
     if attr == "bias":
         return g[:, c].to(d).reshape(B, -1).sum(1)
-    xhat = (x[:, c].to(d) - mod.running_mean[c].to(d)) / torch.sqrt(mod.running_var[c].to(d) + mod.eps)
+    mean, var = cast(torch.Tensor, mod.running_mean), cast(torch.Tensor, mod.running_var)
+    xhat = (x[:, c].to(d) - mean[c].to(d)) / torch.sqrt(var[c].to(d) + cast(float, mod.eps))
     return (g[:, c].to(d) * xhat).reshape(B, -1).sum(1)
 
 
@@ -302,9 +303,9 @@ def _jacobian_hooks(model: nn.Module, x: torch.Tensor, sel, owners, batched: boo
     else:
         per_dir = []
         for k in range(K):
-            gr = torch.autograd.grad(z, outs, grad_outputs=dirs[k], retain_graph=k < K - 1, allow_unused=True)
-            per_dir.append(list(gr))
-    gmap = [{} for _ in range(K)]
+            grads_k = torch.autograd.grad(z, outs, grad_outputs=dirs[k], retain_graph=k < K - 1, allow_unused=True)
+            per_dir.append(list(grads_k))
+    gmap: list[dict[tuple[int, int], torch.Tensor | None]] = [{} for _ in range(K)]
     for k in range(K):
         for (key, j), gr in zip(where, per_dir[k]):
             gmap[k][(key, j)] = gr
@@ -317,9 +318,9 @@ def _jacobian_hooks(model: nn.Module, x: torch.Tensor, sel, owners, batched: boo
                 col = torch.zeros(B, K, dtype=torch.float64)
                 for j, (xin, _) in enumerate(records[key]):
                     for k in range(K):
-                        gr = gmap[k][(key, j)]
-                        if gr is not None:
-                            col[:, k] += _per_sample_grad(mod, attr, flat, xin, gr)
+                        g_k = gmap[k][(key, j)]
+                        if g_k is not None:
+                            col[:, k] += _per_sample_grad(mod, attr, flat, xin, g_k)
                 cols.append(col)
     jac = torch.stack(cols, dim=-1)  # (B, K, P)
     return jac, z.detach()

@@ -59,6 +59,7 @@ def zico(
     layers = [m for _, m in conv_linear_layers(net)]
     per_layer: list[list[torch.Tensor]] = [[] for _ in layers]
     for x, y in batches:
+        assert y is not None  # need_labels=True always draws labels
         loss = F.cross_entropy(logits_of(net(x)), y)
         grads = torch.autograd.grad(loss, [m.weight for m in layers], allow_unused=True)
         for i, (m, g) in enumerate(zip(layers, grads)):
