@@ -23,6 +23,9 @@ __all__ = [
     "UnknownModeError",
     "BoundNotApplicableError",
     "InvalidSeedError",
+    "InvalidArgumentError",
+    "CostlyRequestError",
+    "OutputFileError",
 ]
 
 
@@ -64,3 +67,15 @@ class BoundNotApplicableError(CanopyError, ValueError):
 
 class InvalidSeedError(CanopyError, TypeError, ValueError):
     """A seed that is neither an int nor a ``numpy.random.Generator`` (see :mod:`canopy._random`)."""
+
+
+class InvalidArgumentError(CanopyError, ValueError):
+    """A command-line or API argument out of its range (a negative count, an empty file name, ...)."""
+
+
+class CostlyRequestError(CanopyError, ValueError):
+    """A request estimated (before any work) to exceed a documented default limit; the message says how to raise it."""
+
+
+class OutputFileError(CanopyError, OSError):
+    """An output that cannot or must not be written (a directory, a symbolic link, an existing file without --force)."""

@@ -46,7 +46,7 @@ def test_search_json_and_trajectory_file(tmp_path, capsys):
     "extra, message",
     [
         (["--seeds", "0"], "--seeds"),
-        (["--evals", "0"], "n_evals"),
+        (["--evals", "0"], "--evals"),
         (["--proxy", "test"], "never a search fitness"),
         (["--budget-mflops", "0.5", "--population", "4"], "no architecture within"),
     ],

@@ -27,10 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     True
     """
     parser.add_argument("--space", default="nb201", help="search space (default: nb201)")
-    parser.add_argument("--proxies", required=True, help="comma-separated proxy names, e.g. tropical,params,vkdnw")
+    parser.add_argument("--proxies", "--proxy", dest="proxies", required=True,
+                        help="comma-separated proxy names, e.g. tropical,params,vkdnw (alias --proxy, as in search)")
     parser.add_argument("--dataset", default="cifar10", help="cifar10, cifar100 or ImageNet16-120")
     parser.add_argument("--sample", type=int, default=None, help="score a seeded sample of N architectures")
-    parser.add_argument("--seed", type=int, default=0, help="proxy seed (and sample seed unless --sample-seed)")
+    parser.add_argument("--seed", "--proxy-seed", dest="seed", type=int, default=0,
+                        help="proxy seed (and sample seed unless --sample-seed; alias --proxy-seed, as in search)")
     parser.add_argument("--sample-seed", type=int, default=None, help="seed of --sample (default: --seed)")
     parser.add_argument("--subset", default="all", choices=["all", "fully-effective", "dedup"],
                         help="architecture set: all 15,625, the 9,445 fully effective, or one per isomorphism class")
@@ -46,7 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON on standard output")
     parser.add_argument("--csv", default=None, metavar="OUT", help="write per-architecture scores to a CSV file")
     parser.add_argument("--plot", default=None, metavar="OUTDIR", help="write a scatter/rank plot per proxy")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (it goes to standard error)")
+    parser.add_argument("--allow-costly", action="store_true",
+                        help="lift the safety limits on costly requests (--bootstrap, --sample; see README)")
 
 
 def parse_settings(pairs: list[str]) -> dict[str, dict[str, Any]]:
@@ -81,11 +85,29 @@ def run(args: argparse.Namespace) -> int:
     canopy.errors.CanopyError
         For bad input (printed as one line by the dispatcher).
     """
+    from canopy.cli._common import check_input_file, check_limit, check_output, strict_json
     from canopy.errors import CanopyError
     from canopy.evaluation import evaluate, read_arch_file
 
-    if args.workers is not None and args.workers < 0:
-        raise CanopyError(f"--workers must be >= 0, got {args.workers}")
+    allow = args.allow_costly
+    if args.workers is not None:
+        check_limit("--workers", args.workers, "seeds", allow=allow, minimum=0)
+    check_limit("--bootstrap", args.bootstrap, "bootstrap", allow=allow, minimum=0)
+    if args.sample is not None:
+        check_limit("--sample", args.sample, "evals", allow=allow)
+    if not args.proxies.strip() or not all(p.strip() for p in args.proxies.split(",")):
+        raise CanopyError(f"--proxies expects comma-separated proxy names, got {args.proxies[:80]!r}")
+    if args.csv is not None:
+        check_output(args.csv, "--csv")
+    if args.plot is not None:
+        from pathlib import Path
+
+        from canopy.errors import OutputFileError
+
+        if Path(args.plot).exists() and not Path(args.plot).is_dir():
+            raise OutputFileError(f"--plot {args.plot}: exists and is not a directory")
+    if args.archs is not None:
+        check_input_file(args.archs, "--archs")
     archs = read_arch_file(args.archs) if args.archs else None
     result = evaluate(
         space=args.space,
@@ -102,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         proxy_settings=parse_settings(args.settings),
         n_boot=args.bootstrap,
-        progress=not args.no_progress and not args.json,
+        progress=not args.no_progress,
     )
     if args.csv:
         result.to_frame().to_csv(args.csv, index=False)
@@ -111,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
 
         plot_correlations(result, args.plot)
     if args.json:
-        print(json.dumps(result.to_dict(), indent=1, allow_nan=True))
+        print(strict_json(result.to_dict(), indent=1))
     else:
         s = result.stats
         print(f"{result.space} {result.dataset}: {len(result.archs)} architectures ({result.subset}); "

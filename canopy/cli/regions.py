@@ -11,8 +11,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
 
@@ -27,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     >>> a.input, a.widths, a.seed, a.box
     (2, '8,8', 0, None)
     """
+    from canopy.cli._common import add_costly_argument
+
     parser.add_argument("--network", default=None, metavar="JSON",
                         help="exact network JSON (see tropical.network); default: a seeded random network")
     parser.add_argument("--input", type=int, default=2, help="input dimension of the random network (default 2)")
@@ -46,47 +46,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also print the tropical cross-check (monomials of F, G and N(F*G))")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--progress", action="store_true", help="progress on standard error")
+    add_costly_argument(parser)
     parser.add_argument("--backend", default=None, choices=["auto", "python", "flint"],
                         help="exact arithmetic backend (default: $TROPICAL_BACKEND, else auto = flint when installed)")
     parser.add_argument("--no-guided", action="store_true",
                         help="turn off the float-guided, exactly certified shortcuts (pure exact reference path)")
 
 
-def _parse_box(text: str) -> tuple[Any, Any]:
-    from tropical.convert import parse_rational
-    from tropical.errors import InvalidNetworkError
-
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise InvalidNetworkError(f"--box expects LO,HI (e.g. -3,3), got {text!r}")
-    return parse_rational(parts[0].strip()), parse_rational(parts[1].strip())
-
-
 def _network(args: argparse.Namespace) -> Any:
-    from canopy.errors import InvalidArchitectureError
+    from canopy.cli.verify import _parse_widths, check_network_size, read_network_file
     from tropical.network import ReLUNetwork
 
-    if args.network:
-        return ReLUNetwork.from_json(args.network)
-    try:
-        widths = [int(w) for w in args.widths.split(",") if w.strip()]
-    except ValueError:
-        raise InvalidArchitectureError(f"--widths expects integers like 8,8, got {args.widths!r}") from None
+    if args.network is not None:
+        return read_network_file(args.network, allow=args.allow_costly)
+    widths = _parse_widths(args.widths)
+    check_network_size(args.input, widths, 1, allow=args.allow_costly)
     return ReLUNetwork.random(args.input, widths, seed=args.seed, distribution=args.distribution,
                               scale=args.scale)
 
 
 def run(args: argparse.Namespace) -> int:
     """Count (and draw) the regions; returns the exit status."""
+    from canopy.cli._common import check_limit, check_output, strict_json
+    from canopy.cli.verify import parse_box
+    from canopy.errors import InvalidArgumentError
     from tropical.backend import set_backend, set_guided
     from tropical.regions import Box, count_regions, tropical_crosscheck
 
+    check_limit("--max-regions", args.max_regions, "regions", allow=args.allow_costly)
+    check_limit("--scale", args.scale, "width", allow=args.allow_costly)
+    if args.time_budget is not None and not (0 < args.time_budget < float("inf")):
+        raise InvalidArgumentError(f"--time-budget must be a positive number of seconds, got {args.time_budget}")
+    box = parse_box(args.box) if args.box is not None else None
+    if args.out is not None:
+        check_output(args.out, "--out")
     if args.backend:
         set_backend(args.backend)
     if args.no_guided:
         set_guided(False)
     net = _network(args)
-    box = _parse_box(args.box) if args.box else None
+    if args.out is not None and net.input_dim != 2:
+        raise InvalidArgumentError(f"--out draws 2-input networks only; this one has {net.input_dim} inputs")
     domain = Box(*box) if box else None
     counts = count_regions(net, domain, max_regions=args.max_regions, time_budget=args.time_budget,
                            progress=args.progress)
@@ -102,8 +102,7 @@ def run(args: argparse.Namespace) -> int:
         result["picture"] = str(plot_regions(net, args.out, box=box or (-3, 3), title=label,
                                              max_regions=args.max_regions))
     if args.json:
-        json.dump(result, sys.stdout, default=str)
-        sys.stdout.write("\n")
+        print(strict_json(result, default=str))
         return 0
     where = f"[{box[0]}, {box[1]}]^{net.input_dim}" if box else f"R^{net.input_dim}"
     why = {"interrupted": "interrupted"}.get(counts.stopped or "", "time budget hit")

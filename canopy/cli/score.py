@@ -11,7 +11,6 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import json
 
 DENSE_MODES = ("generic", "serra", "zhang", "montufar", "serra_lower")
 CELL_MODES = ("generic", "serra", "zhang")
@@ -28,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     >>> a.widths, a.mode, a.all_modes
     ('64,128,64', 'serra', False)
     """
+    from canopy.cli._common import add_costly_argument
+
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--widths", help="hidden widths of a dense ReLU network, e.g. 64,128,64")
     what.add_argument("--nb201", help="NAS-Bench-201 arch string |op~0|+|op~0|op~1|+|op~0|op~1|op~2|")
@@ -41,16 +42,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layers", type=int, default=8, help="DARTS cells")
     parser.add_argument("--mode", default="generic", help="bound to use (default generic)")
     parser.add_argument("--all-modes", action="store_true", help="print every closed-form mode")
+    parser.add_argument("--max-regions", type=int, default=None,
+                        help="--mode exact: enumeration budget (default: the exact counter's own)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_costly_argument(parser)
 
 
 def _shape(text: str) -> tuple[int, ...]:
     from canopy.errors import InvalidArchitectureError
 
     try:
-        shape = tuple(int(t) for t in text.replace("x", ",").split(","))
+        shape = tuple(int(t) for t in text.replace("x", ",").split(",")) if len(text) < 100 else ()
     except ValueError:
-        raise InvalidArchitectureError(f"--input-shape must look like 3,32,32, got {text!r}") from None
+        shape = ()
+    if len(shape) != 3 or any(d < 1 for d in shape):
+        raise InvalidArchitectureError(f"--input-shape must be three positive integers like 3,32,32, got {text[:80]!r}")
     return shape
 
 
@@ -64,23 +70,43 @@ def run(args: argparse.Namespace) -> int:
     serra: log10 upper bound = 2.7604 (dense, input_dim=3, widths=[5, 5])
     0
     """
-    from canopy.errors import CanopyError, InvalidArchitectureError
+    from canopy.cli._common import LIMITS, check_limit, strict_json
+    from canopy.errors import CanopyError, CostlyRequestError, InvalidArchitectureError
 
+    allow = args.allow_costly
+    if args.max_regions is not None:
+        check_limit("--max-regions", args.max_regions, "regions", allow=allow)
     if args.widths is not None:
         from canopy.nas.architecture import ArchitectureSpec
         from canopy.nas.tropical_score import tropical_expressivity_score
 
+        if len(args.widths) > 10_000:
+            raise InvalidArchitectureError(f"--widths: {len(args.widths)} characters; too long")
         try:
             widths = tuple(int(w) for w in args.widths.split(","))
         except ValueError:
-            raise InvalidArchitectureError(f"--widths must be comma-separated integers, got {args.widths!r}") from None
+            raise InvalidArchitectureError(f"--widths must be comma-separated integers, got {args.widths[:80]!r}") from None
         spec = (ArchitectureSpec(layer_widths=widths) if args.input_dim is None
                 else ArchitectureSpec(layer_widths=widths, input_dim=args.input_dim))
         modes: tuple[str, ...] = DENSE_MODES if args.all_modes else (args.mode,)
+        if "exact" in modes and not allow:
+            from canopy.cli.verify import check_network_size
+            from tropical.regions import region_upper_bound
+
+            check_network_size(spec.input_dim, list(widths), 1)
+            bound = region_upper_bound(spec.input_dim, list(widths))
+            limit = LIMITS["exact_regions"][0]
+            if bound > limit:
+                raise CostlyRequestError(
+                    f"--mode exact on input_dim={spec.input_dim}, widths={list(widths)}: the closed-form bound allows "
+                    f"10^{len(str(bound)) - 1} linear regions, above the limit of {limit} an exact count may "
+                    "enumerate; use a closed-form mode (generic, serra, ...) or pass --allow-costly"
+                )
         scores: dict[str, float | str] = {}
+        extra = {} if args.max_regions is None else {"max_regions": args.max_regions}
         for m in modes:
             try:
-                scores[m] = tropical_expressivity_score(spec, mode=m)
+                scores[m] = tropical_expressivity_score(spec, mode=m, **(extra if m == "exact" else {}))
             except CanopyError as exc:
                 if not args.all_modes:
                     raise
@@ -90,6 +116,11 @@ def run(args: argparse.Namespace) -> int:
         from canopy.nas import cells
 
         shape = _shape(args.input_shape)
+        check_limit("--C", args.C, "width", allow=allow)
+        check_limit("--N", args.N, "depth", allow=allow)
+        check_limit("--layers", args.layers, "depth", allow=allow)
+        for d in shape:
+            check_limit("--input-shape entry", d, "input", allow=allow)
         modes = CELL_MODES if args.all_modes else (args.mode,)
         if args.nb201 is not None:
             scores = {m: cells.nb201_cell_score(args.nb201, m, input_shape=shape, C=args.C, N=args.N)
@@ -104,12 +135,13 @@ def run(args: argparse.Namespace) -> int:
                       for m in modes}
             what = {"kind": "darts", "arch": text, "input_shape": list(shape), "C": args.C, "layers": args.layers}
     if args.json:
-        print(json.dumps({**what, "log10": scores, "meaning": "log10 of an upper bound on the number of linear "
+        print(strict_json({**what, "log10": scores, "meaning": "log10 of an upper bound on the number of linear "
                           "regions (montufar/serra_lower: lower bound on the maximum)"}))
     else:
         desc = ", ".join(f"{k}={v}" for k, v in what.items() if k != "kind")
         for m, v in scores.items():
-            label = "log10 lower bound on the maximum" if m in ("montufar", "serra_lower") else "log10 upper bound"
+            label = ("log10 lower bound on the maximum" if m in ("montufar", "serra_lower")
+                     else "log10 exact count (seeded network)" if m == "exact" else "log10 upper bound")
             text = f"{v:.4f}" if isinstance(v, float) else v
             print(f"{m}: {label} = {text} ({what['kind']}, {desc})")
     return 0

@@ -11,7 +11,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from typing import Any
@@ -30,10 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """
     parser.add_argument("--space", default="nb201", choices=["nb201", "darts", "mobilenet"],
                         help="search space (default: nb201)")
-    parser.add_argument("--proxy", required=True,
+    parser.add_argument("--proxy", "--proxies", dest="proxy", required=True,
                         help="fitness: a proxy name (tropical, tropical:<mode>, params, flops, vkdnw, ...), "
                              "stored:<proxy> (precomputed scores only) or 'valid' (ground-truth validation "
-                             "accuracy; test accuracy is never a fitness)")
+                             "accuracy; test accuracy is never a fitness); alias --proxies, as in evaluate")
     parser.add_argument("--algorithm", default="rea", choices=["rea", "random"], help="search algorithm")
     parser.add_argument("--seeds", type=int, default=10, help="number of seeds (0..N-1; default 10)")
     parser.add_argument("--first-seed", type=int, default=0, help="first seed (default 0)")
@@ -45,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="REA tournament samples without replacement (default: with)")
     parser.add_argument("--budget-mflops", type=float, default=450.0,
                         help="FLOPs budget of the mobilenet space, in millions of multiply-adds (default 450)")
-    parser.add_argument("--proxy-seed", type=int, default=0, help="seed of proxy evaluations (default 0)")
+    parser.add_argument("--proxy-seed", "--seed", dest="proxy_seed", type=int, default=0,
+                        help="seed of proxy evaluations (default 0; alias --seed, as in evaluate)")
     parser.add_argument("--data", default=None, metavar="DIR", help="benchmark data folder ($CANOPY_DATA_DIR)")
     parser.add_argument("--store", default=None, metavar="PATH",
                         help="result store ($CANOPY_STORE, default ./canopy-results.sqlite)")
@@ -53,7 +53,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fresh", action="store_true", help="rerun seeds even when stored complete")
     parser.add_argument("--trajectories", default=None, metavar="FILE",
                         help="also write the full trajectories as JSON to FILE")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON on standard output")
+    parser.add_argument("--json", action="store_true",
+                        help="print the result as JSON on standard output (NaN as null; per-seed lines go to stderr)")
+    parser.add_argument("--allow-costly", action="store_true",
+                        help="lift the safety limits on costly requests (--seeds, --evals, --population)")
 
 
 def _fmt(x: Any) -> str:
@@ -70,13 +73,23 @@ def run(args: argparse.Namespace) -> int:
     canopy.errors.CanopyError
         On a bad option value (unknown proxy, bad budget, missing data for a ground-truth fitness, ...).
     """
-    from canopy.errors import CanopyError
+    from canopy.cli._common import check_limit, check_output, strict_json
     from canopy.search.runner import SearchConfig, run_seeds
     from canopy.search.spaces import get_space
     from canopy.search.trajectory import aggregate, final_summary
 
-    if args.seeds < 1:
-        raise CanopyError(f"--seeds must be >= 1, got {args.seeds}")
+    allow = args.allow_costly
+    check_limit("--seeds", args.seeds, "seeds", allow=allow)
+    check_limit("--first-seed", args.first_seed, "evals", allow=allow, minimum=0)
+    check_limit("--evals", args.evals, "evals", allow=allow)
+    check_limit("--population", args.population, "evals", allow=allow)
+    check_limit("--sample-size", args.sample_size, "evals", allow=allow)
+    if not math.isfinite(args.budget_mflops) or args.budget_mflops <= 0:
+        from canopy.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"--budget-mflops must be a positive number, got {args.budget_mflops}")
+    if args.trajectories is not None:
+        check_output(args.trajectories, "--trajectories")
     options = {"budget_mflops": args.budget_mflops} if args.space == "mobilenet" else {}
     space = get_space(args.space, **options)
     config = SearchConfig(
@@ -103,13 +116,12 @@ def run(args: argparse.Namespace) -> int:
         store = ResultStore(path)
 
     def progress(t: Any) -> None:
-        if not args.json:
-            f = t.final
-            print(
-                f"seed {t.seed:3d}: best {args.proxy}={_fmt(f.proxy_best)}  valid={_fmt(f.valid_of_incumbent)}  "
-                f"test={_fmt(f.test_of_incumbent)}  unique={t.n_unique}  {f.wall_clock:.1f}s  {f.incumbent}",
-                flush=True,
-            )
+        f = t.final
+        print(
+            f"seed {t.seed:3d}: best {args.proxy}={_fmt(f.proxy_best)}  valid={_fmt(f.valid_of_incumbent)}  "
+            f"test={_fmt(f.test_of_incumbent)}  unique={t.n_unique}  {f.wall_clock:.1f}s  {f.incumbent}",
+            file=sys.stderr if args.json else sys.stdout, flush=True,
+        )
 
     try:
         trajs = run_seeds(config, seeds, space=space, data_dir=args.data, store=store, reuse=not args.fresh,
@@ -120,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     summary = final_summary(trajs)
     if args.trajectories:
         with open(args.trajectories, "w") as fh:
-            json.dump([t.to_dict() for t in trajs], fh)
+            fh.write(strict_json([t.to_dict() for t in trajs]))
     if args.json:
         out = {
             "config": config.as_dict(seed=seeds[0]) | {"seeds": seeds},
@@ -132,8 +144,7 @@ def run(args: argparse.Namespace) -> int:
             "curve": aggregate(trajs, "test_of_incumbent"),
             "store": None if store is None else str(store.path),
         }
-        json.dump(out, sys.stdout, allow_nan=True)
-        print()
+        print(strict_json(out))
     else:
         print(
             f"{args.algorithm} on {space.name} with {args.proxy} ({len(trajs)} seeds x {args.evals} evals, "

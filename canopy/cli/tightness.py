@@ -26,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     >>> a.quick, a.seeds, a.count
     (True, 5, 'linear_regions')
     """
+    from canopy.cli._common import add_costly_argument
+
     parser.add_argument("--ladder", default=None,
                         help="architectures 'n0:w1,w2;n0:w1,...' (default: a built-in ladder of 11)")
     parser.add_argument("--seeds", type=int, default=5, help="random networks per architecture and distribution")
@@ -41,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", default=None, help="write the per-network rows as JSON")
     parser.add_argument("--csv", default=None, help="write the per-network rows as CSV")
     parser.add_argument("--summary-json", default=None, help="write the summary rows as JSON")
+    add_costly_argument(parser)
 
 
 def _table(summary: list[dict]) -> str:
@@ -59,14 +62,30 @@ def _table(summary: list[dict]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run the study, print the table, write the requested files; return 0."""
     import csv
-    import json
 
     from canopy.bounds.tightness import DEFAULT_LADDER, QUICK_LADDER, parse_ladder, summarize, tightness_study
-    from canopy.errors import UnknownModeError
+    from canopy.cli._common import LIMITS, check_limit, check_output, note, strict_json
+    from canopy.errors import CostlyRequestError, UnknownModeError
 
-    if args.seeds < 1:
-        raise UnknownModeError(f"--seeds must be >= 1, got {args.seeds}")
-    ladder = parse_ladder(args.ladder) if args.ladder else (QUICK_LADDER if args.quick else DEFAULT_LADDER)
+    allow = args.allow_costly
+    check_limit("--seeds", args.seeds, "seeds", allow=allow)
+    check_limit("--max-regions", args.max_regions, "regions", allow=allow)
+    check_limit("--integer-scale", args.integer_scale, "width", allow=allow)
+    for opt, path in (("--out", args.out), ("--json", args.json), ("--csv", args.csv),
+                      ("--summary-json", args.summary_json)):
+        if path is not None:
+            check_output(path, opt)
+    ladder = parse_ladder(args.ladder) if args.ladder is not None else (QUICK_LADDER if args.quick else DEFAULT_LADDER)
+    if not allow:
+        from tropical.regions import region_upper_bound
+
+        for n0, widths in ladder:
+            bound = region_upper_bound(n0, list(widths))
+            if bound > LIMITS["exact_regions"][0]:
+                raise CostlyRequestError(
+                    f"--ladder entry {n0}:{','.join(map(str, widths))}: the closed-form bound allows {bound} linear "
+                    f"regions, above the limit of {LIMITS['exact_regions'][0]} for an exact count; pass --allow-costly"
+                )
     seeds = range(2 if args.quick else args.seeds)
     dists = [d.strip() for d in args.distributions.split(",") if d.strip()]
     for d in dists:
@@ -80,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         for m in modes:
             if get_bound(m).signature != "dense":
                 raise UnknownModeError(f"bound {m!r} is not a dense bound")
+    note(f"canopy tightness: {len(ladder)} architectures x {len(dists)} weight distributions x {len(seeds)} seeds "
+         "(exact counts; this can take a minute) ...")
     rows = tightness_study(ladder, seeds=seeds, distributions=dists, modes=modes, count=args.count,
                            integer_scale=args.integer_scale, max_regions=args.max_regions)
     summary = summarize(rows)
@@ -87,10 +108,10 @@ def run(args: argparse.Namespace) -> int:
     print(_table(summary))
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump(rows, fh, indent=1)
+            fh.write(strict_json(rows, indent=1))
     if args.summary_json:
         with open(args.summary_json, "w") as fh:
-            json.dump(summary, fh, indent=1)
+            fh.write(strict_json(summary, indent=1))
     if args.csv:
         with open(args.csv, "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["arch"])

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 
 def add_network_arguments(parser: argparse.ArgumentParser) -> None:
     """Options that describe the network (shared with ``canopy export``)."""
+    from canopy.cli._common import add_costly_argument
+
     parser.add_argument("--input", type=int, default=2, help="input dimension n0 (default 2)")
     parser.add_argument("--widths", default="5,5", help="hidden widths, comma separated (default 5,5)")
     parser.add_argument("--outputs", type=int, default=1, help="output dimension (default 1)")
@@ -41,6 +41,7 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
                         help="denominator bound for --policy limit_denominator")
     parser.add_argument("--network", default=None,
                         help="read the network from a JSON file (exact format) or a torch state_dict (.pt/.pth)")
+    add_costly_argument(parser)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,36 +73,116 @@ def _parse_widths(text: str) -> list[int]:
     text = text.strip()
     if not text:
         return []
+    if len(text) > 10_000:
+        raise InvalidArchitectureError(f"--widths: {len(text)} characters; too long")
     try:
         widths = [int(w) for w in text.split(",")]
     except ValueError as exc:
-        raise InvalidArchitectureError(f"--widths must be comma-separated integers, got {text!r}") from exc
+        raise InvalidArchitectureError(f"--widths must be comma-separated integers, got {text[:80]!r}") from exc
     if any(w < 1 for w in widths):
-        raise InvalidArchitectureError(f"--widths must be positive, got {text!r}")
+        raise InvalidArchitectureError(f"--widths must be positive, got {text[:80]!r}")
     return widths
+
+
+def check_network_size(input_dim: int, widths: list[int], outputs: int, *, allow: bool = False) -> None:
+    """Refuse a network above the documented size limits before any weight is drawn (see ``_common.LIMITS``)."""
+    from canopy.cli._common import check_limit
+
+    check_limit("--input", input_dim, "input", allow=allow)
+    check_limit("--outputs", outputs, "width", allow=allow)
+    check_limit("number of hidden layers in --widths", len(widths), "depth", allow=allow, minimum=0)
+    for w in widths:
+        check_limit("--widths entry", w, "width", allow=allow)
+    sizes = [input_dim, *widths, outputs]
+    params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    check_limit("network size (weights + biases)", params, "params", allow=allow)
+
+
+def parse_box(text: str, option: str = "--box") -> tuple[Any, Any]:
+    """Parse ``LO,HI`` into two exact rationals with ``LO < HI`` (checked before any other work).
+
+    Examples
+    --------
+    >>> parse_box("-1, 1/2")
+    (Fraction(-1, 1), Fraction(1, 2))
+    """
+    from canopy.errors import InvalidArgumentError
+    from tropical.convert import parse_rational
+
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise InvalidArgumentError(f"{option} expects LO,HI (e.g. {option}=-1,1), got {text[:80]!r}")
+    lo, hi = (parse_rational(p.strip(), option) for p in parts)
+    if not lo < hi:
+        raise InvalidArgumentError(f"{option}: LO must be below HI, got LO={lo}, HI={hi}")
+    return lo, hi
+
+
+def read_network_file(path_text: str, *, policy: str = "exact", max_denominator: int | None = None,
+                      allow: bool = False) -> Any:
+    """Read ``--network``: exact JSON or a torch ``state_dict``; one clear error for any bad file."""
+    from canopy.cli._common import LIMITS, check_input_file
+    from tropical.errors import InvalidNetworkError
+    from tropical.network import ReLUNetwork
+
+    path = check_input_file(path_text, "--network")
+    limit = LIMITS["params"][0]
+    if path.suffix in (".pt", ".pth"):
+        import torch
+
+        try:
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file
+            raise InvalidNetworkError(f"cannot read {path} as a torch state_dict: {' '.join(str(exc).split())[:200]}") from exc
+        if not isinstance(obj, dict):
+            raise InvalidNetworkError(f"{path}: expected a state_dict (a dict of tensors), got {type(obj).__name__}")
+        total = 0
+        for _key, value in obj.items():
+            if isinstance(value, torch.Tensor):
+                total += value.numel()  # counts stride-0 (expanded) views at their full size
+        if total > limit and not allow:
+            from canopy.errors import CostlyRequestError
+
+            raise CostlyRequestError(f"{path}: {total} tensor elements, above the limit of {limit}; "
+                                     "pass --allow-costly to read it anyway")
+        return ReLUNetwork.from_torch(obj, policy=policy, max_denominator=max_denominator)
+    size = path.stat().st_size
+    if size > 64 * limit and not allow:
+        from canopy.errors import CostlyRequestError
+
+        raise CostlyRequestError(f"{path}: {size} bytes, above the limit of {64 * limit} for a JSON network; "
+                                 "pass --allow-costly to read it anyway")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidNetworkError(f"{path}: not UTF-8 text; expected an exact JSON network "
+                                  "(a torch state_dict must end in .pt or .pth)") from None
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise InvalidNetworkError(f"{path}: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise InvalidNetworkError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise InvalidNetworkError(f"{path}: expected a JSON object with 'layers', got {type(data).__name__}")
+    return ReLUNetwork.from_json(data)
 
 
 def network_from_args(args: argparse.Namespace) -> tuple[Any, str]:
     """Build the network described by the options; return ``(net, description)``."""
     from tropical.convert import parse_rational
-    from tropical.errors import InvalidNetworkError
     from tropical.network import ReLUNetwork
 
-    if args.network:
-        path = Path(args.network)
-        if not path.is_file():
-            raise FileNotFoundError(f"network file not found: {path}")
-        if path.suffix in (".pt", ".pth"):
-            import torch
-
-            try:
-                obj = torch.load(path, map_location="cpu", weights_only=True)
-            except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file
-                raise InvalidNetworkError(f"cannot read {path} as a torch state_dict: {exc}") from exc
-            net = ReLUNetwork.from_torch(obj, policy=args.policy, max_denominator=args.max_denominator)
-            return net, f"torch state_dict {path} (policy {net.policy})"
-        return ReLUNetwork.from_json(path), f"JSON network {path}"
+    allow = getattr(args, "allow_costly", False)
+    if args.network is not None:
+        net = read_network_file(args.network, policy=args.policy, max_denominator=args.max_denominator,
+                                allow=allow)
+        if args.network.endswith((".pt", ".pth")):
+            return net, f"torch state_dict {args.network} (policy {net.policy})"
+        return net, f"JSON network {args.network}"
     widths = _parse_widths(args.widths)
+    check_network_size(args.input, widths, args.outputs, allow=allow)
     scale = parse_rational(args.scale, "--scale")
     net = ReLUNetwork.random(
         args.input, widths, args.outputs, seed=args.seed, distribution=args.distribution, scale=scale,
@@ -232,37 +313,44 @@ def _text(report: dict[str, Any], desc: str, domain_desc: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``canopy verify``; return 0 if every check passes, 1 otherwise."""
+    from canopy.cli._common import check_limit, note, strict_json
     from tropical.backend import set_backend, set_guided
-    from tropical.convert import parse_rational
 
+    allow = args.allow_costly
+    check_limit("--points", args.points, "points", allow=allow)
+    check_limit("--max-regions", args.max_regions, "regions", allow=allow)
+    box = parse_box(args.box) if args.box is not None else None
     if args.backend:
         set_backend(args.backend)
     if args.no_guided:
         set_guided(False)
     net, desc = network_from_args(args)
+    if not allow:
+        from canopy.cli._common import LIMITS
+        from canopy.errors import CostlyRequestError
+        from tropical.regions import region_upper_bound
+
+        bound = region_upper_bound(net.input_dim, list(net.widths))
+        limit = LIMITS["exact_regions"][0]
+        if bound > limit:
+            raise CostlyRequestError(
+                f"layer sizes {list(net.layer_sizes)}: the closed-form bound allows {bound} linear regions, above "
+                f"the limit of {limit} for the exact tropical conversion; pass --allow-costly to run it anyway"
+            )
     domain = None
     domain_desc = f"domain R^{net.input_dim}"
-    if args.box:
-        from canopy.errors import InvalidArchitectureError
+    if box is not None:
         from tropical.regions import Box
 
-        parts = args.box.split(",")
-        if len(parts) != 2:
-            raise InvalidArchitectureError(f"--box must be LO,HI (e.g. -1,1), got {args.box!r}")
-        lo, hi = (parse_rational(p, "--box") for p in parts)
-        domain = Box(lo, hi)
-        domain_desc = f"domain [{lo}, {hi}]^{net.input_dim}"
-    if args.points < 1:
-        from canopy.errors import InvalidArchitectureError
-
-        raise InvalidArchitectureError(f"--points must be positive, got {args.points}")
+        domain = Box(*box)
+        domain_desc = f"domain [{box[0]}, {box[1]}]^{net.input_dim}"
+    note(f"canopy verify: converting layer sizes {list(net.layer_sizes)} ...")
     report = verify(net, points=args.points, seed=args.seed, domain=domain, max_regions=args.max_regions,
                     regions=not args.no_regions)
     report["network"] = desc
     report["domain"] = domain_desc
     if args.json:
-        json.dump(report, sys.stdout, indent=2)
-        print()
+        print(strict_json(report, indent=2))
     else:
         print(_text(report, desc, domain_desc))
     ok = report["check"]["passed"] and report.get("cross_check", {}).get("holds", True)
