@@ -11,7 +11,7 @@ the API defaults (``hp='12'``, ``is_random=True``) — with this mapping:
 (cifar10, valid)       ``cifar10-valid``   ``valid-accuracy``  (trained on 25k, x-valid)
 (cifar100, test)       ``cifar100``        ``test-accuracy``   (x-test)
 (cifar100, valid)      ``cifar100``        ``valid-accuracy``  (x-valid)
-(ImageNet16-120, *)    ``ImageNet16-120``  as cifar100
+(ImageNet16-120, any)  ``ImageNet16-120``  as cifar100
 =====================  ==================  ===================
 
 The benchmark file is found through ``NATS_BENCH_TSS_PATH`` (or the ``path`` argument) and needs
