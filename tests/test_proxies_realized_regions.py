@@ -439,3 +439,16 @@ class _Stale(nn.Module):
 def test_a_batch_size_read_before_a_split_is_refused():
     with pytest.raises(UnsupportedOperationError, match="batch size read before"):
         realized_regions(_Stale(), input_shape=(3,), length=5.0)
+
+
+def test_linear_pieces_merge_breakpoints_the_output_does_not_see():
+    net = nn.Sequential(nn.Linear(1, 2), nn.ReLU(), nn.Linear(2, 1)).double()
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.0], [1.0]]))
+        net[0].bias.copy_(torch.tensor([-0.25, -0.5]))
+        net[2].weight.copy_(torch.tensor([[1.0, 0.0]]))  # the second neuron's kink is invisible
+    x = torch.tensor([[0.0], [1.0]], dtype=torch.float64)
+    res = realized_region_counts(net, x, length=1.0)
+    assert res.pieces.tolist() == [3] and res.linear_pieces.tolist() == [2]
+    exact = realized_region_counts(net, x, length=1.0, exact=True)
+    assert exact.pieces.tolist() == [3] and exact.linear_pieces.tolist() == [2]

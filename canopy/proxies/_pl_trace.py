@@ -110,8 +110,8 @@ class SegmentTrace:
     uncertain : numpy.ndarray of int, shape (k,)
         Uncertain breakpoints per segment (see the module docstring): not split / merged, flagged.
     linear_pieces : numpy.ndarray of int, shape (k,)
-        Pieces after merging neighbours whose output slopes agree within ``tol`` (relative): a float64
-        *estimate* of the linear regions met by the segment.
+        Pieces after merging neighbours whose output slopes agree within ``1000 * tol`` (relative to the larger
+        slope): a float64 *estimate* of the linear regions met by the segment.
     """
 
     pieces: np.ndarray

@@ -93,7 +93,8 @@ class RealizedRegions:
     uncertain : numpy.ndarray of int
         Uncertain breakpoints per segment (0 everywhere on the exact path).
     linear_pieces : numpy.ndarray of int
-        Float64 estimate of the linear regions met by each segment (``pieces`` on the exact path).
+        Float64 estimate of the linear regions met by each segment (exact, from
+        :func:`tropical.regions.count_regions`, on the exact path).
     exact : bool
         Whether the counts come from the exact rational path.
     breakpoints : list of numpy.ndarray
@@ -242,9 +243,10 @@ def realized_region_counts(
     elif bn != "eval":
         raise ProxySettingsError(f"unknown bn mode {bn!r}; valid: 'eval', 'calibrate'")
     if exact:
-        counts = np.array([exact_segment_regions(net, a, b) for a, b in zip(starts, ends)], dtype=np.int64)
-        zeros = np.zeros_like(counts)
-        return RealizedRegions(_aggregate(counts, aggregate), counts, zeros, counts.copy(), True,
+        exact_counts = [_exact_counts(net, a, b) for a, b in zip(starts, ends)]
+        counts = np.array([c.activation_regions for c in exact_counts], dtype=np.int64)
+        linear = np.array([c.linear_regions for c in exact_counts], dtype=np.int64)
+        return RealizedRegions(_aggregate(counts, aggregate), counts, np.zeros_like(counts), linear, True,
                                [np.zeros(0) for _ in counts])
     tr: SegmentTrace = trace_segments(net, starts, ends, tol=float(tol), max_pieces=max_pieces)
     return RealizedRegions(_aggregate(tr.pieces, aggregate), tr.pieces, tr.uncertain, tr.linear_pieces, False,
@@ -308,6 +310,11 @@ def exact_segment_regions(model: Any, start: Sequence[Any], end: Sequence[Any]) 
     >>> exact_segment_regions(net, [0], [1])
     3
     """
+    return int(_exact_counts(model, start, end).activation_regions)
+
+
+def _exact_counts(model: Any, start: Sequence[Any], end: Sequence[Any]) -> Any:
+    """:class:`tropical.regions.RegionCounts` of the 1-D restriction (see :func:`exact_segment_regions`)."""
     from tropical.convert import to_rational
     from tropical.errors import TropicalError
     from tropical.network import ReLUNetwork
@@ -331,4 +338,4 @@ def exact_segment_regions(model: Any, start: Sequence[Any], end: Sequence[Any]) 
     w = [[sum((wij * dj for wij, dj in zip(row, d)), Fraction(0))] for row in W1]
     c = [sum((wij * aj for wij, aj in zip(row, a)), Fraction(0)) + bi for row, bi in zip(W1, b1)]
     line = ReLUNetwork([w, *net.weights[1:]], [c, *net.biases[1:]])
-    return int(count_regions(line, Box(0, 1), max_regions=None).activation_regions)
+    return count_regions(line, Box(0, 1), max_regions=None)
