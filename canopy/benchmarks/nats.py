@@ -92,7 +92,17 @@ class NATSBenchTable:
                 "the official NATS-Bench API is not installed: pip install nats_bench "
                 "(or use NB201Table with the shared CSV tables)"
             ) from None
-        return cls(nats_bench.create(str(path), "tss", fast_mode=True, verbose=False))
+        if not os.path.isdir(path):
+            raise DataFileError(
+                f"NATS-Bench path {path} is not a folder: pass the NATS-tss-v1_0-3ffb9-simple folder (fast mode)"
+            )
+        try:
+            api = nats_bench.create(str(path), "tss", fast_mode=True, verbose=False)
+        except Exception as exc:  # noqa: BLE001 - the official API raises anything; one clear line instead
+            raise DataFileError(
+                f"NATS-Bench folder {path} could not be opened by nats_bench ({type(exc).__name__}: {exc})"
+            ) from None
+        return cls(api)
 
     def __len__(self) -> int:
         return len(self.api)
