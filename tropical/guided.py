@@ -122,7 +122,11 @@ class FloatRedundancyLP:
             cB = [self.cost[b] if b >= 0 else 0.0 for b in self.basis]
         else:
             cB = [0.0 if b >= 0 else -1.0 for b in self.basis]
-        return [sum(cB[i] * Binv[i][k] for i in range(m)) for k in range(m)]
+        pi = [0.0] * m
+        for c, row in zip(cB, Binv):
+            if c:
+                pi = [a + c * b for a, b in zip(pi, row)]
+        return pi
 
     def _run(self, phase2: bool) -> str:
         m, cols, cost, Binv, basis, xB = self.m, self.cols, self.cost, self.Binv, self.basis, self.xB
