@@ -366,16 +366,7 @@ def montufar_construction(input_dim: int, widths: Sequence[int]) -> Construction
     >>> c.claimed
     12
     """
-    from canopy.errors import BoundNotApplicableError
-
-    n0, ws = check_architecture(input_dim, widths)
-    if not ws:
-        raise BoundNotApplicableError("a folding construction needs at least one hidden layer")
-    reason = montufar_precondition(n0, ws)
-    if reason:
-        raise BoundNotApplicableError(reason)
-    w, b = _folding_network(n0, ws, "montufar")
-    return Construction("montufar", n0, ws, w, b, montufar_bound(n0, ws), ws[-1] > n0 or len(ws) == 1)
+    return _folding_construction("montufar", input_dim, widths)
 
 
 def serra_construction(input_dim: int, widths: Sequence[int]) -> Construction:
@@ -404,13 +395,20 @@ def serra_construction(input_dim: int, widths: Sequence[int]) -> Construction:
     >>> serra_construction(1, [3, 3]).claimed
     16
     """
+    return _folding_construction("serra", input_dim, widths)
+
+
+def _folding_construction(kind: str, input_dim: int, widths: Sequence[int]) -> Construction:
+    """The folding network of ``kind`` ("montufar" or "serra") with its claimed count, after the precondition."""
     from canopy.errors import BoundNotApplicableError
 
+    precondition, bound = ((montufar_precondition, montufar_bound) if kind == "montufar"
+                           else (serra_lower_precondition, serra_lower_bound))
     n0, ws = check_architecture(input_dim, widths)
     if not ws:
         raise BoundNotApplicableError("a folding construction needs at least one hidden layer")
-    reason = serra_lower_precondition(n0, ws)
+    reason = precondition(n0, ws)
     if reason:
         raise BoundNotApplicableError(reason)
-    w, b = _folding_network(n0, ws, "serra")
-    return Construction("serra", n0, ws, w, b, serra_lower_bound(n0, ws), ws[-1] > n0 or len(ws) == 1)
+    w, b = _folding_network(n0, ws, kind)
+    return Construction(kind, n0, ws, w, b, bound(n0, ws), ws[-1] > n0 or len(ws) == 1)

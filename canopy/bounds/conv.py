@@ -295,6 +295,16 @@ def _dw_pw_relu(C: int, size: tuple[int, ...], kernel: int, stride: int, padding
     return first, r_dw, out_size
 
 
+def _block_input(C: int, size: Sequence[int], input_rank: int | None) -> tuple[int, tuple[int, ...], int]:
+    """Validated channels and size of a DARTS conv block's input, and its effective dimension ``r0``."""
+    C = _pos(C, "C")
+    size = tuple(_pos(s, "size") for s in size)
+    full = C
+    for n in size:
+        full *= n
+    return C, size, full if input_rank is None else min(full, check_nonneg_int(input_rank, "input_rank"))
+
+
 def sep_conv_bound(C: int, size: Sequence[int], kernel: int, stride: int = 1, *, input_rank: int | None = None
                    ) -> int:
     r"""Upper bound on the linear regions of a DARTS ``sep_conv_kxk`` applied to a tensor of rank ``input_rank``.
@@ -309,12 +319,7 @@ def sep_conv_bound(C: int, size: Sequence[int], kernel: int, stride: int = 1, *,
     >>> sep_conv_bound(1, (4,), 3, input_rank=1)      # 1-D input: each ReLU cuts a line into <= 5 pieces
     25
     """
-    C = _pos(C, "C")
-    size = tuple(_pos(s, "size") for s in size)
-    full = C
-    for n in size:
-        full *= n
-    r0 = full if input_rank is None else min(full, check_nonneg_int(input_rank, "input_rank"))
+    C, size, r0 = _block_input(C, size, input_rank)
     b1, r1, size1 = _dw_pw_relu(C, size, kernel, stride, (kernel - 1) // 2, 1, r0)
     b2, _, _ = _dw_pw_relu(C, size1, kernel, 1, (kernel - 1) // 2, 1, r1)
     return (b1 * b2).value()
@@ -331,12 +336,7 @@ def dil_conv_bound(C: int, size: Sequence[int], kernel: int, stride: int = 1, *,
     >>> dil_conv_bound(2, (3, 3), 3, input_rank=2)    # 18 units, rank 2: 1 + 18 + 153
     172
     """
-    C = _pos(C, "C")
-    size = tuple(_pos(s, "size") for s in size)
-    full = C
-    for n in size:
-        full *= n
-    r0 = full if input_rank is None else min(full, check_nonneg_int(input_rank, "input_rank"))
+    C, size, r0 = _block_input(C, size, input_rank)
     b1, _, _ = _dw_pw_relu(C, size, kernel, stride, (kernel - 1), 2, r0)
     return b1.value()
 

@@ -71,16 +71,8 @@ def _ordered_pairs_cached(ax) -> tuple[int, int]:
 
 
 def _ordered_pairs(ax: Sequence[Sequence[int]]) -> tuple[int, int]:
-    if isinstance(ax, tuple):
-        return _ordered_pairs_cached(ax)
     """(ordered co-occurring coordinate pairs incl. the diagonal, covered coordinates) along one axis."""
-    pairs = set()
-    for w in ax:
-        for a in w:
-            for b in w:
-                pairs.add((a, b))
-    covered = {q for w in ax for q in w}
-    return len(pairs), len(covered)
+    return _ordered_pairs_cached(tuple(tuple(int(q) for q in w) for w in ax))
 
 
 def maxpool_pair_count(channels: int, windows: Sequence[Sequence[Sequence[int]]]) -> int:
