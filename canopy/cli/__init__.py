@@ -41,7 +41,7 @@ class _OneLineParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (``canopy verify: error: ...``), not usage + error."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"{self.prog}: error: {_one_line(message, 300)} (see '{self.prog} --help')\n")
 
 
 _NEGATIVE_VALUE = re.compile(r"^-[0-9.]")
@@ -175,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, or a one-line usage error
         return exc.code if isinstance(exc.code, int) else 2
     if getattr(args, "command", None) is None:
-        parser.print_help()
+        print(f"canopy: error: a command is required ({', '.join(COMMANDS)}); see 'canopy --help'", file=sys.stderr)
         return 2
     if getattr(args, "_missing", False):
         print(f"canopy: error: the '{args.command}' command is not available in this build", file=sys.stderr)

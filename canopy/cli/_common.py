@@ -68,10 +68,15 @@ def check_limit(option: str, value: int, key: str, *, allow: bool = False, minim
         )
 
 
-def check_output(path: str | os.PathLike[str], option: str, *, force: bool = True) -> Path:
+#: file suffixes a figure may be written as
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def check_output(path: str | os.PathLike[str], option: str, *, force: bool = True, figure: bool = False) -> Path:
     """Check an output path before any work: not a directory, not a symlink, its folder exists.
 
-    With ``force=False`` an existing file is refused too (``--force`` overwrites).
+    With ``force=False`` an existing file is refused too (``--force`` overwrites); with ``figure=True`` the
+    suffix must be one of :data:`FIGURE_SUFFIXES` (the format is read from it).
 
     Raises
     ------
@@ -92,6 +97,8 @@ def check_output(path: str | os.PathLike[str], option: str, *, force: bool = Tru
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise OutputFileError(f"{option} {text}: folder {parent} does not exist")
+    if figure and p.suffix.lower() not in FIGURE_SUFFIXES:
+        raise OutputFileError(f"{option} {text}: a figure needs one of the suffixes {', '.join(FIGURE_SUFFIXES)}")
     if p.exists() and not force:
         raise OutputFileError(f"{option} {text}: exists; pass --force to overwrite")
     return p

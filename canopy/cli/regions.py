@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidArgumentError(f"--time-budget must be a positive number of seconds, got {args.time_budget}")
     box = parse_box(args.box) if args.box is not None else None
     if args.out is not None:
-        check_output(args.out, "--out")
+        check_output(args.out, "--out", figure=True)
     if args.backend:
         set_backend(args.backend)
     if args.no_guided:

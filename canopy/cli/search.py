@@ -88,6 +88,13 @@ def run(args: argparse.Namespace) -> int:
         from canopy.errors import InvalidArgumentError
 
         raise InvalidArgumentError(f"--budget-mflops must be a positive number, got {args.budget_mflops}")
+    if args.space == "nb201":
+        from canopy.benchmarks import DATASETS
+
+        if args.dataset not in DATASETS:
+            from canopy.errors import InvalidArgumentError
+
+            raise InvalidArgumentError(f"unknown dataset {args.dataset!r}; choose one of {', '.join(DATASETS)}")
     if args.trajectories is not None:
         check_output(args.trajectories, "--trajectories")
     options = {"budget_mflops": args.budget_mflops} if args.space == "mobilenet" else {}

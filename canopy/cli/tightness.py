@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     for opt, path in (("--out", args.out), ("--json", args.json), ("--csv", args.csv),
                       ("--summary-json", args.summary_json)):
         if path is not None:
-            check_output(path, opt)
+            check_output(path, opt, figure=opt == "--out")
     ladder = parse_ladder(args.ladder) if args.ladder is not None else (QUICK_LADDER if args.quick else DEFAULT_LADDER)
     if not allow:
         from tropical.regions import region_upper_bound
@@ -88,14 +88,18 @@ def run(args: argparse.Namespace) -> int:
                 )
     seeds = range(2 if args.quick else args.seeds)
     dists = [d.strip() for d in args.distributions.split(",") if d.strip()]
+    if not dists:
+        raise UnknownModeError(f"--distributions needs at least one of gaussian, integer; got {args.distributions!r}")
     for d in dists:
         if d not in ("gaussian", "integer"):
             raise UnknownModeError(f"unknown distribution {d!r}; valid: gaussian, integer")
     modes = None
-    if args.modes:
+    if args.modes is not None:
         from canopy.bounds import get_bound
 
         modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+        if not modes:
+            raise UnknownModeError(f"--modes needs at least one dense bound name, got {args.modes!r}")
         for m in modes:
             if get_bound(m).signature != "dense":
                 raise UnknownModeError(f"bound {m!r} is not a dense bound")

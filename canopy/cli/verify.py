@@ -166,6 +166,18 @@ def read_network_file(path_text: str, *, policy: str = "exact", max_denominator:
         raise InvalidNetworkError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise InvalidNetworkError(f"{path}: expected a JSON object with 'layers', got {type(data).__name__}")
+    layers = data.get("layers")
+    if isinstance(layers, list):
+        total = 0
+        for layer in layers:
+            weight = layer.get("weight") if isinstance(layer, dict) else None
+            if isinstance(weight, list):
+                total += sum(len(row) if isinstance(row, list) else 1 for row in weight)
+        if total > limit and not allow:
+            from canopy.errors import CostlyRequestError
+
+            raise CostlyRequestError(f"{path}: {total} weights, above the limit of {limit}; "
+                                     "pass --allow-costly to read it anyway")
     return ReLUNetwork.from_json(data)
 
 

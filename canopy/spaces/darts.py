@@ -382,9 +382,12 @@ def _literal(node: ast.AST, name: str):
         and 1 <= len(node.args) <= 3
     ):
         try:
-            return list(range(*[ast.literal_eval(a) for a in node.args]))
+            r = range(*[ast.literal_eval(a) for a in node.args])
         except (ValueError, TypeError):
             raise InvalidArchitectureError(f"genotype field {name!r}: bad range(...) arguments") from None
+        if len(r) > 64:  # checked before the list is built: range(0, 10**10) is refused, not materialised
+            raise InvalidArchitectureError(f"genotype field {name!r}: {r!r} has {len(r)} entries; a cell has at most 64")
+        return list(r)
     try:
         return ast.literal_eval(node)
     except ValueError:
