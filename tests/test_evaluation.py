@@ -355,3 +355,93 @@ def test_closed_form_fast_path_equals_model_proxy(dataset):
             else:
                 settings["input_shape"] = tuple(settings["input_shape"])
             assert fast == get_proxy(item.proxy)(model, **settings), (item.proxy, counting, item.arch)
+
+
+# ------------------------------------------------------------------------------------------ stale proxy versions
+def test_changed_proxy_version_is_recomputed_not_reused(tmp_path):
+    from canopy.proxies.registry import register_proxy
+
+    archs = ["|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|",
+             "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|nor_conv_1x1~1|none~2|"]
+    with ResultStore(tmp_path / "s.sqlite") as st:
+        register_proxy("demo_versioned", lambda cell: 1.0, kind="cell", replace=True)
+        first = run_items(make_items("nb201", archs, ["demo_versioned"]), st, workers=0, progress=False)
+        assert (first.computed, first.stale) == (2, 0)
+        register_proxy("demo_versioned", lambda cell: 2.0, kind="cell", replace=True)  # changed code, same version
+        same = run_items(make_items("nb201", archs, ["demo_versioned"]), st, workers=0, progress=False)
+        assert (same.cached, same.computed) == (2, 0)  # the rule: without a version bump the store is trusted
+        register_proxy("demo_versioned", lambda cell: 2.0, kind="cell", replace=True, version=2)
+        items = make_items("nb201", archs, ["demo_versioned"])
+        bumped = run_items(items, st, workers=0, progress=False)
+        assert (bumped.cached, bumped.computed, bumped.stale) == (0, 2, 2)
+        assert [st.get(i.key).value for i in items] == [2.0, 2.0]
+        assert {st.get(i.key).versions["proxy_version"] for i in items} == {"2"}
+        again = run_items(items, st, workers=0, progress=False)
+        assert (again.cached, again.computed, again.stale) == (2, 0, 0)
+        assert st.to_dataframe(proxy="demo_versioned").shape[0] == 2  # replaced, not duplicated
+
+
+def test_search_fitness_does_not_reuse_a_stale_score(tmp_path):
+    from canopy.proxies.registry import register_proxy
+    from canopy.search.fitness import make_fitness
+    from canopy.search.spaces import get_space
+
+    space = get_space("nb201")
+    cell = space.sample(__import__("numpy").random.default_rng(0))
+    with ResultStore(tmp_path / "s.sqlite") as st:
+        register_proxy("demo_fit", lambda cell: 1.0, kind="cell", replace=True)
+        assert make_fitness(space, "demo_fit", store=st)(cell) == 1.0
+        register_proxy("demo_fit", lambda cell: 5.0, kind="cell", replace=True, version=2)
+        assert make_fitness(space, "demo_fit", store=st)(cell) == 5.0
+        with pytest.raises(CanopyError, match="current proxy version"):
+            register_proxy("demo_fit", lambda cell: 9.0, kind="cell", replace=True, version=3)
+            make_fitness(space, "stored:demo_fit", store=st)(cell)
+
+
+# ------------------------------------------------------------------------------------------ concurrent runs
+def _two_runs(tmp_path: Path, data_dir: Path, sleep: str, n: int) -> tuple[list, Path, Path, Path]:
+    store = tmp_path / "s.sqlite"
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    base = {**os.environ, "PYTHONPATH": _plugin_pythonpath(tmp_path), "CANOPY_TEST_PROXY_SLEEP": sleep}
+    args = ["--proxies", "count_calls", "--sample", str(n), "--seed", "0", "--data", str(data_dir), "--store",
+            str(store), "--workers", "0", "--bootstrap", "0", "--json"]
+    procs = [_cli(args, {**base, "CANOPY_TEST_PROXY_LOG": str(log)}) for log in logs]
+    return procs, store, logs[0], logs[1]
+
+
+def test_two_evaluate_runs_on_one_store_share_the_work(data_dir, tmp_path):
+    n = 40
+    procs, store, log_a, log_b = _two_runs(tmp_path, data_dir, "0.05", n)
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    runs = [json.loads(out)["run"] for out, _ in outs]
+    calls_a, calls_b = _calls(log_a), _calls(log_b)
+    assert len(calls_a) + len(calls_b) == n  # nothing computed twice ...
+    assert set(calls_a) | set(calls_b) == _stored_archs(store) and len(_stored_archs(store)) == n  # ... or lost
+    assert calls_a and calls_b  # both worked
+    for run, calls in zip(runs, (calls_a, calls_b)):
+        assert run["computed"] == len(calls) and run["computed"] + run["cached"] == n and run["failed"] == 0
+    with ResultStore(store) as st:
+        assert st.claims() == []  # finished runs leave no claims
+
+
+@pytest.mark.slow
+def test_sigkill_of_one_of_two_runs_is_taken_over(data_dir, tmp_path):
+    n = 40
+    procs, store, log_a, log_b = _two_runs(tmp_path, data_dir, "0.1", n)
+    _wait_for_rows(store, 6, procs[0])
+    os.kill(procs[0].pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    procs[0].wait(timeout=30)
+    procs[0].stdout.close()
+    procs[0].stderr.close()
+    out, err = procs[1].communicate(timeout=120)
+    assert procs[1].returncode == 0, err
+    assert time.monotonic() - killed_at < 30  # taken over at once (dead pid), not after the 60 s lease
+    run = json.loads(out)["run"]
+    calls_a, calls_b = _calls(log_a), _calls(log_b)
+    assert len(_stored_archs(store)) == n  # nothing lost: the killed run's claims were taken over
+    assert not set(calls_b) & (_stored_archs(store) - set(calls_b) - set(calls_a))
+    assert len(calls_b) == len(set(calls_b)) and run["computed"] == len(calls_b)
+    # the only work done twice is what the killed run was computing when it died (one item, in process)
+    assert len(set(calls_a) & set(calls_b)) <= 1

@@ -166,3 +166,86 @@ def test_named_runs(tmp_path):
         assert [r["name"] for r in store.runs()] == ["evo", "rand"]
         assert store.runs(kind="search")[0]["steps"] == 3
         assert store.steps(other) == []
+
+
+# ------------------------------------------------------------------------------------------ proxy versions
+def test_proxy_version_makes_rows_stale(tmp_path):
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        old = store.key("nb201", "a", "p")
+        legacy = store.key("nb201", "b", "p")
+        other = store.key("nb201", "c", "q")
+        store.put(old, 1.0, versions={"proxy_version": "2"})
+        store.put(legacy, 2.0, versions={"torch": "x"})  # written before versions existed: version 1
+        store.put(other, 3.0, versions={"proxy_version": "7"})
+        keys = [old, legacy, other]
+        assert store.missing(keys) == []  # no versions asked: any row counts
+        assert store.missing(keys, proxy_versions={"p": 2}) == [legacy]  # q unlisted: any version
+        assert store.missing(keys, proxy_versions={"p": 1, "q": 7}) == [old]
+        assert store.stale(keys, {"p": 3, "q": "7"}) == [old, legacy]
+        assert store.get(old, proxy_version=2).value == 1.0 and store.get(old, proxy_version=1) is None
+        assert store.has(legacy, proxy_version=1) and not store.has(legacy, proxy_version=2)
+        assert not store.has(store.key("nb201", "zz", "p"), proxy_version=1)
+
+
+# ------------------------------------------------------------------------------------------ claims
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_claims_are_exclusive_and_taken_over(tmp_path):
+    from canopy.store import ClaimOwner
+
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        keys = [store.key("nb201", f"a{i}", "p") for i in range(6)]
+        me = ClaimOwner.new()
+        live = ClaimOwner.new()._replace(pid=1)  # pid 1 always runs
+        got, done = store.claim(keys, live, limit=2)
+        assert got == keys[:2] and done == []
+        got, _ = store.claim(keys, me, limit=2)
+        assert got == keys[2:4]  # live claims are skipped
+        assert store.claim(keys[:4], me, limit=9)[0] == keys[2:4]  # own claims are claimable again
+        dead = ClaimOwner.new()._replace(pid=_dead_pid())
+        assert store.claim(keys, dead, limit=1)[0] == [keys[4]]
+        got, _ = store.claim(keys, me, limit=9)
+        assert got == keys[2:]  # the dead process's claim is taken over at once
+        store.put(keys[5], 1.0)
+        far = ClaimOwner("remote", "another-host", 1)
+        got, done = store.claim(keys, far, limit=9, lease=30)
+        assert got == [] and done == [keys[5]]  # all held by live owners or stored
+        assert store.release_claims(me, [keys[2]]) == 1
+        assert store.claim(keys, far, limit=9, lease=-1)[0] == [keys[2]]  # ... an expired lease ...
+        assert store.claim(keys, me, limit=9)[0] == keys[2:5]  # ... is taken over by anyone (a3, a4: own)
+        before = {c["key"]: c["lease_until"] for c in store.claims()}
+        assert store.renew_claims(me, lease=1000) == 4
+        after = {c["key"]: c["lease_until"] for c in store.claims()}
+        assert all(after[k] > before[k] for k in keys[2:5])
+        assert store.release_claims(me) == 4 and len(store.claims()) == 2
+        stale_version = store.key("nb201", "v", "p")
+        store.put(stale_version, 1.0, versions={"proxy_version": "1"})
+        assert store.claim([stale_version], me, limit=1, proxy_versions={"p": 2})[0] == [stale_version]
+
+
+def test_second_store_in_one_process_keeps_the_first_ones_locks(tmp_path):
+    """Opening the same file twice in one process must not drop the first connection's POSIX locks."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "s.sqlite"
+    count = (f"import sqlite3; c = sqlite3.connect({str(path)!r}); "
+             "print(c.execute('SELECT COUNT(*) FROM results').fetchone()[0])")
+    def seen() -> int:
+        return int(subprocess.run([sys.executable, "-c", count], capture_output=True, text=True, check=True).stdout)
+
+    with ResultStore(path) as first:
+        first.put(first.key("nb201", "a", "p"), 1.0)
+        with ResultStore(path) as second:
+            second.put(second.key("nb201", "b", "p"), 2.0)
+        assert seen() == 2
+        for i in range(5):
+            first.put(first.key("nb201", f"c{i}", "p"), 3.0)
+        assert seen() == 7  # another process sees every commit

@@ -3,7 +3,9 @@
 :func:`run_items` computes the items that the :class:`~canopy.store.ResultStore` does not hold yet (each by
 :func:`canopy.scoring.compute_item`) and writes each result in its own transaction as soon as it arrives, so a
 run killed at any point (SIGKILL included) and restarted with the same arguments loses at most the items that
-were being computed and recomputes nothing that was stored. Items run
+were being computed and recomputes nothing that was stored (unless its proxy's implementation version changed:
+then it is stale and recomputed). Items are claimed in the store before they are computed, so two runs on one
+store share the work instead of repeating it. Items run
 
 * in this process (``workers=0``);
 * in ``workers`` worker processes of a :class:`loky.ProcessPoolExecutor` (fresh interpreters; one BLAS/OpenMP
@@ -14,7 +16,7 @@ were being computed and recomputes nothing that was stored. Items run
 
 Each item travels with its resolved :class:`~canopy.proxies.registry.ProxySpec` (pickled by value where it
 has to be), so a proxy registered at run time in the parent is computed in workers too. Results are always
-written by the calling process: one writer per run.
+written by the calling process: one writer per run (and several runs may write one store at once).
 
 Examples
 --------
@@ -31,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -44,14 +47,19 @@ from typing import Any
 from canopy.errors import CanopyError
 from canopy.proxies.registry import ProxySpec, get_proxy
 from canopy.scoring import WorkItem, compute_item
-from canopy.store import ResultStore, package_versions
+from canopy.store import PROXY_VERSION_FIELD, ClaimOwner, ResultKey, ResultStore, package_versions
+from canopy.store.sqlite import renew_claims_at
 
 __all__ = ["RunStats", "run_items", "is_cheap"]
 
 
 @dataclass
 class RunStats:
-    """What :func:`run_items` did: items requested, already stored, computed, failed, and seconds."""
+    """What :func:`run_items` did: items requested, already stored, computed, failed, and seconds.
+
+    ``cached`` counts items stored before this run or by another worker while it ran (``by_others`` of them);
+    ``stale`` counts computed items whose stored result came from another proxy version (recomputed).
+    """
 
     requested: int = 0
     cached: int = 0
@@ -59,6 +67,8 @@ class RunStats:
     failed: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    stale: int = 0
+    by_others: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """As a plain dict (errors truncated to the first 10).
@@ -70,7 +80,8 @@ class RunStats:
         """
         return {
             "requested": self.requested, "cached": self.cached, "computed": self.computed,
-            "failed": self.failed, "seconds": round(self.seconds, 3), "errors": self.errors[:10],
+            "failed": self.failed, "stale": self.stale, "by_others": self.by_others,
+            "seconds": round(self.seconds, 3), "errors": self.errors[:10],
         }
 
 
@@ -97,6 +108,10 @@ def _progress(total: int, enabled: bool, desc: str) -> Any:
                 mininterval=0.5)
 
 
+#: seconds a claim lasts without renewal; the heartbeat renews every third of it
+CLAIM_LEASE = 60.0
+
+
 def run_items(
     items: Iterable[WorkItem],
     store: ResultStore,
@@ -105,8 +120,17 @@ def run_items(
     scheduler: str | None = None,
     progress: bool = True,
     max_in_flight: int | None = None,
+    lease: float = CLAIM_LEASE,
+    poll: float = 0.25,
 ) -> RunStats:
     """Compute the items missing from ``store`` and store each result as it arrives.
+
+    Items are claimed in the store before they are computed (:meth:`ResultStore.claim`), so several runs on
+    one store -- processes on this machine or others sharing the file -- split the work: each computes what no
+    live worker holds and waits for the rest. A claim is renewed by a heartbeat thread every ``lease / 3``
+    seconds; the claim of a killed run is taken over at once on the same host (its pid is gone) and after
+    ``lease`` seconds elsewhere. A stored result written by another implementation version of its proxy
+    (:attr:`ProxySpec.version`) is stale: recomputed, overwritten, and counted in ``RunStats.stale``.
 
     Parameters
     ----------
@@ -122,6 +146,10 @@ def run_items(
         Show a tqdm progress bar on standard error.
     max_in_flight : int, optional
         Items submitted but not finished (default ``2 * workers``; 64 with Dask).
+    lease : float, default :data:`CLAIM_LEASE`
+        Seconds a claim lasts without renewal.
+    poll : float, default 0.25
+        Seconds between looks at the store while every missing item is held by another live worker.
 
     Returns
     -------
@@ -132,27 +160,36 @@ def run_items(
     CanopyError
         Every attempted item failed (the message gives the first error).
     KeyboardInterrupt
-        After cancelling pending work; everything finished before is stored.
+        After cancelling pending work; everything finished before is stored (and this run's claims dropped).
     """
     items = list(dict.fromkeys(items))
     stats = RunStats(requested=len(items))
     by_key = {item.key: item for item in items}
-    todo = [by_key[k] for k in store.missing(by_key)]
+    all_specs = {name: get_proxy(name) for name in {item.proxy for item in items}}
+    versions = {name: spec.version for name, spec in all_specs.items()}
+    todo = [by_key[k] for k in store.missing(by_key, proxy_versions=versions)]
+    stale = set(store.stale([i.key for i in todo], versions))
     stats.cached = len(items) - len(todo)
-    specs = {name: get_proxy(name) for name in {item.proxy for item in todo}}
+    specs = {name: all_specs[name] for name in {item.proxy for item in todo}}
     start = time.perf_counter()
     if todo:
         bar = _progress(len(todo), progress, "evaluate")
-        record = _Recorder(store, stats, bar)
+        cheap = all(is_cheap(i, specs[i.proxy]) for i in todo)
+        in_process = workers == 0 or (workers is None and cheap and not scheduler)
+        n = max(1, workers if workers is not None else min(4, os.cpu_count() or 1))
+        in_flight = max_in_flight or (64 if scheduler else 2 * n)
+        source = _ClaimedItems(store, todo, versions, stats, bar, lease=lease, poll=poll,
+                               chunk=0 if in_process else in_flight)
+        record = _Recorder(store, stats, bar, versions, stale, source)
         try:
-            if scheduler:
-                _run_dask(todo, specs, record, scheduler, max_in_flight or 64)
-            elif workers == 0 or (workers is None and all(is_cheap(i, specs[i.proxy]) for i in todo)):
-                for item in todo:
-                    record(*compute_item(item, specs[item.proxy]))
-            else:
-                n = max(1, workers if workers is not None else min(4, os.cpu_count() or 1))
-                _run_pool(todo, specs, record, n, max_in_flight or 2 * n)
+            with source:
+                if scheduler:
+                    _run_dask(source, specs, record, scheduler, in_flight)
+                elif in_process:
+                    while (item := source.next(block=True)) is not None:
+                        record(*compute_item(item, specs[item.proxy]))
+                else:
+                    _run_pool(source, specs, record, n, in_flight)
         finally:
             bar.close()
     stats.seconds = time.perf_counter() - start
@@ -161,21 +198,107 @@ def run_items(
     return stats
 
 
-class _Recorder:
-    """Writes one finished item to the store (the single writer) and counts it."""
+#: seconds of work an adaptive claim asks for (see :class:`_ClaimedItems`)
+_CHUNK_SECONDS = 0.25
 
-    def __init__(self, store: ResultStore, stats: RunStats, bar: Any) -> None:
-        self.store, self.stats, self.bar = store, stats, bar
-        self.versions = package_versions()
+
+class _ClaimedItems:
+    """The items this run may compute now: claimed from the store in chunks, renewed by a heartbeat thread.
+
+    :meth:`next` returns a claimed item, or None. With ``block`` it waits (polling) while every remaining item
+    is held by another live worker, and returns None only when nothing is left to do; without it, None also
+    means "nothing claimable right now". ``chunk=0`` claims adaptively: about :data:`_CHUNK_SECONDS` of work
+    per claim (from the mean seconds per item so far; one item at first, at most 256), so cheap items do not
+    pay a transaction each and slow ones are not hoarded away from another worker.
+    """
+
+    def __init__(self, store: ResultStore, todo: list[WorkItem], versions: Mapping[str, int], stats: RunStats,
+                 bar: Any, *, lease: float, poll: float, chunk: int) -> None:
+        self.store, self.versions, self.stats, self.bar = store, versions, stats, bar
+        self.lease, self.poll, self.chunk = float(lease), float(poll), int(chunk)
+        self._seconds, self._n = 0.0, 0
+        self.remaining: dict[ResultKey, WorkItem] = {i.key: i for i in todo}  # not yet claimed nor settled
+        self.ready: list[WorkItem] = []
+        self.finished: list[ResultKey] = []  # computed or failed by us: claims to drop at the next claim
+        self.owner = ClaimOwner.new()
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
+
+    def __enter__(self) -> _ClaimedItems:
+        self._beat = threading.Thread(target=self._heartbeat, name="canopy-claims", daemon=True)
+        self._beat.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join()
+        with contextlib.suppress(CanopyError):
+            self.store.release_claims(self.owner)
+
+    def _heartbeat(self) -> None:
+        # its own short-lived SQLite connection per beat, never a second ResultStore: that would read the
+        # file's header through a plain open()/close(), which drops this process's POSIX locks on the file
+        while not self._stop.wait(self.lease / 3):
+            with contextlib.suppress(CanopyError):
+                renew_claims_at(self.store.path, self.owner, self.lease, timeout=self.store.timeout)
+
+    def done(self, item: WorkItem, seconds: float) -> None:
+        """``item`` was computed (and stored) or failed in ``seconds``: its claim can go."""
+        self.finished.append(item.key)
+        self._seconds += max(0.0, seconds)
+        self._n += 1
+
+    def _limit(self) -> int:
+        if self.chunk > 0:
+            return self.chunk
+        if not self._n:
+            return 1
+        per_item = self._seconds / self._n
+        return max(1, min(256, int(_CHUNK_SECONDS / per_item) if per_item > 0 else 256))
+
+    def next(self, *, block: bool) -> WorkItem | None:
+        while not self.ready:
+            if not self.remaining:
+                return None
+            if self.finished:
+                self.store.release_claims(self.owner, self.finished)
+                self.finished = []
+            claimed, stored = self.store.claim(self.remaining, self.owner, limit=self._limit(), lease=self.lease,
+                                               proxy_versions=self.versions)
+            for key in stored:  # computed by another worker meanwhile
+                del self.remaining[key]
+                self.stats.cached += 1
+                self.stats.by_others += 1
+                self.bar.update(1)
+            self.ready.extend(self.remaining.pop(key) for key in claimed)
+            if not self.ready:
+                if not block or not self.remaining:
+                    return None
+                time.sleep(self.poll)  # the rest is held by live workers: wait for their results or leases
+        return self.ready.pop(0)
+
+
+class _Recorder:
+    """Writes one finished item to the store (the single writer of this run) and counts it."""
+
+    def __init__(self, store: ResultStore, stats: RunStats, bar: Any, versions: Mapping[str, int],
+                 stale: set[ResultKey], source: _ClaimedItems) -> None:
+        self.store, self.stats, self.bar, self.stale, self.source = store, stats, bar, stale, source
+        base = package_versions()
+        self.versions = {name: {**base, PROXY_VERSION_FIELD: str(v)} for name, v in versions.items()}
 
     def __call__(self, item: WorkItem, value: Any, seconds: float, error: str | None) -> None:
         if error is None:
-            self.store.put(item.key, value, settings=json.loads(item.settings), seconds=seconds,
-                           versions=self.versions)
+            key = item.key
+            self.store.put(key, value, settings=json.loads(item.settings), seconds=seconds,
+                           versions=self.versions[item.proxy], overwrite=key in self.stale)
             self.stats.computed += 1
+            self.stats.stale += key in self.stale
         else:
             self.stats.failed += 1
             self.stats.errors.append(f"{item.proxy} on {item.arch}: {error}")
+        self.source.done(item, seconds)
         self.bar.update(1)
 
 
@@ -197,7 +320,7 @@ def _worker_env() -> dict[str, str]:
     return {k: "1" for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS") if k not in os.environ}
 
 
-def _run_pool(todo: list[WorkItem], specs: Mapping[str, ProxySpec], record: _Recorder, workers: int,
+def _run_pool(source: _ClaimedItems, specs: Mapping[str, ProxySpec], record: _Recorder, workers: int,
               in_flight: int) -> None:
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -205,19 +328,21 @@ def _run_pool(todo: list[WorkItem], specs: Mapping[str, ProxySpec], record: _Rec
 
     executor = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, env=_worker_env())
     pending: set[Any] = set()
-    queue = iter(todo)
-    try:
-        for item in queue:
+
+    def fill() -> None:
+        while len(pending) < in_flight:
+            item = source.next(block=not pending)
+            if item is None:
+                return
             pending.add(executor.submit(compute_item, item, specs[item.proxy]))
-            if len(pending) >= in_flight:
-                break
+
+    try:
+        fill()
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 record(*fut.result())
-                nxt = next(queue, None)
-                if nxt is not None:
-                    pending.add(executor.submit(compute_item, nxt, specs[nxt.proxy]))
+            fill()
     except BaseException:
         for fut in pending:
             fut.cancel()
@@ -226,7 +351,7 @@ def _run_pool(todo: list[WorkItem], specs: Mapping[str, ProxySpec], record: _Rec
     executor.shutdown(wait=True)
 
 
-def _run_dask(todo: list[WorkItem], specs: Mapping[str, ProxySpec], record: _Recorder, address: str,
+def _run_dask(source: _ClaimedItems, specs: Mapping[str, ProxySpec], record: _Recorder, address: str,
               in_flight: int) -> None:
     try:
         from distributed import Client, as_completed
@@ -236,16 +361,25 @@ def _run_dask(todo: list[WorkItem], specs: Mapping[str, ProxySpec], record: _Rec
         client = Client(address, timeout="20s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise CanopyError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
-    queue = iter(todo)
     try:
-        first = [client.submit(compute_item, item, specs[item.proxy], pure=False)
-                 for item, _ in zip(queue, range(in_flight))]
-        completed = as_completed(first, loop=client.loop)
-        for fut in completed:
+        completed = as_completed([], loop=client.loop)
+        running = 0
+
+        def fill() -> None:
+            nonlocal running
+            while running < in_flight:
+                item = source.next(block=running == 0)
+                if item is None:
+                    return
+                completed.add(client.submit(compute_item, item, specs[item.proxy], pure=False))
+                running += 1
+
+        fill()
+        while running:
+            fut = next(completed)
+            running -= 1
             record(*fut.result())
             fut.release()
-            nxt = next(queue, None)
-            if nxt is not None:
-                completed.add(client.submit(compute_item, nxt, specs[nxt.proxy], pure=False))
+            fill()
     finally:
         client.close()

@@ -96,6 +96,19 @@ class ProxySpec:
         Whether the score depends on the dataset (its classes and input shape are added to the settings).
     cell_form : str
         Empty, or a key of :data:`CELL_FORMS`: the NB201 closed form used instead of building the network.
+    version : int
+        Implementation version, recorded with every stored result; a stored result of another version is
+        stale and recomputed (see Notes).
+
+    Notes
+    -----
+    When ``version`` changes: bump it when a change to the code can change what the proxy *means* -- its
+    definition, defaults that are not part of the store key, initialisation, synthetic inputs, a fixed bug
+    that moved scores. Do not bump it for a change that keeps the definition and moves scores by float
+    round-off only (a summation order, a faster exact-in-exact-arithmetic kernel): e.g. VKDNW's exact
+    average-pool backward (commit 1ec7109) moved scores by ~5e-8 relative, the same definition, so VKDNW
+    stays at version 1. Settings that change a score belong in the key, not in the version. Third-party
+    proxies pass ``version`` to :func:`register_proxy` (or set it on their :class:`ProxySpec`).
     """
 
     name: str
@@ -114,6 +127,11 @@ class ProxySpec:
     seeded: bool = True
     dataset_dependent: bool = True
     cell_form: str = ""
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
+            raise CanopyError(f"proxy {self.name!r}: version must be an int >= 1, got {self.version!r}")
 
     @property
     def fn(self) -> Callable[..., Any]:
@@ -267,6 +285,7 @@ def register_proxy(
     settings: Mapping[str, Any] | None = None,
     dataset_dependent: bool | None = None,
     seeded: bool | None = None,
+    version: int = 1,
     replace: bool = False,
 ) -> ProxySpec:
     """Register a proxy implementation; return its :class:`ProxySpec`.
@@ -282,6 +301,9 @@ def register_proxy(
         Default settings (part of every store key).
     dataset_dependent, seeded : bool, optional
         Defaults: True for model proxies, False for cell proxies.
+    version : int, default 1
+        Implementation version: bump it when the code changes what the proxy computes, so that results stored
+        by the old code are recomputed (see :class:`ProxySpec`).
     replace : bool, default False
         Allow replacing an earlier registration (never a library proxy).
 
@@ -307,7 +329,7 @@ def register_proxy(
     spec = ProxySpec(
         name, kind=kind, impl=fn, key_defaults=dict(settings or {}),
         dataset_dependent=model if dataset_dependent is None else bool(dataset_dependent),
-        seeded=model if seeded is None else bool(seeded),
+        seeded=model if seeded is None else bool(seeded), version=version,
         description=(getattr(fn, "__doc__", None) or "").strip().split("\n")[0],
     )
     _add(spec, replace=replace)

@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from canopy.errors import CanopyError, StoreError
-from canopy.proxies.registry import parse_proxy_name
+from canopy.proxies.registry import ProxySpec, parse_proxy_name
 from canopy.scoring import compute_item, make_items, num_classes, score
+from canopy.store import PROXY_VERSION_FIELD
 
 __all__ = ["CachedFitness", "MemoryStore", "make_fitness", "TROPICAL_PREFIX"]
 
@@ -64,8 +65,8 @@ class MemoryStore:
 
         return (space, arch, proxy, json.dumps(dict(settings or {}), sort_keys=True), int(seed))
 
-    def get(self, key: tuple, default: Any = None) -> Any:
-        """The stored result (with ``.value``) or ``default``."""
+    def get(self, key: tuple, default: Any = None, **_: Any) -> Any:
+        """The stored result (with ``.value``) or ``default`` (it lives one process: no stale versions)."""
         if key in self._data:
             return self._Result(self._data[key])
         return default
@@ -122,6 +123,7 @@ class CachedFitness:
     calls: int = 0
     hits: int = 0
     _memo: dict[str, float] = field(default_factory=dict, repr=False)
+    proxy_version: int | None = None
     _versions: dict[str, str] | None = field(default=None, repr=False)
 
     def __call__(self, arch: Any) -> float:
@@ -134,7 +136,7 @@ class CachedFitness:
         skey = None
         if self.store is not None:
             skey = self.store.key(self.space_name, k, self.proxy, self.settings, self.seed)
-            res = self.store.get(skey)
+            res = self._stored(skey)
             if res is not None:
                 value = float(res.value) if res.value is not None else math.nan
                 self._memo[k] = value
@@ -142,8 +144,8 @@ class CachedFitness:
                 return value
         if self.store_only:
             raise StoreError(
-                f"no stored {self.proxy!r} score for {k!r} in space {self.space_name!r} "
-                f"(run `canopy evaluate` first)"
+                f"no stored {self.proxy!r} score for {k!r} in space {self.space_name!r} of the current proxy "
+                f"version (run `canopy evaluate` first: it recomputes stale scores)"
             )
         t0 = time.perf_counter()
         value = float(self.fn(arch))
@@ -154,9 +156,17 @@ class CachedFitness:
                 from canopy.store import package_versions
 
                 self._versions = package_versions()
+                if self.proxy_version is not None:
+                    self._versions[PROXY_VERSION_FIELD] = str(self.proxy_version)
+            # with a version, a row still there is stale (else it was read above): replace it
             self.store.put(skey, value, settings=self.settings, seconds=time.perf_counter() - t0,
-                           versions=self._versions)
+                           versions=self._versions, overwrite=self.proxy_version is not None)
         return value
+
+    def _stored(self, skey: Any) -> Any:
+        if self.proxy_version is None:
+            return self.store.get(skey)
+        return self.store.get(skey, proxy_version=self.proxy_version)
 
 
 def make_fitness(
@@ -228,6 +238,7 @@ def make_fitness(
             settings=settings_d,
             seed=0,
             store=store,
+            proxy_version=spec.version,
         )
     settings_d = {**settings_d, **implied}
     proxy = spec.name
@@ -238,19 +249,19 @@ def make_fitness(
         extra = {} if counting is None else {"counting": counting}
         return CachedFitness(
             lambda arch: space.closed_form(proxy, arch, num_classes=classes, **extra),
-            space.name, proxy, key=space.key, settings=cf_settings, seed=0, store=store,
+            space.name, proxy, key=space.key, settings=cf_settings, seed=0, store=store, proxy_version=spec.version,
         )
     if stored_only and store is None:
         raise CanopyError(f"fitness {name!r} reads precomputed scores and needs a store (--store)")
     if space.name == "nb201":
-        return _evaluate_backed(space, proxy, dataset, proxy_seed, settings_d, store, stored_only)
+        return _evaluate_backed(space, spec, dataset, proxy_seed, settings_d, store, stored_only)
 
     def proxy_fitness(arch: Any) -> float:
         return as_float_or_nan(score(space, arch, spec, {"num_classes": classes, **settings_d}, proxy_seed))
 
     return CachedFitness(
         proxy_fitness, space.name, proxy, key=space.key, settings=settings_d, seed=proxy_seed, store=store,
-        store_only=stored_only,
+        store_only=stored_only, proxy_version=spec.version,
     )
 
 
@@ -264,7 +275,7 @@ def as_float_or_nan(value: Any) -> float:
 
 
 def _evaluate_backed(
-    space: Any, proxy: str, dataset: str, seed: int, settings: dict[str, Any], store: Any, stored_only: bool
+    space: Any, spec: ProxySpec, dataset: str, seed: int, settings: dict[str, Any], store: Any, stored_only: bool
 ) -> CachedFitness:
     """NB201 proxies scored by :func:`canopy.scoring.compute_item`, under the keys ``canopy evaluate`` uses.
 
@@ -273,6 +284,7 @@ def _evaluate_backed(
     """
     import json
 
+    proxy = spec.name
     template = make_items("nb201", ["_"], [proxy], dataset=dataset, seed=seed, proxy_settings={proxy: settings})[0]
     item_settings = json.loads(template.settings)
 
@@ -283,5 +295,5 @@ def _evaluate_backed(
 
     return CachedFitness(
         fn, "nb201", proxy, key=space.key, settings=item_settings, seed=template.seed, store=store,
-        store_only=stored_only,
+        store_only=stored_only, proxy_version=spec.version,
     )

@@ -20,6 +20,16 @@ killed with SIGKILL loses at most the result it was writing (a power loss may al
 never corrupt the file). Several processes may write at once: each waits on the SQLite lock
 (``timeout`` seconds) and retries.
 
+Freshness: each row records, in its ``versions``, the implementation version of its proxy
+(:attr:`canopy.proxies.registry.ProxySpec.version`, under ``"proxy_version"``); :meth:`ResultStore.missing`
+and :meth:`ResultStore.get` given the current versions treat a row of another version as absent (stale), so
+changed proxy code never reuses old scores. Values that depend on ground truth (search trajectories) carry
+its source in their run config.
+
+Concurrent workers: :meth:`ResultStore.claim` gives each worker items no other live worker holds (a
+``claims`` table with owner token, host, pid and lease time; a claim of a dead process or an expired lease
+is taken over), so two ``canopy evaluate`` runs on one store split the work.
+
 Compatibility: a ``meta`` table records the schema version and the canopy version that created the file.
 Opening a store of another schema version raises :class:`canopy.errors.StoreError` naming both versions
 *before anything is written*; a file that is not a SQLite database (or fails ``PRAGMA quick_check``) raises
@@ -44,10 +54,19 @@ True
 from __future__ import annotations
 
 from canopy.store.keys import Result, ResultKey, canonical_json, package_versions, settings_hash
-from canopy.store.sqlite import SCHEMA_VERSION, ResultStore
+from canopy.store.sqlite import (
+    PROXY_VERSION_FIELD,
+    SCHEMA_VERSION,
+    ClaimOwner,
+    ResultStore,
+    stored_proxy_version,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
+    "PROXY_VERSION_FIELD",
+    "ClaimOwner",
+    "stored_proxy_version",
     "ResultKey",
     "Result",
     "ResultStore",

@@ -11,20 +11,30 @@ import csv
 import json
 import math
 import os
+import socket
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from canopy.errors import StoreError
 from canopy.store.keys import Result, ResultKey, canonical_json, package_versions, settings_hash
 
-__all__ = ["SCHEMA_VERSION", "ResultStore"]
+__all__ = ["SCHEMA_VERSION", "PROXY_VERSION_FIELD", "ResultStore", "ClaimOwner", "stored_proxy_version",
+           "renew_claims_at"]
 
-#: Version of the on-disk layout. Bump it (and refuse old files) whenever the tables change.
+#: Version of the on-disk layout. Bump it (and refuse old files) whenever a table changes. Adding a table is
+#: not a change of layout: older canopy versions never read it, and opening a file creates it (``claims``
+#: was added this way).
 SCHEMA_VERSION = 1
+
+#: key of a row's ``versions`` JSON that records the proxy's implementation version
+#: (:attr:`canopy.proxies.registry.ProxySpec.version`); a row without it was written before versions existed,
+#: which is version 1 by definition
+PROXY_VERSION_FIELD = "proxy_version"
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -52,6 +62,19 @@ CREATE TABLE IF NOT EXISTS runs (
     config TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS claims (
+    space TEXT NOT NULL,
+    arch TEXT NOT NULL,
+    proxy TEXT NOT NULL,
+    settings_hash TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    lease_until REAL NOT NULL,
+    PRIMARY KEY (space, arch, proxy, settings_hash, seed)
+);
+CREATE INDEX IF NOT EXISTS claims_by_owner ON claims (owner);
 CREATE TABLE IF NOT EXISTS run_steps (
     run_id INTEGER NOT NULL REFERENCES runs (run_id),
     step INTEGER NOT NULL,
@@ -64,6 +87,14 @@ CREATE TABLE IF NOT EXISTS run_steps (
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+#: resolved path -> number of open ResultStores on it in this process
+_OPEN_PATHS: dict[str, int] = {}
+
+
+def _path_id(path: Path) -> str:
+    return str(path.resolve())
 
 
 def _is_locked(exc: sqlite3.OperationalError) -> bool:
@@ -110,6 +141,8 @@ class ResultStore:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open result store {self.path}: {exc}") from None
         self._conn = conn
+        self._path_id = _path_id(self.path)
+        _OPEN_PATHS[self._path_id] = _OPEN_PATHS.get(self._path_id, 0) + 1
         try:
             self._check_version()
             self._retry(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone())
@@ -125,6 +158,10 @@ class ResultStore:
     # ------------------------------------------------------------------ opening and checks
     def _check_header(self) -> None:
         if not self.path.exists():
+            return
+        if _OPEN_PATHS.get(_path_id(self.path), 0) > 0:
+            # already open (and checked) in this process: closing a plain descriptor on the file would drop
+            # every POSIX lock this process holds on it, those of the open connection included
             return
         if self.path.is_dir():
             raise StoreError(f"result store path {self.path} is a directory")
@@ -154,7 +191,8 @@ class ResultStore:
                 f"{meta.get('canopy_version', '?')}); this canopy {canopy.__version__} reads schema version "
                 f"{SCHEMA_VERSION} only -- use a new --store path or the matching canopy version"
             )
-        row = conn.execute("PRAGMA quick_check").fetchone()
+        rows = conn.execute("PRAGMA quick_check").fetchall()  # all: an unfinished statement holds a read snapshot
+        row = rows[0] if rows else None
         if row is None or row[0] != "ok":
             raise StoreError(f"result store {self.path} is corrupt: quick_check says {row[0] if row else '?'}")
 
@@ -227,6 +265,7 @@ class ResultStore:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
             self._conn = None
+            _OPEN_PATHS[self._path_id] -= 1
 
     def __enter__(self) -> ResultStore:
         return self
@@ -320,33 +359,49 @@ class ResultStore:
         )
         return self._write([(sql, params)])[0] > 0
 
-    def get(self, key: ResultKey, default: Any = None) -> Result | Any:
+    def get(self, key: ResultKey, default: Any = None, *, proxy_version: int | str | None = None) -> Result | Any:
         """The stored :class:`Result` for ``key``, or ``default``.
+
+        With ``proxy_version``, a row written by another implementation version of the proxy (see
+        :func:`stored_proxy_version`) counts as absent: ``default`` is returned.
 
         Examples
         --------
         >>> import tempfile, os
         >>> with ResultStore(os.path.join(tempfile.mkdtemp(), "s.sqlite")) as s:
-        ...     s.get(s.key("nb201", "a", "p")) is None
-        True
+        ...     k = s.key("nb201", "a", "p")
+        ...     _ = s.put(k, 1.0, versions={"proxy_version": "2"})
+        ...     s.get(k).value, s.get(k, proxy_version=2).value, s.get(k, proxy_version=3)
+        (1.0, 1.0, None)
         """
         rows = self._read(
             "SELECT space, arch, proxy, settings_hash, seed, value, settings, seconds, versions, created_at "
             "FROM results WHERE space=? AND arch=? AND proxy=? AND settings_hash=? AND seed=?",
             tuple(key),
         )
-        return _row_to_result(rows[0]) if rows else default
+        if not rows:
+            return default
+        result = _row_to_result(rows[0])
+        if proxy_version is not None and stored_proxy_version(result.versions) != str(proxy_version):
+            return default
+        return result
 
-    def has(self, key: ResultKey) -> bool:
-        """Whether a result for ``key`` is stored."""
-        rows = self._read(
-            "SELECT 1 FROM results WHERE space=? AND arch=? AND proxy=? AND settings_hash=? AND seed=?",
-            tuple(key),
-        )
-        return bool(rows)
+    def has(self, key: ResultKey, *, proxy_version: int | str | None = None) -> bool:
+        """Whether a result for ``key`` is stored (of that proxy implementation version, when given)."""
+        return not self.missing([key], proxy_versions=None if proxy_version is None else {key.proxy: proxy_version})
 
-    def missing(self, keys: Iterable[ResultKey]) -> list[ResultKey]:
-        """The keys (in the given order, without repeats) that have no stored result.
+    def missing(
+        self, keys: Iterable[ResultKey], *, proxy_versions: Mapping[str, int | str] | None = None
+    ) -> list[ResultKey]:
+        """The keys (in the given order, without repeats) that have no usable stored result.
+
+        Parameters
+        ----------
+        keys : iterable of ResultKey
+        proxy_versions : mapping, optional
+            proxy name -> implementation version (:attr:`canopy.proxies.registry.ProxySpec.version`). A row of
+            a listed proxy written by another version is *stale* and counts as missing (:meth:`stale` lists
+            them); proxies not listed match any version.
 
         Examples
         --------
@@ -354,24 +409,177 @@ class ResultStore:
         >>> with ResultStore(os.path.join(tempfile.mkdtemp(), "s.sqlite")) as s:
         ...     k = s.key("nb201", "a", "p")
         ...     len(s.missing([k, k]))
+        ...     _ = s.put(k, 1.0)  # written without a proxy version: version 1
+        ...     s.missing([k], proxy_versions={"p": 1}), len(s.missing([k], proxy_versions={"p": 2}))
         1
+        ([], 1)
         """
         wanted = list(dict.fromkeys(keys))
-        present: set[ResultKey] = set()
-        groups: dict[tuple[str, str, str, int], list[str]] = {}
-        for k in wanted:
-            groups.setdefault((k.space, k.proxy, k.settings_hash, k.seed), []).append(k.arch)
-        for (space, proxy, shash, seed), archs in groups.items():
+        fresh, _ = self._present(self._read, wanted, proxy_versions)
+        return [k for k in wanted if k not in fresh]
+
+    def stale(self, keys: Iterable[ResultKey], proxy_versions: Mapping[str, int | str]) -> list[ResultKey]:
+        """The keys whose stored row was written by another implementation version of its proxy.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> with ResultStore(os.path.join(tempfile.mkdtemp(), "s.sqlite")) as s:
+        ...     k = s.key("nb201", "a", "p")
+        ...     _ = s.put(k, 1.0, versions={"proxy_version": "1"})
+        ...     s.stale([k], {"p": 2}) == [k], s.stale([k], {"p": "1"})
+        (True, [])
+        """
+        wanted = list(dict.fromkeys(keys))
+        _, old = self._present(self._read, wanted, proxy_versions)
+        return [k for k in wanted if k in old]
+
+    @staticmethod
+    def _present(
+        read: Any, keys: list[ResultKey], proxy_versions: Mapping[str, int | str] | None
+    ) -> tuple[set[ResultKey], set[ResultKey]]:
+        """(keys with a usable row, keys with a stale row) among ``keys``, read through ``read(sql, params)``."""
+        fresh: set[ResultKey] = set()
+        old: set[ResultKey] = set()
+        expected = {str(p): str(v) for p, v in (proxy_versions or {}).items()}
+        for (space, proxy, shash, seed), archs in _groups(keys).items():
+            want = expected.get(proxy)
             for start in range(0, len(archs), 500):
                 chunk = archs[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                rows = self._read(
-                    f"SELECT arch FROM results WHERE space=? AND proxy=? AND settings_hash=? AND seed=? "
+                rows = read(
+                    f"SELECT arch, versions FROM results WHERE space=? AND proxy=? AND settings_hash=? AND seed=? "
                     f"AND arch IN ({marks})",
                     (space, proxy, shash, seed, *chunk),
                 )
-                present.update(ResultKey(space, a, proxy, shash, seed) for (a,) in rows)
-        return [k for k in wanted if k not in present]
+                for arch, versions in rows:
+                    key = ResultKey(space, arch, proxy, shash, seed)
+                    if want is None or stored_proxy_version(json.loads(versions)) == want:
+                        fresh.add(key)
+                    else:
+                        old.add(key)
+        return fresh, old
+
+    # ------------------------------------------------------------------ claims (concurrent workers)
+    def claim(
+        self,
+        keys: Iterable[ResultKey],
+        owner: ClaimOwner,
+        *,
+        limit: int,
+        lease: float = 60.0,
+        proxy_versions: Mapping[str, int | str] | None = None,
+    ) -> tuple[list[ResultKey], list[ResultKey]]:
+        """Claim up to ``limit`` of ``keys`` for ``owner``, in order, in one transaction.
+
+        A key is claimable when it has no usable stored result (see :meth:`missing`) and no claim, or a
+        claim of ``owner`` itself, or one whose lease has run out, or one of a dead process on this host (a
+        worker killed with SIGKILL: its claims are taken over at once). Claims last ``lease`` seconds unless
+        renewed (:meth:`renew_claims`). Several processes calling this on one store never claim the same key
+        at once, so they share the work instead of repeating it.
+
+        Returns
+        -------
+        (claimed, stored) : lists of ResultKey
+            The keys now claimed by ``owner``, and the keys met on the way that have a usable result (computed
+            by another worker). Keys in neither list were not looked at or are claimed by a live worker.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> with ResultStore(os.path.join(tempfile.mkdtemp(), "s.sqlite")) as s:
+        ...     ks = [s.key("nb201", a, "p") for a in "abc"]
+        ...     _ = s.put(ks[0], 1.0)
+        ...     me, other = ClaimOwner.new(), ClaimOwner.new()
+        ...     got, done = s.claim(ks, me, limit=1)
+        ...     [k.arch for k in got], [k.arch for k in done], [k.arch for k in s.claim(ks, other, limit=5)[0]]
+        (['b'], ['a'], ['c'])
+        """
+        if limit < 1:
+            return [], []
+        wanted = list(dict.fromkeys(keys))
+
+        def transaction() -> tuple[list[ResultKey], list[ResultKey]]:
+            conn = self._require()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                out = self._claim_locked(conn, wanted, owner, limit, lease, proxy_versions)
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            return out
+
+        return self._retry(transaction)  # type: ignore[no-any-return]
+
+    def _claim_locked(self, conn: sqlite3.Connection, wanted: list[ResultKey], owner: ClaimOwner, limit: int,
+                      lease: float, proxy_versions: Mapping[str, int | str] | None
+                      ) -> tuple[list[ResultKey], list[ResultKey]]:
+        def read(sql: str, params: tuple[Any, ...]) -> list[Any]:
+            return conn.execute(sql, params).fetchall()
+
+        now = time.time()
+        claimed: list[ResultKey] = []
+        stored: list[ResultKey] = []
+        alive: dict[int, bool] = {}
+        for start in range(0, len(wanted), 100):
+            chunk = wanted[start : start + 100]
+            fresh, _ = self._present(read, chunk, proxy_versions)
+            holders: dict[ResultKey, tuple[str, str, int, float]] = {}
+            for (space, proxy, shash, seed), archs in _groups(chunk).items():
+                marks = ",".join("?" * len(archs))
+                for arch, *row in read(
+                    f"SELECT arch, owner, host, pid, lease_until FROM claims WHERE space=? AND proxy=? "
+                    f"AND settings_hash=? AND seed=? AND arch IN ({marks})",
+                    (space, proxy, shash, seed, *archs),
+                ):
+                    holders[ResultKey(space, arch, proxy, shash, seed)] = tuple(row)  # type: ignore[assignment]
+            for key in chunk:
+                if key in fresh:
+                    stored.append(key)
+                    continue
+                holder = holders.get(key)
+                if holder is not None and holder[0] != owner.token and holder[3] >= now:
+                    h_host, h_pid = holder[1], int(holder[2])
+                    if h_host != owner.host or h_pid == owner.pid:
+                        continue  # another host (lease decides) or this process (another call: lease decides)
+                    if alive.setdefault(h_pid, _pid_alive(h_pid)):
+                        continue
+                conn.execute(
+                    "INSERT OR REPLACE INTO claims (space, arch, proxy, settings_hash, seed, owner, host, pid, "
+                    "lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*key, owner.token, owner.host, owner.pid, now + float(lease)),
+                )
+                claimed.append(key)
+                if len(claimed) >= limit:
+                    return claimed, stored
+        return claimed, stored
+
+    def renew_claims(self, owner: ClaimOwner, lease: float = 60.0) -> int:
+        """Extend every claim of ``owner`` to ``lease`` seconds from now; return how many there are."""
+        sql = "UPDATE claims SET lease_until=? WHERE owner=?"
+        return self._write([(sql, (time.time() + float(lease), owner.token))])[0]
+
+    def release_claims(self, owner: ClaimOwner, keys: Iterable[ResultKey] | None = None) -> int:
+        """Drop the claims of ``owner`` (only those on ``keys`` when given); return how many were dropped."""
+        if keys is None:
+            return self._write([("DELETE FROM claims WHERE owner=?", (owner.token,))])[0]
+        statements = [
+            ("DELETE FROM claims WHERE owner=? AND space=? AND arch=? AND proxy=? AND settings_hash=? AND seed=?",
+             (owner.token, *k))
+            for k in dict.fromkeys(keys)
+        ]
+        return sum(self._write(statements)) if statements else 0
+
+    def claims(self) -> list[dict[str, Any]]:
+        """Every current claim (``key``, ``owner``, ``host``, ``pid``, ``lease_until``), for inspection."""
+        rows = self._read(
+            "SELECT space, arch, proxy, settings_hash, seed, owner, host, pid, lease_until FROM claims "
+            "ORDER BY space, proxy, settings_hash, seed, arch"
+        )
+        return [{"key": ResultKey(*r[:4], int(r[4])), "owner": r[5], "host": r[6], "pid": int(r[7]),
+                 "lease_until": float(r[8])} for r in rows]
 
     def iter_results(
         self,
@@ -522,6 +730,75 @@ _EXPORT_COLUMNS = [
     "space", "arch", "proxy", "settings_hash", "seed", "settings", "value", "score", "seconds", "versions",
     "created_at",
 ]
+
+
+class ClaimOwner(NamedTuple):
+    """Who holds a claim: a unique token per :func:`run_items` call, the host name and the process id."""
+
+    token: str
+    host: str
+    pid: int
+
+    @classmethod
+    def new(cls) -> ClaimOwner:
+        """A fresh owner for this process.
+
+        Examples
+        --------
+        >>> a, b = ClaimOwner.new(), ClaimOwner.new()
+        >>> a.token != b.token and a.pid == b.pid == os.getpid()
+        True
+        """
+        return cls(uuid.uuid4().hex, socket.gethostname(), os.getpid())
+
+
+def renew_claims_at(path: str | os.PathLike[str], owner: ClaimOwner, lease: float, *, timeout: float = 60.0
+                    ) -> int:
+    """:meth:`ResultStore.renew_claims` through a connection of its own (for a heartbeat thread); return the count.
+
+    Opens no :class:`ResultStore` (whose header check reads the file with ``open()``: closing that descriptor
+    would drop every POSIX lock this process holds on the file, those of its open store included).
+    """
+    try:
+        conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open result store {path}: {exc}") from None
+    try:
+        cur = conn.execute("UPDATE claims SET lease_until=? WHERE owner=?", (time.time() + float(lease), owner.token))
+        return int(cur.rowcount)
+    except sqlite3.Error as exc:
+        raise StoreError(f"result store {path}: {exc}") from None
+    finally:
+        conn.close()
+
+
+def stored_proxy_version(versions: Mapping[str, Any]) -> str:
+    """The proxy implementation version recorded in a row's ``versions`` (``"1"`` when it has none).
+
+    Examples
+    --------
+    >>> stored_proxy_version({"python": "3.12"}), stored_proxy_version({"proxy_version": 3})
+    ('1', '3')
+    """
+    return str(versions.get(PROXY_VERSION_FIELD, 1))
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process of that id exists on this host (one we may not signal counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _groups(keys: Iterable[ResultKey]) -> dict[tuple[str, str, str, int], list[str]]:
+    groups: dict[tuple[str, str, str, int], list[str]] = {}
+    for k in keys:
+        groups.setdefault((k.space, k.proxy, k.settings_hash, k.seed), []).append(k.arch)
+    return groups
 
 
 def _filters(**filters: Any) -> tuple[str, tuple[Any, ...]]:
