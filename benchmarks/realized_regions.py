@@ -13,7 +13,9 @@ Protocol
 * Cost: ``time.process_time()`` of the proxy call alone (network construction excluded and reported apart).
 * Ground truth: NATS-Bench tss seed-mean CIFAR-10 test accuracy after 200 epochs
   (``nb201/nats_bench_tss_test_acc_200ep.csv`` under ``CANOPY_DATA_DIR``); Spearman rho / Kendall tau-b of the
-  score and, on the same cells in the same run, of #params (``NB201Cell.num_params(num_classes=10)``).
+  score and, on the same cells in the same run, of #params (``NB201Cell.num_params(num_classes=10)``) and of
+  an exploratory rank sum of the two; CIFAR-100 / ImageNet16-120 rho as well (the score is computed once: the
+  activation regions do not depend on the number of classes; the accuracies are x-test, 200 epochs).
 
 Usage::
 
@@ -106,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             fh.writelines(f"{a},{s!r},{p},{u},{t:.4f}\n" for a, s, p, u, t, _ in rows)
     if args.no_accuracy or len(rows) < 3:
         return 0
+    from scipy.stats import rankdata
+
     from canopy.benchmarks import NB201Table, resolve_data_dir
     from canopy.metrics import kendall_tau, spearman_rho
 
@@ -118,6 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  realized_regions  rho {spearman_rho(score, acc):.3f}  tau {kendall_tau(score, acc):.3f}")
     print(f"  #params           rho {spearman_rho(params, acc):.3f}  tau {kendall_tau(params, acc):.3f}")
     print(f"  rho(realized_regions, #params) = {spearman_rho(score, params):.3f}")
+    # an aggregate for issue 11 item 3 (not a shipped proxy): sum of the ranks of the score and #params
+    agg = rankdata(score) + rankdata(params)
+    print(f"  rank sum (realized_regions + #params, exploratory)  rho {spearman_rho(agg, acc):.3f}  "
+          f"tau {kendall_tau(agg, acc):.3f}")
+    for dataset in ("cifar100", "ImageNet16-120"):  # the regions do not depend on the classifier's width
+        acc_d = np.array([table.accuracy(c, dataset=dataset) for c in cells])
+        print(f"{dataset} (200 ep, seed mean): rho realized_regions {spearman_rho(score, acc_d):.3f}, "
+              f"#params {spearman_rho(params, acc_d):.3f}, rank sum {spearman_rho(agg, acc_d):.3f}")
     return 0
 
 
