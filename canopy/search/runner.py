@@ -102,6 +102,7 @@ def run_seeds(
     reuse: bool = True,
     fitness: Callable[[Any], float] | None = None,
     progress: Callable[[Trajectory], None] | None = None,
+    require_ground_truth: bool = True,
 ) -> list[Trajectory]:
     """Run ``config`` once per seed and return the trajectories (seed order).
 
@@ -120,17 +121,28 @@ def run_seeds(
         Cache for proxy values when ``store`` is None (default: a fresh in-memory cache shared by the seeds).
     oracle : callable, None or "auto"
         ``arch -> (valid, test)`` for logging; ``"auto"`` uses ``space.ground_truth(dataset)`` when the space
-        has ground truth and ``None`` otherwise.
+        has ground truth and ``None`` otherwise. The ground truth's source (``space.ground_truth_source``:
+        files and content hashes; None without ground truth) is part of each stored run's config, so a run
+        stored without ground truth (or with other data) is never reused by a run with it.
     reuse : bool
         Read back complete stored runs.
     fitness : callable, optional
         Use this ``arch -> float`` instead of resolving ``config.fitness`` (which then only names it).
     progress : callable, optional
         Called with each finished trajectory.
+    require_ground_truth : bool, default True
+        With ``oracle="auto"``, a space that has ground truth whose data cannot be read (no data folder, a
+        missing file) raises instead of searching without it. False searches on proxy values only and flags
+        the trajectories (``settings["ground_truth"]`` is None).
 
     Returns
     -------
     list of Trajectory
+
+    Raises
+    ------
+    DataFileError
+        ``require_ground_truth`` and the space's ground truth cannot be read.
 
     Examples
     --------
@@ -154,18 +166,10 @@ def run_seeds(
         settings=config.proxy_settings,
         store=cache,
     )
-    truth: Callable[[Any], tuple[float | None, float | None]] | None = None
-    if oracle == "auto":
-        if hasattr(space, "ground_truth"):
-            try:
-                truth = space.ground_truth(config.dataset, data_dir)
-            except CanopyError:
-                truth = None
-    elif not isinstance(oracle, str):
-        truth = oracle
+    truth, source = _ground_truth(space, config.dataset, data_dir, oracle, require_ground_truth)
     out: list[Trajectory] = []
     for seed in seeds:
-        cfg = config.as_dict(seed)
+        cfg = {**config.as_dict(seed), "ground_truth": source}
         run_id = None
         if store is not None and hasattr(store, "start_run"):
             run_id = store.start_run(_run_name(cfg), cfg, kind="search")
@@ -193,7 +197,7 @@ def run_seeds(
             traj = random_search(
                 space, fitness, n_evals=config.n_evals, seed=int(seed), oracle=truth, fitness_name=config.fitness
             )
-        traj.settings.update(dataset=config.dataset, proxy_seed=config.proxy_seed)
+        traj.settings.update(dataset=config.dataset, proxy_seed=config.proxy_seed, ground_truth=source)
         if isinstance(fitness, CachedFitness):
             traj.settings["proxy_settings"] = dict(fitness.settings)
         if run_id is not None:
@@ -202,6 +206,33 @@ def run_seeds(
         if progress:
             progress(traj)
     return out
+
+
+def _ground_truth(space: Any, dataset: str, data_dir: Any, oracle: Any, required: bool
+                  ) -> tuple[Callable[[Any], tuple[float | None, float | None]] | None, str | None]:
+    """The oracle of a search and the source stored with its runs (None, None without ground truth)."""
+    from canopy.errors import DataFileError
+
+    if oracle is None:
+        return None, None
+    if not isinstance(oracle, str):
+        return oracle, f"oracle {getattr(oracle, '__qualname__', type(oracle).__name__)}"
+    if oracle != "auto":
+        raise CanopyError(f"oracle must be a callable, None or 'auto', got {oracle!r}")
+    if not hasattr(space, "ground_truth"):
+        return None, None
+    try:
+        truth = space.ground_truth(dataset, data_dir)
+        source_of = getattr(space, "ground_truth_source", None)
+        source = source_of(dataset, data_dir) if source_of is not None else f"{space.name} {dataset}"
+    except DataFileError as exc:
+        if required:
+            raise DataFileError(f"no ground truth for {space.name} {dataset}: {exc} -- or search on proxy values "
+                                "only with --no-ground-truth (require_ground_truth=False)") from None
+        return None, None
+    except CanopyError:  # a space without ground truth (e.g. mobilenet)
+        return None, None
+    return truth, source
 
 
 def _store_trajectory(store: Any, run_id: int, traj: Trajectory) -> None:

@@ -131,6 +131,37 @@ class NB201Space:
 
         return oracle
 
+    def ground_truth_source(self, dataset: str = "cifar10", data_dir: Any = None) -> str:
+        """What :meth:`ground_truth` reads, as stored with search runs: each column's file and content hash.
+
+        A search stored with another source (other files, or none) is not reused.
+
+        Raises
+        ------
+        DataFileError
+            No data folder, or a missing file.
+        """
+        import hashlib
+
+        from canopy.benchmarks import resolve_data_dir
+        from canopy.benchmarks.nb201_table import COLUMNS
+
+        root = resolve_data_dir(data_dir)
+        parts = []
+        for metric in ("valid", "test"):
+            col = COLUMNS.get((dataset, metric, 200))
+            if col is None:
+                raise CanopyError(f"no NB201 {metric} accuracy for dataset {dataset!r}")
+            path = root / col.file
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            except OSError as exc:
+                from canopy.errors import DataFileError
+
+                raise DataFileError(f"benchmark data file {path} cannot be read: {exc.strerror or exc}") from None
+            parts.append(f"{metric}={col.file}:{col.column}@sha256:{digest}")
+        return f"nb201-table {dataset} " + " ".join(parts)
+
     def closed_form(self, name: str, arch: Any, num_classes: int = 10, counting: str = "every_op") -> float:
         """Closed-form ``"params"`` or ``"flops"`` of ``TinyNetwork(C=16, N=5)`` with this cell.
 
@@ -356,6 +387,12 @@ class PoolSpace:
             return self.labels.get(self._key(arch), (None, None))
 
         return oracle
+
+    def ground_truth_source(self, dataset: str = "", data_dir: Any = None) -> str:
+        """The labels' identity, as stored with search runs (hash of their canonical JSON)."""
+        from canopy.store import settings_hash
+
+        return f"pool {self.name} labels {settings_hash({k: list(v) for k, v in self.labels.items()})}"
 
 
 def get_space(name: str, **options: Any) -> Any:
