@@ -66,3 +66,30 @@ def test_search_darts_is_proxy_only(capsys):
     run = data["runs"][0]
     assert run["test_of_incumbent"] is None and run["proxy_best"] > 0
     assert "no trained ground truth" in data["protocol"]
+
+
+def test_search_without_ground_truth_fails_or_is_flagged_and_never_reused(tmp_path, capsys, monkeypatch, data_dir):
+    """Without data: exit 2 with one line; with --no-ground-truth the runs are flagged and a run with data
+    recomputes instead of reusing them."""
+    monkeypatch.delenv("CANOPY_DATA_DIR", raising=False)
+    store = tmp_path / "s.sqlite"
+    args = ["search", "--space", "nb201", "--proxy", "params", "--seeds", "1", "--evals", "70", "--population",
+            "8", "--sample-size", "3", "--store", str(store)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no ground truth for nb201 cifar10" in err and "--no-ground-truth" in err
+    from canopy.store import ResultStore
+
+    with ResultStore(store) as s:
+        assert s.runs() == []  # nothing stored
+    assert main([*args, "--no-ground-truth"]) == 0
+    capsys.readouterr()
+    with ResultStore(store) as s:
+        (run,) = s.runs(kind="search")
+        assert run["config"]["ground_truth"] is None and s.steps(run["run_id"])[0]["settings"]["ground_truth"] is None
+    assert main([*args, "--data", str(data_dir), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["runs"][0]["test_of_incumbent"] > 0  # recomputed with ground truth, not the flagged run
+    with ResultStore(store) as s:
+        runs = s.runs(kind="search")
+        assert len(runs) == 2 and runs[1]["config"]["ground_truth"].startswith("nb201-table cifar10 valid=")

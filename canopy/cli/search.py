@@ -51,6 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="result store ($CANOPY_STORE, default ./canopy-results.sqlite)")
     parser.add_argument("--no-store", action="store_true", help="keep proxy values in memory only")
     parser.add_argument("--fresh", action="store_true", help="rerun seeds even when stored complete")
+    parser.add_argument("--no-ground-truth", action="store_true",
+                        help="search on proxy values only when the space's ground truth cannot be read (runs "
+                             "stored flagged: never reused by a run with ground truth); default: fail")
     parser.add_argument("--trajectories", default=None, metavar="FILE",
                         help="also write the full trajectories as JSON to FILE")
     parser.add_argument("--json", action="store_true",
@@ -132,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         trajs = run_seeds(config, seeds, space=space, data_dir=args.data, store=store, reuse=not args.fresh,
-                          progress=progress)
+                          progress=progress, require_ground_truth=not args.no_ground_truth)
     finally:
         if store is not None:
             store.close()
