@@ -278,16 +278,22 @@ def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any
     root = Path(__file__).resolve().parents[1] / "results"
     runs: dict[tuple[str, str], list[Any]] = {}
     pool_sizes = {}
-    missing: set[str] = set()
     for dataset in datasets:
         path = Path(scores_csv) if scores_csv else root / f"nb201_scores_{dataset}.csv"
         if not path.is_file():
             from canopy.errors import DataFileError
 
             raise DataFileError(f"stored score table {path} not found (written by benchmarks/evaluation.py)")
-        usable = [c for c in columns if min(_finite_count(path, p) for p in c.split(">")) >= 50]
-        missing |= set(columns) - set(usable)
-        groups = experiments.nb201_pool_comparison(path, columns=usable, dataset=dataset, seeds=tuple(range(seeds)),
+        short = {c: min(_finite_count(path, p) for p in c.split(">")) for c in columns}
+        short = {c: n for c, n in short.items() if n < 50}
+        if short:  # a curve would silently vanish: refuse instead
+            from canopy.plots.panel import IncompleteDataError
+
+            raise IncompleteDataError(
+                f"nb201_pool_search: {path} has fewer than 50 finite scores for "
+                + ", ".join(f"{c!r} ({n})" for c, n in short.items())
+                + " -- run canopy evaluate for them (benchmarks/evaluation.py) or leave them out")
+        groups = experiments.nb201_pool_comparison(path, columns=columns, dataset=dataset, seeds=tuple(range(seeds)),
                                        n_evals=n_evals, data_dir=data_dir, store=store)
         for label, trajs in groups.items():
             runs[(dataset, label)] = trajs
@@ -309,7 +315,6 @@ def panel_nb201_pool(data_dir: Any = None, *, store: Any = None, scores_csv: Any
         f"mutation = nearest pool member; REA population 20, tournament 5; {n_evals} "
         f"evaluations; mean and 25-75% band over {seeds} seeds; y = 200-epoch seed-mean test accuracy of the "
         "incumbent."
-        + (f" Not shown (fewer than 50 stored scores): {', '.join(sorted(missing))}." if missing else "")
     )
     return Panel("nb201_pool_search", "Pool-restricted search on NB201 (stored proxy scores, incl. VKDNW)",
                  caption, rows, draw, size=(15.0, 4.6), extra={"ncols": len(datasets), "finals": finals})
@@ -363,8 +368,14 @@ OPTIONAL_PANELS = frozenset({"nb201_pool_search"})
 def make_figures(out_dir: str | os.PathLike[str], *, data_dir: Any = None, store: Any = None, quick: bool = False,
                  only: Sequence[str] | None = None, progress: Callable[[str], None] | None = None
                  ) -> dict[str, list[Path]]:
-    """Build and save the panels; write ``captions.json``; return ``{name: [png, csv, ...]}``."""
+    """Build and save the panels; write ``captions.json``; return ``{name: [png, csv, ...]}``.
+
+    A panel whose data is incomplete (a missing ground-truth value, a curve without scores) raises
+    :class:`canopy.plots.panel.IncompleteDataError` (``main`` prints one line and exits 2) instead of drawing
+    less; only an optional panel whose input file is absent altogether is skipped, with a message.
+    """
     from canopy.errors import DataFileError
+    from canopy.plots.panel import IncompleteDataError
 
     names = list(only or PANELS)
     unknown = [n for n in names if n not in PANELS]
@@ -379,6 +390,8 @@ def make_figures(out_dir: str | os.PathLike[str], *, data_dir: Any = None, store
     for name in names:
         try:
             panel = PANELS[name](data_dir, store, quick)
+        except IncompleteDataError:
+            raise  # present but incomplete: never skipped, never drawn with less
         except DataFileError as exc:
             if name not in OPTIONAL_PANELS:
                 raise

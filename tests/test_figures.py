@@ -188,3 +188,75 @@ def test_saved_figure_and_trajectory_plot(tmp_path):
     with pytest.raises(RuntimeError), saved_figure(tmp_path / "never.png") as (fig, ax):
         raise RuntimeError("drawing failed")
     assert not (tmp_path / "never.png").exists()
+
+
+# ------------------------------------------------------------------------------------------ incomplete data
+@pytest.mark.parametrize("where", ["rows", "finals"])
+@pytest.mark.parametrize("hole", [None, float("nan"), float("inf"), ""])
+def test_panel_with_a_hole_is_refused_before_anything_is_written(tmp_path, where, hole):
+    from canopy.plots.panel import IncompleteDataError
+
+    rows = [{"label": "a", "mean": 1.0}, {"label": "b", "mean": 2.0}]
+    finals = [{"search": "REA + tropical", "test_mean": 93.1}, {"search": "REA + params", "test_mean": 93.0}]
+    (rows if where == "rows" else finals)[1][("mean" if where == "rows" else "test_mean")] = hole
+    panel = Panel("demo", "Demo", "Protocol.", rows, lambda ax: None, extra={"finals": finals})
+    with pytest.raises(IncompleteDataError, match="is missing in 1 of 2 rows") as info:
+        save_panel(panel, tmp_path)
+    assert ("label=b" if where == "rows" else "search=REA + params") in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # no PNG, no CSV
+    save_panel(Panel("demo", "Demo", "Protocol.", rows, lambda ax: None, extra={"finals": finals},
+                     optional=frozenset({"mean", "test_mean"})), tmp_path)  # declared optional: drawn
+
+
+def test_figures_with_missing_ground_truth_exit_2_with_one_line(tmp_path, monkeypatch, capsys, data_dir):
+    """The issue's case: trajectories without ground truth must not become a NaN row and a dropped curve."""
+    from canopy.search import random_search
+    from canopy.search.spaces import BitStrings
+
+    def no_truth(**kw):
+        with_truth = [random_search(BitStrings(4), lambda a: float(sum(a)), n_evals=5, seed=s,
+                                    oracle=lambda a: (1.0, float(sum(a)))) for s in range(2)]
+        without = [random_search(BitStrings(4), lambda a: float(sum(a)), n_evals=5, seed=s) for s in range(2)]
+        return {("cifar10", "REA + params"): with_truth, ("cifar10", "REA + vkdnw"): without}
+
+    monkeypatch.setattr(figures.experiments, "nb201_comparison", no_truth)
+    monkeypatch.setitem(figures.PANELS, "nb201_search_trajectories",
+                        lambda d, s, q: figures.panel_nb201_search(d, store=s, seeds=2, n_evals=5,
+                                                                   datasets=("cifar10",)))
+    out = tmp_path / "figs"
+    code = figures.main(["--out", str(out), "--only", "nb201_search_trajectories", "--data", str(data_dir),
+                         "--store", str(tmp_path / "s.sqlite")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert "nb201_search_trajectories" in err and "REA + vkdnw" in err and "missing" in err
+    assert not (out / "nb201_search_trajectories.png").exists()
+    assert not (out / "nb201_search_trajectories_final.csv").exists()
+
+
+def test_pool_panel_with_too_few_scores_fails_instead_of_dropping_a_curve(tmp_path, data_dir, capsys,
+                                                                           monkeypatch):
+    src = Path(__file__).resolve().parents[1] / "results" / "nb201_scores_cifar10.csv"
+    with open(src, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows[10:]:
+        row["vkdnw"] = ""  # at most 10 VKDNW scores left
+    thin = tmp_path / "thin.csv"
+    write_rows_csv(rows, thin)
+    monkeypatch.setitem(figures.PANELS, "nb201_pool_search",
+                        lambda d, s, q: figures.panel_nb201_pool(d, store=s, scores_csv=thin, seeds=2, n_evals=25,
+                                                                 datasets=("cifar10",)))
+    code = figures.main(["--out", str(tmp_path / "figs"), "--only", "nb201_pool_search", "--data", str(data_dir),
+                         "--store", str(tmp_path / "s.sqlite")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "fewer than 50 finite scores for 'vkdnw' (" in err, err  # not skipped, not drawn with less
+
+
+def test_correlation_figure_refuses_missing_scores_unless_allowed(tmp_path):
+    from canopy.plots.correlation import correlation_figure
+    from canopy.plots.panel import IncompleteDataError
+
+    acc, scores = [90.0, 91.0, 93.0, 92.5], [1.0, float("nan"), 4.0, 3.0]
+    with pytest.raises(IncompleteDataError, match="1 of 4 architectures have no finite score"):
+        correlation_figure(acc, scores, proxy="toy", path=tmp_path / "toy.png")
+    assert not (tmp_path / "toy.png").exists()
+    assert correlation_figure(acc, scores, proxy="toy", path=tmp_path / "toy.png", allow_missing=True).exists()

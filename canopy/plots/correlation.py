@@ -38,13 +38,15 @@ def correlation_figure(
     path: str | os.PathLike[str],
     metrics: Mapping[str, Any] | None = None,
     protocol: str = "",
+    allow_missing: bool = False,
 ) -> Path:
     """Write a scatter + rank figure of one proxy to ``path`` (format from the suffix); return the path.
 
     Parameters
     ----------
     accuracies, scores : sequence of float
-        Same length; non-finite scores are left out of the plot.
+        Same length, all finite (a failed proxy item is NaN): otherwise nothing is drawn and
+        :class:`~canopy.plots.panel.IncompleteDataError` is raised, unless ``allow_missing``.
     proxy : str
         Name shown in the title.
     path : path
@@ -52,14 +54,29 @@ def correlation_figure(
         ``{"tau": {"value": ...}, "rho": ..., "ndcg": ...}`` as in :func:`canopy.evaluation.correlate_scores`.
     protocol : str
         One line shown under the plot.
+    allow_missing : bool, default False
+        Leave non-finite pairs out of the plot, and say how many in the title.
 
     Returns
     -------
     pathlib.Path
+
+    Raises
+    ------
+    IncompleteDataError
+        A non-finite score or accuracy, unless ``allow_missing``; no file is written.
     """
     from canopy.metrics import apply_nan_policy
     from canopy.plots.figure import saved_figure
+    from canopy.plots.panel import IncompleteDataError
 
+    bad = [i for i, (s_, a) in enumerate(zip(scores, accuracies)) if not (_finite(s_) and _finite(a))]
+    if len(scores) != len(accuracies):
+        raise IncompleteDataError(f"{proxy}: {len(scores)} scores for {len(accuracies)} accuracies")
+    if bad and not allow_missing:
+        raise IncompleteDataError(
+            f"{proxy}: {len(bad)} of {len(scores)} architectures have no finite score or accuracy (first: index "
+            f"{bad[0]}) -- the figure is not drawn from incomplete data; rerun to retry failed items")
     kept_scores, kept_acc, _ = apply_nan_policy(scores, accuracies, "omit")
     sc, acc = kept_scores.tolist(), [] if kept_acc is None else kept_acc.tolist()
     with saved_figure(path, nrows=1, ncols=2, figsize=(9, 4)) as (fig, (ax1, ax2)):
@@ -78,11 +95,20 @@ def correlation_figure(
                 if value is not None and math.isfinite(value):
                     parts.append(f"{label} = {value:.3f}")
             title += "   " + ", ".join(parts)
+        if bad:
+            title += f"   ({len(bad)} of {len(scores)} not drawn: no finite value)"
         fig.suptitle(title)
         if protocol:
             fig.text(0.01, 0.01, protocol, fontsize=6, wrap=True)
         fig.tight_layout(rect=(0, 0.05, 1, 0.95))
     return Path(path)
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def plot_correlations(result: Any, outdir: str | os.PathLike[str]) -> list[Path]:
