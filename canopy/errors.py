@@ -69,8 +69,11 @@ class InvalidSeedError(CanopyError, TypeError, ValueError):
     """A seed that is neither an int nor a ``numpy.random.Generator`` (see :mod:`canopy._random`)."""
 
 
-class InvalidArgumentError(CanopyError, ValueError):
-    """A command-line or API argument out of its range (a negative count, an empty file name, ...)."""
+class InvalidArgumentError(CanopyError, ValueError, TypeError):
+    """An argument of the wrong type or out of its range (a negative count, an unknown option, an empty file name).
+
+    Derives from both ``ValueError`` and ``TypeError`` so that code catching either built-in keeps working.
+    """
 
 
 class CostlyRequestError(CanopyError, ValueError):

@@ -180,6 +180,8 @@ def score(
             raise CanopyError(f"unsupported search space {space!r} (supported: nb201)")
         from canopy.spaces.nb201 import NB201Cell
 
+        if not isinstance(architecture, (str, NB201Cell)):
+            raise CanopyError(f"an NB201 architecture is an arch string or an NB201Cell, got {type(architecture).__name__}")
         arch = NB201Cell.from_string(architecture) if isinstance(architecture, str) else architecture
         form = spec.cell_form_for(raw)
         if form is not None:  # the closed forms need num_classes / input_shape: the settings go unfiltered

@@ -59,6 +59,7 @@ from canopy.bounds.serra import serra_bound
 from canopy.bounds.serra_lower import serra_lower_bound, serra_lower_precondition
 from canopy.bounds.spec import KINDS, BoundSpec
 from canopy.bounds.zhang import zhang_bound
+from canopy.errors import InvalidArgumentError
 
 __all__ = [
     "KINDS",
@@ -106,9 +107,9 @@ def register_bound(spec: BoundSpec, *, replace: bool = False) -> BoundSpec:
     >>> _ = BOUNDS.pop("trivial_demo")
     """
     if not isinstance(spec, BoundSpec):
-        raise TypeError(f"register_bound needs a BoundSpec, got {type(spec).__name__}")
+        raise InvalidArgumentError(f"register_bound needs a BoundSpec, got {type(spec).__name__}")
     if spec.name in BOUNDS and not replace and BOUNDS[spec.name] != spec:
-        raise ValueError(f"bound {spec.name!r} is already registered (pass replace=True to overwrite)")
+        raise InvalidArgumentError(f"bound {spec.name!r} is already registered (pass replace=True to overwrite)")
     BOUNDS[spec.name] = spec
     return spec
 

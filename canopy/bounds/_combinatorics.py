@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from canopy.errors import InvalidArgumentError
+
 __all__ = [
     "check_nonneg_int",
     "zaslavsky",
@@ -56,13 +58,13 @@ def check_nonneg_int(value: object, name: str) -> int:
     >>> check_nonneg_int(-1, "n")
     Traceback (most recent call last):
     ...
-    ValueError: n must be a non-negative integer, got -1
+    canopy.errors.InvalidArgumentError: n must be a non-negative integer, got -1
     """
     if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"{name} must be a non-negative integer, got {value!r} ({type(value).__name__})")
+        raise InvalidArgumentError(f"{name} must be a non-negative integer, got {value!r} ({type(value).__name__})")
     as_int = int(value.__index__())  # type: ignore[attr-defined]
     if as_int < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {as_int}")
+        raise InvalidArgumentError(f"{name} must be a non-negative integer, got {as_int}")
     return as_int
 
 
@@ -224,9 +226,9 @@ def log10_int(x: int) -> float:
     5000.477121
     """
     if isinstance(x, bool) or not isinstance(x, int):
-        raise TypeError(f"log10_int needs an int, got {type(x).__name__}")
+        raise InvalidArgumentError(f"log10_int needs an int, got {type(x).__name__}")
     if x <= 0:
-        raise ValueError(f"log10 of a non-positive count ({x}) is undefined")
+        raise InvalidArgumentError(f"log10 of a non-positive count ({x}) is undefined")
     bits = x.bit_length()
     if bits <= 64:
         return math.log10(x)

@@ -29,6 +29,7 @@ from functools import lru_cache
 
 from canopy.bounds._combinatorics import check_nonneg_int, log10_int, zaslavsky
 from canopy.bounds.spec import BoundSpec
+from canopy.errors import InvalidArgumentError
 
 __all__ = [
     "ProductBound",
@@ -110,7 +111,7 @@ class ProductBound:
             base = check_nonneg_int(base, "base")
             exp = check_nonneg_int(exp, "exponent")
             if base == 0:
-                raise ValueError("a region bound is a positive integer; got the factor 0")
+                raise InvalidArgumentError("a region bound is a positive integer; got the factor 0")
             if base == 1 or exp == 0:
                 continue
             merged[base] = merged.get(base, 0) + exp
@@ -166,7 +167,7 @@ def product_bound(counts: Sequence[int]) -> int:
     for i, c in enumerate(counts):
         c = check_nonneg_int(c, f"counts[{i}]")
         if c == 0:
-            raise ValueError("a region count is at least 1")
+            raise InvalidArgumentError("a region count is at least 1")
         out *= c
     return out
 

@@ -32,6 +32,7 @@ from fractions import Fraction
 from canopy.bounds._combinatorics import check_architecture
 from canopy.bounds.montufar import montufar_bound, montufar_precondition
 from canopy.bounds.serra_lower import serra_lower_bound, serra_lower_precondition
+from canopy.errors import InvalidArgumentError
 
 __all__ = [
     "Construction",
@@ -135,13 +136,13 @@ def sawtooth(p: int, kind: str = "montufar") -> tuple[list[tuple[int, Fraction]]
     """
     if kind == "montufar":
         if p < 1:
-            raise ValueError("the Montufar fold needs p >= 1 units")
+            raise InvalidArgumentError("the Montufar fold needs p >= 1 units")
         fold_units = [(1, Fraction(k, p)) for k in range(p)]
         fold_readout = [Fraction(p)] + [Fraction(2 * p * (-1) ** k) for k in range(1, p)]
         return fold_units, fold_readout, Fraction(0)
     if kind == "serra":
         if p < 3:
-            raise ValueError("the Serra fold needs p >= 3 units (n_l >= 3 n_0)")
+            raise InvalidArgumentError("the Serra fold needs p >= 3 units (n_l >= 3 n_0)")
         widths = [1, 1, 2, 2] + [1] * (p - 3)
         total = sum(widths)
         w = [Fraction(v, total) for v in widths]
@@ -161,7 +162,7 @@ def sawtooth(p: int, kind: str = "montufar") -> tuple[list[tuple[int, Fraction]]
             readout.append(c_k)
         assert slopes[0] + (slopes[3] - slopes[2]) == 0
         return units, readout, const
-    raise ValueError(f"unknown fold kind {kind!r}; use 'montufar' or 'serra'")
+    raise InvalidArgumentError(f"unknown fold kind {kind!r}; use 'montufar' or 'serra'")
 
 
 # ------------------------------------------------------------------------------------ generic last layer

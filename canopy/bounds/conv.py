@@ -35,6 +35,7 @@ from functools import lru_cache
 from canopy.bounds._combinatorics import check_nonneg_int, zaslavsky
 from canopy.bounds.branches import ProductBound, zaslavsky_log10
 from canopy.bounds.spec import BoundSpec
+from canopy.errors import InvalidArgumentError
 
 __all__ = [
     "conv_output_size",
@@ -50,7 +51,7 @@ __all__ = [
 def _pos(v: object, name: str) -> int:
     v = check_nonneg_int(v, name)
     if v < 1:
-        raise ValueError(f"{name} must be >= 1, got {v}")
+        raise InvalidArgumentError(f"{name} must be >= 1, got {v}")
     return v
 
 
@@ -66,7 +67,7 @@ def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, 
     padding, dilation = check_nonneg_int(padding, "padding"), _pos(dilation, "dilation")
     out = (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
     if out < 1:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"kernel {kernel} (dilation {dilation}) does not fit an input of size {size} with padding {padding}"
         )
     return out
@@ -139,7 +140,7 @@ def _structured(
     out_channels: int, in_channels: int, groups: int, windows: tuple[tuple[tuple[int, ...], ...], ...], rank: int
 ) -> ProductBound:
     if groups < 1 or in_channels % groups or out_channels % groups:
-        raise ValueError(f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}")
+        raise InvalidArgumentError(f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}")
     cin_g, cout_g = in_channels // groups, out_channels // groups
     outs = 1
     covered = 1
@@ -269,7 +270,7 @@ def conv_relu_bound(
     def per_axis(v, name):
         vs = (v,) * nd if isinstance(v, int) else tuple(v)
         if len(vs) != nd:
-            raise ValueError(f"{name} has {len(vs)} entries for {nd} spatial axes")
+            raise InvalidArgumentError(f"{name} has {len(vs)} entries for {nd} spatial axes")
         return vs
 
     ks, ss, ps, ds = (per_axis(v, n) for v, n in ((kernel, "kernel"), (stride, "stride"),

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from canopy.bounds._combinatorics import check_architecture
+from canopy.errors import InvalidArgumentError
 
 __all__ = ["COUNT_NAMES", "exact_count", "exact_random_count", "random_network"]
 
@@ -90,7 +91,7 @@ def exact_count(
     definitions: ``proofs/exact.md``.
     """
     if count not in COUNT_NAMES:
-        raise ValueError(f"unknown count {count!r}; choose one of {', '.join(COUNT_NAMES)}")
+        raise InvalidArgumentError(f"unknown count {count!r}; choose one of {', '.join(COUNT_NAMES)}")
     regions = _regions_module()
     result = regions.count_regions(net, domain, max_regions=max_regions, time_budget=time_budget)
     if result.partial:

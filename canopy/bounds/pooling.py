@@ -32,6 +32,7 @@ from canopy.bounds._combinatorics import check_nonneg_int, zaslavsky
 from canopy.bounds.branches import ProductBound, zaslavsky_log10
 from canopy.bounds.conv import axis_windows
 from canopy.bounds.spec import BoundSpec
+from canopy.errors import InvalidArgumentError
 
 __all__ = [
     "adaptive_axis_windows",
@@ -55,7 +56,7 @@ def adaptive_axis_windows(size: int, out: int) -> tuple[tuple[int, ...], ...]:
     """
     size, out = check_nonneg_int(size, "size"), check_nonneg_int(out, "out")
     if size < 1 or out < 1:
-        raise ValueError("adaptive pooling needs positive input and output sizes")
+        raise InvalidArgumentError("adaptive pooling needs positive input and output sizes")
     return tuple(tuple(range((i * size) // out, -((-(i + 1) * size) // out))) for i in range(out))
 
 

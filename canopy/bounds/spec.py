@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from canopy.bounds._combinatorics import log10_int
+from canopy.errors import InvalidArgumentError
 
 __all__ = ["KINDS", "BoundSpec"]
 
@@ -49,7 +50,7 @@ class BoundSpec:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise ValueError(f"BoundSpec.kind must be one of {KINDS}, got {self.kind!r}")
+            raise InvalidArgumentError(f"BoundSpec.kind must be one of {KINDS}, got {self.kind!r}")
 
     def log10(self, *args: object, **kwargs: object) -> float:
         """``log10`` of the bound, from the exact integer (raises ``ValueError`` for a zero bound)."""

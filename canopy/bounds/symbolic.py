@@ -84,7 +84,7 @@ from typing import Any
 
 import sympy as sp
 
-from canopy.errors import UnknownModeError
+from canopy.errors import InvalidArgumentError, UnknownModeError
 
 __all__ = [
     "SYMBOLIC_BOUNDS",
@@ -159,27 +159,27 @@ def r(n: _Expr, d: _Expr, j: sp.Symbol | None = None) -> _Expr:
 
 def _check_depth(depth: object) -> int:
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
-        raise ValueError(f"depth must be a non-negative int (the number of hidden layers), got {depth!r}")
+        raise InvalidArgumentError(f"depth must be a non-negative int (the number of hidden layers), got {depth!r}")
     return depth
 
 
 def _as_expr(v: object, name: str) -> _Expr:
     """An int, a sympy Integer/expression; floats (and float-valued sympy numbers) are refused."""
     if isinstance(v, bool):
-        raise TypeError(f"{name} must be an integer or a sympy expression, got {v!r}")
+        raise InvalidArgumentError(f"{name} must be an integer or a sympy expression, got {v!r}")
     if isinstance(v, int):
         if v < 0:
-            raise ValueError(f"{name} must be non-negative, got {v}")
+            raise InvalidArgumentError(f"{name} must be non-negative, got {v}")
         return sp.Integer(v)
     if isinstance(v, float) or isinstance(v, sp.Float):
-        raise TypeError(f"{name} must be exact (an int or a sympy expression), got the float {v!r}")
+        raise InvalidArgumentError(f"{name} must be exact (an int or a sympy expression), got the float {v!r}")
     if isinstance(v, sp.Basic):
         if v.has(sp.Float):
-            raise TypeError(f"{name} contains a float: {v}; use exact numbers (sympy.Rational)")
+            raise InvalidArgumentError(f"{name} contains a float: {v}; use exact numbers (sympy.Rational)")
         return v
     if hasattr(v, "__index__"):
         return _as_expr(int(v.__index__()), name)  # type: ignore[attr-defined]
-    raise TypeError(f"{name} must be an integer or a sympy expression, got {type(v).__name__}")
+    raise InvalidArgumentError(f"{name} must be an integer or a sympy expression, got {type(v).__name__}")
 
 
 def _dense_args(input_dim: object, widths: object, depth: object) -> tuple[_Expr, list[_Expr] | None, _Expr | None]:
@@ -190,22 +190,22 @@ def _dense_args(input_dim: object, widths: object, depth: object) -> tuple[_Expr
     """
     if widths is None:
         if depth is None:
-            raise ValueError("give the widths or the depth (the number of hidden layers)")
+            raise InvalidArgumentError("give the widths or the depth (the number of hidden layers)")
         L = _check_depth(depth)
         syms = dense_symbols(L)
         n0 = syms[0] if input_dim is None else _as_expr(input_dim, "input_dim")
         return n0, list(syms[1:]), None
     n0 = dense_symbols(0)[0] if input_dim is None else _as_expr(input_dim, "input_dim")
     if isinstance(widths, (str, bytes)):
-        raise TypeError(f"widths must be a sequence or one expression, got {widths!r}")
+        raise InvalidArgumentError(f"widths must be a sequence or one expression, got {widths!r}")
     if isinstance(widths, Sequence):
         if depth is not None and depth != len(widths):
-            raise ValueError(f"depth={depth!r} but {len(widths)} widths were given")
+            raise InvalidArgumentError(f"depth={depth!r} but {len(widths)} widths were given")
         return n0, [_as_expr(w, f"widths[{i}]") for i, w in enumerate(widths)], None
     # one expression: uniform widths
     w = _as_expr(widths, "widths")
     if depth is None:
-        raise ValueError("uniform widths (one expression) need the depth (an int or a sympy expression)")
+        raise InvalidArgumentError("uniform widths (one expression) need the depth (an int or a sympy expression)")
     L = _as_expr(depth, "depth") if not isinstance(depth, int) else sp.Integer(_check_depth(depth))
     return n0, None, (w, L)
 
@@ -286,7 +286,7 @@ def _uniform(name: str, n0: _Expr, w: _Expr, L: _Expr) -> _Expr:
         body = sp.Product((sp.floor(w / n0) + 1) ** n0, (layer, 1, L - 1)) * last
         return sp.Piecewise((sp.Integer(1), sp.Eq(L, 0)), (body, sp.Or(sp.Eq(L, 1), sp.Ge(w, 3 * n0))),
                             (0, True))
-    raise ValueError(f"bound {name!r} has no uniform-width form with a symbolic depth; pass a list of widths")
+    raise InvalidArgumentError(f"bound {name!r} has no uniform-width form with a symbolic depth; pass a list of widths")
 
 
 def _dense(name: str, fn: Callable[[_Expr, list[_Expr]], _Expr]) -> Callable[..., _Expr]:
@@ -323,7 +323,7 @@ def _branch_product(counts: object = 2) -> _Expr:
     if isinstance(counts, int) and not isinstance(counts, bool):
         counts = [_index("N", i + 1) for i in range(counts)]
     if not isinstance(counts, Sequence):
-        raise TypeError(f"counts must be a number of branches or a sequence, got {counts!r}")
+        raise InvalidArgumentError(f"counts must be a number of branches or a sequence, got {counts!r}")
     return sp.Mul(*[_as_expr(c, f"counts[{i}]") for i, c in enumerate(counts)])
 
 
@@ -331,7 +331,7 @@ def _branch_union(hyperplanes: object = 2, rank: object = None) -> _Expr:
     if isinstance(hyperplanes, int) and not isinstance(hyperplanes, bool):
         hyperplanes = [_index("h", i + 1) for i in range(hyperplanes)]
     if not isinstance(hyperplanes, Sequence):
-        raise TypeError(f"hyperplanes must be a number of branches or a sequence, got {hyperplanes!r}")
+        raise InvalidArgumentError(f"hyperplanes must be a number of branches or a sequence, got {hyperplanes!r}")
     rk = sp.Symbol("rank", integer=True, nonnegative=True) if rank is None else _as_expr(rank, "rank")
     return r(sp.Add(*[_as_expr(h, f"hyperplanes[{i}]") for i, h in enumerate(hyperplanes)]), rk)
 
@@ -346,7 +346,7 @@ def _channel_syms(in_channels: object, out_channels: object, rank: object) -> tu
 
 def _windows(windows: object) -> tuple[tuple[tuple[int, ...], ...], ...]:
     if not isinstance(windows, Sequence) or isinstance(windows, (str, bytes)):
-        raise TypeError("windows must be a sequence (one per spatial axis) of per-output coordinate tuples")
+        raise InvalidArgumentError("windows must be a sequence (one per spatial axis) of per-output coordinate tuples")
     return tuple(tuple(tuple(int(q) for q in w) for w in ax) for ax in windows)
 
 
@@ -378,7 +378,7 @@ def _structured_relu(out_channels: object = None, in_channels: object = None, wi
                      rank: object = None, groups: object = 1) -> _Expr:
     """Symbolic form of :func:`canopy.bounds.conv.structured_relu_bound` (channels/rank symbolic)."""
     if windows is None:
-        raise ValueError("structured_relu needs the concrete spatial geometry: windows=[axis_windows(...), ...]")
+        raise InvalidArgumentError("structured_relu needs the concrete spatial geometry: windows=[axis_windows(...), ...]")
     win = _windows(windows)
     cin, cout, rk = _channel_syms(in_channels, out_channels, rank)
     g = _as_expr(groups, "groups")
@@ -412,7 +412,7 @@ def _structured_relu(out_channels: object = None, in_channels: object = None, wi
 def _per_axis(v: object, nd: int, name: str) -> tuple[int, ...]:
     vs = (v,) * nd if isinstance(v, int) else tuple(v)  # type: ignore[arg-type]
     if len(vs) != nd:
-        raise ValueError(f"{name} has {len(vs)} entries for {nd} spatial axes")
+        raise InvalidArgumentError(f"{name} has {len(vs)} entries for {nd} spatial axes")
     return vs
 
 
@@ -423,7 +423,7 @@ def _conv_relu(in_channels: object = None, out_channels: object = None, in_size:
     from canopy.bounds.conv import axis_windows
 
     if in_size is None or kernel is None:
-        raise ValueError("conv_relu needs the concrete spatial geometry: in_size=(H, W), kernel=k")
+        raise InvalidArgumentError("conv_relu needs the concrete spatial geometry: in_size=(H, W), kernel=k")
     size = tuple(int(v) for v in in_size)  # type: ignore[attr-defined]
     nd = len(size)
     ks, ss, ps, ds = (_per_axis(v, nd, nm) for v, nm in ((kernel, "kernel"), (stride, "stride"),
@@ -448,7 +448,7 @@ def _dw_pw(C: _Expr, size: tuple[int, ...], kernel: int, stride: int, padding: i
 
 def _sep_dil_args(C: object, size: object, input_rank: object) -> tuple[_Expr, tuple[int, ...], _Expr]:
     if size is None:
-        raise ValueError("sep_conv / dil_conv need the concrete spatial size: size=(H, W)")
+        raise InvalidArgumentError("sep_conv / dil_conv need the concrete spatial size: size=(H, W)")
     c = sp.Symbol("C", integer=True, positive=True) if C is None else _as_expr(C, "C")
     sz = tuple(int(v) for v in size)  # type: ignore[attr-defined]
     full = c * sp.Mul(*sz)
@@ -474,7 +474,7 @@ def _dil_conv(C: object = None, size: object = None, kernel: int = 3, stride: in
 
 def _maxpool(channels: object = None, windows: object = None, rank: object = None) -> _Expr:
     if windows is None:
-        raise ValueError("maxpool needs the concrete pooling windows: windows=[axis_windows(...), ...]")
+        raise InvalidArgumentError("maxpool needs the concrete pooling windows: windows=[axis_windows(...), ...]")
     win = _windows(windows)
     from canopy.bounds.pooling import _ordered_pairs
 
@@ -574,7 +574,7 @@ def symbolic_bound(name: str, *args: Any, **kwargs: Any) -> _Expr:
     >>> symbolic_bound("generic", widths=[0.5])
     Traceback (most recent call last):
     ...
-    TypeError: widths[0] must be exact (an int or a sympy expression), got the float 0.5
+    canopy.errors.InvalidArgumentError: widths[0] must be exact (an int or a sympy expression), got the float 0.5
     """
     try:
         builder = SYMBOLIC_BOUNDS[name]
@@ -624,7 +624,7 @@ def evaluate(expr: _Expr, values: Mapping[Any, int] | None = None) -> int | Frac
     for k, v in (values or {}).items():
         key = k.name if isinstance(k, sp.Symbol) else str(k)
         if isinstance(v, bool) or not isinstance(v, (int, Fraction)) and not isinstance(v, sp.Integer):
-            raise TypeError(f"value of {key} must be an int, got {v!r}")
+            raise InvalidArgumentError(f"value of {key} must be an int, got {v!r}")
         env[key] = Fraction(int(v)) if not isinstance(v, Fraction) else v
     out = _ev(sp.sympify(expr), env)
     return int(out) if out.denominator == 1 else out
@@ -634,7 +634,7 @@ def _binom(n: Fraction, k: Fraction) -> Fraction:
     # sympy's binomial for an integer n >= 0 and integer k: 0 outside 0..n; for negative n, the
     # generalized binomial n(n-1)...(n-k+1)/k!
     if k.denominator != 1 or n.denominator != 1:
-        raise ValueError(f"binomial({n}, {k}) needs integer arguments")
+        raise InvalidArgumentError(f"binomial({n}, {k}) needs integer arguments")
     ni, ki = int(n), int(k)
     if ki < 0:
         return Fraction(0)
@@ -661,7 +661,7 @@ def _ev(e: Any, env: dict[str, Fraction]) -> Any:
         return Fraction(int(e.p), int(e.q))
     if isinstance(e, sp.Symbol):
         if e.name not in env:
-            raise ValueError(f"no value for the symbol {e.name}")
+            raise InvalidArgumentError(f"no value for the symbol {e.name}")
         return env[e.name]
     if isinstance(e, sp.Add):
         return sum((_ev(a, env) for a in e.args), Fraction(0))
@@ -673,7 +673,7 @@ def _ev(e: Any, env: dict[str, Fraction]) -> Any:
     if isinstance(e, sp.Pow):
         base, ex = _ev(e.args[0], env), _ev(e.args[1], env)
         if ex.denominator != 1:
-            raise ValueError(f"non-integer exponent in {e}")
+            raise InvalidArgumentError(f"non-integer exponent in {e}")
         return base ** int(ex)
     if isinstance(e, sp.binomial):
         return _binom(_ev(e.args[0], env), _ev(e.args[1], env))
@@ -692,7 +692,7 @@ def _ev(e: Any, env: dict[str, Fraction]) -> Any:
         for val, cond in e.args:
             if _ev(cond, env):
                 return _ev(val, env)
-        raise ValueError(f"no branch of {e} applies")
+        raise InvalidArgumentError(f"no branch of {e} applies")
     if isinstance(e, sp.And):
         return all(_ev(a, env) for a in e.args)
     if isinstance(e, sp.Or):
@@ -703,7 +703,7 @@ def _ev(e: Any, env: dict[str, Fraction]) -> Any:
         a, b = _ev(e.lhs, env), _ev(e.rhs, env)
         ops = {"==": a == b, "!=": a != b, ">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b}
         return ops[e.rel_op]
-    raise ValueError(f"cannot evaluate {type(e).__name__} ({e}) exactly")
+    raise InvalidArgumentError(f"cannot evaluate {type(e).__name__} ({e}) exactly")
 
 
 def _iterate(body: Any, limits: list[Any], env: dict[str, Fraction], is_sum: bool) -> Fraction:
@@ -712,14 +712,14 @@ def _iterate(body: Any, limits: list[Any], env: dict[str, Fraction], is_sum: boo
     rest = limits[:-1]
     lo_v, hi_v = _ev(lo, env), _ev(hi, env)
     if lo_v.denominator != 1 or hi_v.denominator != 1:
-        raise ValueError(f"non-integer limits in a sum or product over {var}")
+        raise InvalidArgumentError(f"non-integer limits in a sum or product over {var}")
     acc = Fraction(0) if is_sum else Fraction(1)
     saved = env.get(var.name)
     try:
         # sympy's (Karr) convention for an empty range: the sum is 0 and the product 1 only when hi = lo - 1;
         # the bounds here never produce hi < lo - 1 at valid integer points
         if hi_v < lo_v - 1:
-            raise ValueError(f"sum or product over {var} from {lo_v} to {hi_v}: reversed limits")
+            raise InvalidArgumentError(f"sum or product over {var} from {lo_v} to {hi_v}: reversed limits")
         for k in range(int(lo_v), int(hi_v) + 1):
             env[var.name] = Fraction(k)
             v = _iterate(body, rest, env, is_sum) if rest else _ev(body, env)

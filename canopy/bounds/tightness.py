@@ -22,6 +22,7 @@ from typing import Any
 
 from canopy.bounds import available_bounds, get_bound
 from canopy.bounds._combinatorics import check_architecture
+from canopy.errors import InvalidArgumentError
 
 __all__ = ["DEFAULT_LADDER", "QUICK_LADDER", "tightness_study", "summarize", "parse_ladder"]
 
@@ -124,7 +125,7 @@ def tightness_study(
         label = "-".join(map(str, ws))
         for dist in distributions:
             if dist not in ("gaussian", "integer"):
-                raise ValueError(f"unknown distribution {dist!r}; use 'gaussian' or 'integer'")
+                raise InvalidArgumentError(f"unknown distribution {dist!r}; use 'gaussian' or 'integer'")
             for seed in seeds:
                 net = random_network(n0, ws, seed=seed, distribution=dist,
                                      scale=integer_scale if dist == "integer" else 1)

@@ -25,6 +25,7 @@ LIMITS: dict[str, tuple[int, str]] = {
     "width": (4096, "neurons in one layer"),
     "depth": (64, "hidden layers"),
     "input": (4096, "input dimension"),
+    "neurons": (32_768, "hidden neurons in total (the serra bound's cost grows with them)"),
     "points": (100_000, "exact check points of canopy verify"),
     "regions": (10_000_000, "--max-regions"),
     "bootstrap": (100_000, "bootstrap resamples"),

@@ -89,6 +89,9 @@ def run(args: argparse.Namespace) -> int:
         spec = (ArchitectureSpec(layer_widths=widths) if args.input_dim is None
                 else ArchitectureSpec(layer_widths=widths, input_dim=args.input_dim))
         modes: tuple[str, ...] = DENSE_MODES if args.all_modes else (args.mode,)
+        check_limit("number of hidden layers in --widths", len(widths), "depth", allow=allow)
+        check_limit("total hidden neurons in --widths", sum(w for w in widths if w > 0), "neurons", allow=allow,
+                    minimum=None)
         if "exact" in modes and not allow:
             from canopy.cli.verify import check_network_size
             from tropical.regions import region_upper_bound

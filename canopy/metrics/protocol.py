@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from canopy._random import as_generator
+from canopy.errors import InvalidArgumentError
 from canopy.metrics.ranking import RELEVANCES, TIE_POLICIES, kendall_tau, ndcg, spearman_rho, top_k_hit_rate
 from canopy.metrics.resampling import apply_nan_policy, bootstrap_ci
 from canopy.store import package_versions
@@ -68,11 +69,11 @@ def select_architectures(cells: Sequence, arch_set: str = "all", *, sample: int 
                 keep.append(i)
         idx = np.array(keep, dtype=int)
     else:
-        raise ValueError(f"arch_set must be one of {tuple(ARCHITECTURE_SETS)}, got {arch_set!r}")
+        raise InvalidArgumentError(f"arch_set must be one of {tuple(ARCHITECTURE_SETS)}, got {arch_set!r}")
     desc = f"{arch_set}: {ARCHITECTURE_SETS[arch_set]}"
     if sample is not None:
         if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 1 <= sample <= idx.size:
-            raise ValueError(f"sample must be an int in 1..{idx.size}, got {sample!r}")
+            raise InvalidArgumentError(f"sample must be an int in 1..{idx.size}, got {sample!r}")
         rng = as_generator(seed)
         idx = np.sort(rng.choice(idx, size=int(sample), replace=False))
         desc += f"; uniform sample of {int(sample)} (numpy default_rng({seed}).choice without replacement, sorted)"
@@ -120,9 +121,9 @@ class Protocol:
 
     def __post_init__(self):
         if self.tie_policy not in TIE_POLICIES:
-            raise ValueError(f"tie_policy must be one of {TIE_POLICIES}, got {self.tie_policy!r}")
+            raise InvalidArgumentError(f"tie_policy must be one of {TIE_POLICIES}, got {self.tie_policy!r}")
         if self.relevance not in RELEVANCES:
-            raise ValueError(f"relevance must be one of {RELEVANCES}, got {self.relevance!r}")
+            raise InvalidArgumentError(f"relevance must be one of {RELEVANCES}, got {self.relevance!r}")
 
     def to_dict(self) -> dict:
         """A JSON-serialisable dict."""
@@ -229,11 +230,11 @@ def correlate(
     (4, 1, 0.667)
     """
     if not isinstance(protocol, Protocol):
-        raise TypeError(f"protocol must be a canopy.metrics.Protocol, got {type(protocol).__name__}")
+        raise InvalidArgumentError(f"protocol must be a canopy.metrics.Protocol, got {type(protocol).__name__}")
     s = np.asarray(scores, dtype=float).ravel()
     a = np.asarray(accs, dtype=float).ravel()
     if s.shape != a.shape:
-        raise ValueError(f"scores and accs must have the same length, got {s.size} and {a.size}")
+        raise InvalidArgumentError(f"scores and accs must have the same length, got {s.size} and {a.size}")
     s, kept, n_bad = apply_nan_policy(s, a, nan_policy)
     a = kept if kept is not None else a
     dropped = n_bad if nan_policy == "omit" else 0

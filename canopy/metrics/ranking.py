@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from canopy.errors import InvalidArgumentError
+
 __all__ = ["TIE_POLICIES", "RELEVANCES", "kendall_tau", "spearman_rho", "ndcg", "top_k_hit_rate"]
 
 TIE_POLICIES = ("ignore", "average")
@@ -19,14 +21,17 @@ RELEVANCES = ("exp2", "linear")
 
 
 def _pair(x, y, name_x="x", name_y="y") -> tuple[np.ndarray, np.ndarray]:
-    a = np.asarray(x, dtype=float).ravel()
-    b = np.asarray(y, dtype=float).ravel()
+    try:
+        a = np.asarray(x, dtype=float).ravel()
+        b = np.asarray(y, dtype=float).ravel()
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"{name_x} and {name_y} must be sequences of numbers: {exc}") from None
     if a.shape != b.shape:
-        raise ValueError(f"{name_x} and {name_y} must have the same length, got {a.size} and {b.size}")
+        raise InvalidArgumentError(f"{name_x} and {name_y} must have the same length, got {a.size} and {b.size}")
     if a.size < 2:
-        raise ValueError(f"need at least 2 paired values, got {a.size}")
+        raise InvalidArgumentError(f"need at least 2 paired values, got {a.size}")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{name_x} and {name_y} must be finite (drop NaN scores first, e.g. correlate(..., nan_policy='omit'))"
         )
     return a, b
@@ -104,7 +109,7 @@ def _gains(acc: np.ndarray, relevance: str) -> np.ndarray:
         return np.expm1(acc * math.log(2.0))  # 2**acc - 1, accurate for small acc
     if relevance == "linear":
         return acc.copy()
-    raise ValueError(f"relevance must be one of {RELEVANCES}, got {relevance!r}")
+    raise InvalidArgumentError(f"relevance must be one of {RELEVANCES}, got {relevance!r}")
 
 
 def ndcg(acc, score, k: int = 1000, relevance: str = "exp2", ties: str = "ignore") -> float:
@@ -143,9 +148,9 @@ def ndcg(acc, score, k: int = 1000, relevance: str = "exp2", ties: str = "ignore
     """
     a, s = _pair(acc, score, "acc", "score")
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
-        raise ValueError(f"k must be a positive int, got {k!r}")
+        raise InvalidArgumentError(f"k must be a positive int, got {k!r}")
     if ties not in TIE_POLICIES:
-        raise ValueError(f"ties must be one of {TIE_POLICIES}, got {ties!r}")
+        raise InvalidArgumentError(f"ties must be one of {TIE_POLICIES}, got {ties!r}")
     gains = _gains(a, relevance)
     n = a.size
     kk = min(int(k), n)
@@ -192,13 +197,13 @@ def top_k_hit_rate(acc, score, k: int | float = 10) -> float:
     """
     a, s = _pair(acc, score, "acc", "score")
     if isinstance(k, bool):
-        raise ValueError(f"k must be a count or a fraction, got {k!r}")
+        raise InvalidArgumentError(f"k must be a count or a fraction, got {k!r}")
     if isinstance(k, (float, np.floating)) and 0 < k < 1:
         kk = max(1, int(round(k * a.size)))
     elif isinstance(k, (int, np.integer)) and 1 <= k:
         kk = min(int(k), a.size)
     else:
-        raise ValueError(f"k must be an int >= 1 or a fraction in (0, 1), got {k!r}")
+        raise InvalidArgumentError(f"k must be an int >= 1 or a fraction in (0, 1), got {k!r}")
     true_top = set(np.argsort(-a, kind="stable")[:kk].tolist())
     pred_top = set(np.argsort(-s, kind="stable")[:kk].tolist())
     return len(true_top & pred_top) / kk

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from canopy._random import as_generator
+from canopy.errors import InvalidArgumentError
 from canopy.metrics.ranking import _pair, kendall_tau, ndcg, spearman_rho
 
 __all__ = ["NAN_POLICIES", "apply_nan_policy", "bootstrap_values", "ConfidenceInterval", "bootstrap_ci",
@@ -22,6 +23,9 @@ __all__ = ["NAN_POLICIES", "apply_nan_policy", "bootstrap_values", "ConfidenceIn
 
 #: what :func:`apply_nan_policy` (and every ``nan_policy`` argument) accepts
 NAN_POLICIES = ("raise", "omit", "rank_last", "naslib")
+
+#: most bootstrap resamples one call may ask for (refused before any resample is drawn)
+MAX_N_BOOT = 10_000_000
 
 
 def apply_nan_policy(scores, accs=None, policy: str = "raise") -> tuple[np.ndarray, np.ndarray | None, int]:
@@ -56,7 +60,7 @@ def apply_nan_policy(scores, accs=None, policy: str = "raise") -> tuple[np.ndarr
     [1.0]
     """
     if policy not in NAN_POLICIES:
-        raise ValueError(f"nan_policy must be one of {', '.join(map(repr, NAN_POLICIES))}, got {policy!r}")
+        raise InvalidArgumentError(f"nan_policy must be one of {', '.join(map(repr, NAN_POLICIES))}, got {policy!r}")
     s = np.array(scores, dtype=float).ravel()
     a = None if accs is None else np.array(accs, dtype=float).ravel()
     bad = ~np.isfinite(s)
@@ -64,7 +68,7 @@ def apply_nan_policy(scores, accs=None, policy: str = "raise") -> tuple[np.ndarr
     if not n_bad:
         return s, a, 0
     if policy == "raise":
-        raise ValueError(f"{n_bad} non-finite proxy score(s) (choose nan_policy 'omit' or 'rank_last')")
+        raise InvalidArgumentError(f"{n_bad} non-finite proxy score(s) (choose nan_policy 'omit' or 'rank_last')")
     if policy == "omit":
         return s[~bad], None if a is None else a[~bad], n_bad
     finite = s[~bad]
@@ -83,6 +87,9 @@ def bootstrap_values(fn: Callable, x, y, *, n_boot: int, seed: int = 0) -> list[
     >>> len(bootstrap_values(spearman_rho, [1, 2, 3, 4], [1, 3, 2, 4], n_boot=20)) <= 20
     True
     """
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or not 0 <= n_boot <= MAX_N_BOOT:
+        raise InvalidArgumentError(f"n_boot must be an int in 0..{MAX_N_BOOT} (canopy.metrics.resampling.MAX_N_BOOT), "
+                                   f"got {n_boot!r}")
     a = np.asarray(x, dtype=float)
     b = np.asarray(y, dtype=float)
     rng = as_generator(seed)
@@ -156,19 +163,20 @@ def bootstrap_ci(metric, x, y, *, n_boot: int = 1000, seed: int = 0, level: floa
         elif metric in _NAMED_METRICS:
             fn = _NAMED_METRICS[metric]
         else:
-            raise ValueError(f"unknown metric {metric!r}; use a callable or one of kendall, spearman, ndcg")
+            raise InvalidArgumentError(f"unknown metric {metric!r}; use a callable or one of kendall, spearman, ndcg")
     elif callable(metric):
         fn = metric
     else:
-        raise TypeError(f"metric must be callable or a name, got {type(metric).__name__}")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 10:
-        raise ValueError(f"n_boot must be an int >= 10, got {n_boot!r}")
+        raise InvalidArgumentError(f"metric must be callable or a name, got {type(metric).__name__}")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or not 10 <= n_boot <= MAX_N_BOOT:
+        raise InvalidArgumentError(f"n_boot must be an int in 10..{MAX_N_BOOT} (canopy.metrics.resampling.MAX_N_BOOT), "
+                                   f"got {n_boot!r}")
     if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+        raise InvalidArgumentError(f"level must be in (0, 1), got {level!r}")
     a, b = _pair(x, y)
     vals = bootstrap_values(fn, a, b, n_boot=n_boot, seed=seed)
     if not vals:
-        raise ValueError("every bootstrap resample gave an undefined metric")
+        raise InvalidArgumentError("every bootstrap resample gave an undefined metric")
     alpha = (1.0 - level) / 2.0
     lo, hi = np.quantile(vals, [alpha, 1.0 - alpha])
     return ConfidenceInterval(float(lo), float(hi), float(fn(a, b)), float(level), int(n_boot), int(seed))

@@ -50,6 +50,10 @@ __all__ = [
 #: score modes for dense architectures, in order of the table in the module docs
 DENSE_MODES: tuple[str, ...] = ("generic", "serra", "zhang", "montufar", "serra_lower", "exact")
 
+#: ``mode='exact'`` refuses, before any work, when min(closed-form bound, max_regions) x input_dim x neurons
+#: exceeds this (a [64, 128, 64] net on 3,072 inputs would enumerate for hours)
+MAX_EXACT_WORK = 10**9
+
 
 def _check_mode(mode: object) -> str:
     if not isinstance(mode, str) or mode not in DENSE_MODES:
@@ -110,7 +114,16 @@ def dense_score(
     mode = _check_mode(mode)
     if mode == "exact":
         from canopy.bounds.exact import exact_random_count
+        from canopy.errors import CostlyRequestError
+        from tropical.regions import region_upper_bound
 
+        # estimated before any weight is drawn: regions to enumerate x size of each region's LP
+        work = min(region_upper_bound(input_dim, list(widths)), max_regions) * input_dim * max(1, sum(widths))
+        if work > MAX_EXACT_WORK:
+            raise CostlyRequestError(
+                f"mode='exact' on input_dim={input_dim}, widths={list(widths)}: about {work:.1e} LP entries to "
+                f"enumerate, above canopy.nas.tropical_score.MAX_EXACT_WORK = {MAX_EXACT_WORK:.0e}; use a closed-form "
+                "mode or a smaller network")
         value = exact_random_count(input_dim, widths, seed=seed, count=count, max_regions=max_regions)
         return log10_int(value)
     spec = get_bound(mode)
