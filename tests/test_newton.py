@@ -226,3 +226,10 @@ def test_slabs_equal_the_definition(pts):
             if los and his and max(los) >= min(his):
                 expected = True
         assert _slab_conflict(fast[i], fast[j]) == expected
+
+
+@pytest.mark.parametrize("bad", [5, None, "abc", [5], [(1, 2), 3]])
+def test_hull_functions_refuse_non_sequences(bad):
+    for fn in (upper_hull_vertices, convex_hull_vertices, merge_duplicates, dual_subdivision):
+        with pytest.raises(InexactInputError):
+            fn(bad)

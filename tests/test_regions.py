@@ -497,3 +497,21 @@ def test_time_budget_is_flagged():
     net = ReLUNetwork.random(3, [12, 12], seed=0)
     c = count_regions(net, time_budget=1e-6, max_regions=None)
     assert c.partial and c.stopped == "time_budget"
+
+
+@pytest.mark.parametrize(("lo", "hi", "err"), [
+    (1, -1, EmptyPolyhedronError), (0, 0, EmptyPolyhedronError), (float("nan"), 1, InexactInputError),
+    (0.5, 1, InexactInputError), ("a", 1, InexactInputError), (None, 1, InexactInputError),
+    ([0, 0], [1], DimensionMismatchError), ([0, 2], 1, EmptyPolyhedronError), ([], [], DimensionMismatchError)])
+def test_box_validates_eagerly(lo, hi, err):
+    with pytest.raises(err):
+        Box(lo, hi)
+
+
+@pytest.mark.parametrize(("A", "b", "err"), [
+    ([[1, 0]], [1, 2], DimensionMismatchError), ([[0.5, 0]], [1], InexactInputError),
+    ([[1, 0], [1]], [1, 2], DimensionMismatchError), ([[1, 0]], [0.5], InexactInputError),
+    (5, [1], InexactInputError), ([[1, 0]], "1", InexactInputError)])
+def test_polytope_validates_eagerly(A, b, err):
+    with pytest.raises(err):
+        Polytope(A, b)

@@ -38,7 +38,7 @@ from itertools import combinations
 
 from tropical._exact import Exact, as_fraction, normalize
 from tropical.backend import IntMatrix, guided
-from tropical.errors import DimensionMismatchError
+from tropical.errors import DimensionMismatchError, InexactInputError
 from tropical.guided import FloatRedundancyLP, certified_redundancy, float_points
 from tropical.lp import ExactSimplex
 
@@ -58,7 +58,11 @@ Point = tuple[Exact, ...]
 def _points(points: Iterable[Sequence[object]], what: str = "point") -> list[Point]:
     out: list[Point] = []
     dim: int | None = None
+    if isinstance(points, (str, bytes)) or not isinstance(points, Iterable):
+        raise InexactInputError(f"expected a sequence of {what}s, got {type(points).__name__}")
     for i, p in enumerate(points):
+        if isinstance(p, (str, bytes)) or not isinstance(p, Iterable):
+            raise InexactInputError(f"{what} {i} must be a sequence of exact rationals, got {type(p).__name__}")
         q = tuple(normalize(v, f"{what} {i}") for v in p)
         if dim is None:
             dim = len(q)

@@ -125,6 +125,24 @@ class Box:
     lo: Any
     hi: Any
 
+    def __post_init__(self) -> None:
+        """Validate eagerly: exact bounds, ``lo < hi`` wherever both are known (the dimension comes later)."""
+        def check(v: Any, name: str) -> list[Fraction] | Fraction:
+            if isinstance(v, (list, tuple)):
+                if not v:
+                    raise DimensionMismatchError(f"Box.{name} is an empty sequence")
+                return [_rat(x, f"Box.{name}[{i}]") for i, x in enumerate(v)]
+            return _rat(v, f"Box.{name}")
+
+        lo, hi = check(self.lo, "lo"), check(self.hi, "hi")
+        if isinstance(lo, list) and isinstance(hi, list) and len(lo) != len(hi):
+            raise DimensionMismatchError(f"Box.lo has {len(lo)} entries but Box.hi has {len(hi)}")
+        los = lo if isinstance(lo, list) else [lo] * (len(hi) if isinstance(hi, list) else 1)
+        his = hi if isinstance(hi, list) else [hi] * len(los)
+        for i, (a, b) in enumerate(zip(los, his)):
+            if not a < b:
+                raise EmptyPolyhedronError(f"Box: lo[{i}] = {a} is not below hi[{i}] = {b}")
+
     def inequalities(self, n: int) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
         """``(A, b)`` with ``A x <= b`` describing the box in dimension ``n``."""
         def vec(v: Any, name: str) -> list[Fraction]:
@@ -161,6 +179,27 @@ class Polytope:
 
     A: Any
     b: Any
+
+    def __post_init__(self) -> None:
+        """Validate eagerly: exact entries, rows of one length, one right-hand side per row."""
+        if isinstance(self.A, (str, bytes)) or not isinstance(self.A, Sequence):
+            raise InexactInputError(f"Polytope.A must be a sequence of rows, got {type(self.A).__name__}")
+        if isinstance(self.b, (str, bytes)) or not isinstance(self.b, Sequence):
+            raise InexactInputError(f"Polytope.b must be a sequence, got {type(self.b).__name__}")
+        width = None
+        for i, r in enumerate(self.A):
+            if isinstance(r, (str, bytes)) or not isinstance(r, Sequence):
+                raise InexactInputError(f"Polytope.A[{i}] must be a sequence, got {type(r).__name__}")
+            if width is None:
+                width = len(r)
+            elif len(r) != width:
+                raise DimensionMismatchError(f"Polytope: row {i} of A has {len(r)} entries, row 0 has {width}")
+            for j, x in enumerate(r):
+                _rat(x, f"Polytope.A[{i}][{j}]")
+        for i, x in enumerate(self.b):
+            _rat(x, f"Polytope.b[{i}]")
+        if len(self.A) != len(self.b):
+            raise DimensionMismatchError(f"Polytope: A has {len(self.A)} rows but b has {len(self.b)} entries")
 
     def inequalities(self, n: int) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
         """``(A, b)`` as exact tuples, checked against dimension ``n``."""
@@ -215,7 +254,7 @@ class Region:
     __slots__ = ("pattern", "_n", "_facets", "facet_labels", "_psum", "_map", "_scale", "_out")
 
     def __init__(self, pattern: tuple[tuple[bool, ...], ...], n: int, facets: tuple[tuple[int, ...], ...],
-                 labels: tuple[tuple[Any, ...], ...], psum: Sequence[int], mapkey: tuple[int, ...],
+                 labels: tuple[tuple[Any, ...], ...], psum: Sequence[int], mapkey: Sequence[int],
                  scale: int, out: int) -> None:
         self.pattern = pattern
         self._n = n
@@ -250,7 +289,7 @@ class Region:
     @property
     def map_key(self) -> tuple[int, ...]:
         """A hashable exact key of the affine map (equal keys iff equal maps within one network)."""
-        return self._map
+        return tuple(self._map)
 
     def contains(self, x: Sequence[int | Fraction], *, strict: bool = False) -> bool:
         """Whether ``x`` lies in the closed region (in its interior when ``strict``)."""
@@ -580,6 +619,10 @@ def _region_from_raw(raw: tuple[Any, ...], n: int, scale: int, out: int,
         packed: Any = array("q", psum)  # 8 bytes per entry instead of an int object each
     except OverflowError:
         packed = tuple(psum)
+    try:
+        mapkey = array("q", mapkey)  # packed like the sums; map_key gives the tuple back
+    except OverflowError:
+        pass
     return Region(pattern, n, tuple(facets), tuple(labs), packed, mapkey, scale, out)
 
 
