@@ -11,6 +11,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 
@@ -45,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--crosscheck", action="store_true",
                         help="also print the tropical cross-check (monomials of F, G and N(F*G))")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--progress", action="store_true", help="progress on standard error")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress on standard error about once a second (default: when it is a terminal)")
     add_costly_argument(parser)
     parser.add_argument("--backend", default=None, choices=["auto", "python", "flint"],
                         help="exact arithmetic backend (default: $TROPICAL_BACKEND, else auto = flint when installed)")
@@ -88,8 +90,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None and net.input_dim != 2:
         raise InvalidArgumentError(f"--out draws 2-input networks only; this one has {net.input_dim} inputs")
     domain = Box(*box) if box else None
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
     counts = count_regions(net, domain, max_regions=args.max_regions, time_budget=args.time_budget,
-                           progress=args.progress)
+                           progress=progress)
     result: dict[str, Any] = {"layer_sizes": list(net.layer_sizes), "domain": args.box or "R^n",
                               **counts.as_dict()}
     if args.crosscheck:
