@@ -122,3 +122,11 @@ def test_validation_errors():
         worked().forward([1])
     with pytest.raises(InexactInputError):
         worked().forward([0.5, 1])
+
+
+def test_unknown_policy_label_is_refused():
+    from tropical.errors import InvalidNetworkError
+
+    with pytest.raises(InvalidNetworkError, match="unknown policy"):
+        ReLUNetwork([[[1]]], [[0]], policy="nope")
+    assert ReLUNetwork([[[1]]], [[0]], policy="exact").policy == "exact"

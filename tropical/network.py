@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tropical._exact import as_fraction
-from tropical.convert import check_policy, parse_rational, to_rational
+from tropical.convert import POLICIES, check_policy, parse_rational, to_rational
 from tropical.errors import (
     ConversionError,
     DimensionMismatchError,
@@ -125,6 +125,9 @@ class ReLUNetwork:
             raise InvalidNetworkError(f"got {len(wl)} weight matrices but {len(bl)} bias vectors")
         if not isinstance(policy, str):
             raise InvalidNetworkError(f"policy must be a string, got {type(policy).__name__}")
+        if policy != "exact-input" and policy not in POLICIES:
+            raise InvalidNetworkError(
+                f"unknown policy {policy!r}; expected 'exact-input' or one of {', '.join(POLICIES)}")
         ws: list[Matrix] = []
         bs: list[tuple[Fraction, ...]] = []
         prev_out: int | None = None
