@@ -445,3 +445,20 @@ def test_sigkill_of_one_of_two_runs_is_taken_over(data_dir, tmp_path):
     assert len(calls_b) == len(set(calls_b)) and run["computed"] == len(calls_b)
     # the only work done twice is what the killed run was computing when it died (one item, in process)
     assert len(set(calls_a) & set(calls_b)) <= 1
+
+
+def test_cli_reports_stale_results(plugin_env, data_dir, tmp_path, capsys):
+    from canopy.proxies.registry import register_proxy
+
+    archs = tmp_path / "archs.txt"
+    archs.write_text("|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|\n"
+                     "|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|nor_conv_1x1~1|none~2|\n")
+    args = ["evaluate", "--proxies", "demo_cli_v", "--archs", str(archs), "--data", str(data_dir), "--store",
+            str(tmp_path / "s.sqlite"), "--bootstrap", "0", "--no-progress"]
+    register_proxy("demo_cli_v", lambda cell: float(cell.num_convs), kind="cell", replace=True)
+    assert main(args) == 0
+    assert "were stale" not in capsys.readouterr().out
+    register_proxy("demo_cli_v", lambda cell: float(cell.num_convs) + 1, kind="cell", replace=True, version=2)
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "2 computed, 0 from the store" in out and "2 of the computed were stale" in out

@@ -138,9 +138,26 @@ def run(args: argparse.Namespace) -> int:
         s = result.stats
         print(f"{result.space} {result.dataset}: {len(result.archs)} architectures ({result.subset}); "
               f"{s.computed} computed, {s.cached} from the store {result.store_path}, {s.failed} failed "
-              f"in {s.seconds:.1f} s")
+              f"in {s.seconds:.1f} s" + _store_notes(s))
         print(result.table())
     if result.stats.failed:
         print(f"canopy evaluate: {result.stats.failed} items failed (not stored; rerun to retry); first: "
               f"{result.stats.errors[0]}", file=sys.stderr)
     return 0
+
+
+def _store_notes(stats: Any) -> str:
+    """What the summary line adds about stale results and work shared with other runs (empty when none).
+
+    Examples
+    --------
+    >>> from canopy.evaluation import RunStats
+    >>> _store_notes(RunStats(computed=3, stale=2, cached=4, by_others=1))
+    '; 2 of the computed were stale (stored by another proxy version) and replaced; 1 computed meanwhile by another run on this store'
+    """
+    notes = []
+    if getattr(stats, "stale", 0):
+        notes.append(f"{stats.stale} of the computed were stale (stored by another proxy version) and replaced")
+    if getattr(stats, "by_others", 0):
+        notes.append(f"{stats.by_others} computed meanwhile by another run on this store")
+    return "".join(f"; {n}" for n in notes)
