@@ -30,7 +30,7 @@ Protocol choices (the defaults)
   already at 4x4 resolution (about 13,000 at 8x8, minutes of CPU). The defaults -- 4x4 inputs, 8 segments of
   ``length = 0.005`` of the distance between two Gaussian inputs -- meet a median of about 27 regions per
   segment; on the fixed 1,000-cell NB201 sample (``benchmarks/realized_regions.py``) the proxy takes a median
-  0.19 s CPU per network, 99.1 % of them under 1 s, at most 2.0 s (cells that are one deep chain of
+  0.19 s CPU per network, about 99 % of them under 1 s, at most about 2 s (cells that are one deep chain of
   convolutions, where the count explodes: up to 77,679 regions on the 8 segments). The
   score therefore measures the *local density* of realized regions around Gaussian inputs at 4x4 resolution
   (NB201's last stage is then 1x1): a choice made for cost; 8x8 gave a lower rho at a similar cost in a
