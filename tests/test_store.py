@@ -225,6 +225,8 @@ def test_claims_are_exclusive_and_taken_over(tmp_path):
         after = {c["key"]: c["lease_until"] for c in store.claims()}
         assert all(after[k] > before[k] for k in keys[2:5])
         assert store.release_claims(me) == 4 and len(store.claims()) == 2
+        dup, tail = store.key("nb201", "d", "p"), store.key("nb201", "e", "p")
+        assert store.claim(iter([dup] * 250 + [tail]), me, limit=5)[0] == [dup, tail]  # repeats seen once
         stale_version = store.key("nb201", "v", "p")
         store.put(stale_version, 1.0, versions={"proxy_version": "1"})
         assert store.claim([stale_version], me, limit=1, proxy_versions={"p": 2})[0] == [stale_version]

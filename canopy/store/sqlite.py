@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import itertools
 import json
 import math
 import os
@@ -497,13 +498,13 @@ class ResultStore:
         """
         if limit < 1:
             return [], []
-        wanted = list(dict.fromkeys(keys))
+        keys = keys if isinstance(keys, (list, tuple, dict)) else list(keys)  # re-iterable for a retry
 
         def transaction() -> tuple[list[ResultKey], list[ResultKey]]:
             conn = self._require()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                out = self._claim_locked(conn, wanted, owner, limit, lease, proxy_versions)
+                out = self._claim_locked(conn, iter(keys), owner, limit, lease, proxy_versions)
                 conn.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
@@ -513,9 +514,11 @@ class ResultStore:
 
         return self._retry(transaction)  # type: ignore[no-any-return]
 
-    def _claim_locked(self, conn: sqlite3.Connection, wanted: list[ResultKey], owner: ClaimOwner, limit: int,
+    def _claim_locked(self, conn: sqlite3.Connection, wanted: Iterator[ResultKey], owner: ClaimOwner, limit: int,
                       lease: float, proxy_versions: Mapping[str, int | str] | None
                       ) -> tuple[list[ResultKey], list[ResultKey]]:
+        """The claim transaction's body: looks at ``wanted`` 100 keys at a time and stops at ``limit``."""
+
         def read(sql: str, params: tuple[Any, ...]) -> list[Any]:
             return conn.execute(sql, params).fetchall()
 
@@ -523,8 +526,8 @@ class ResultStore:
         claimed: list[ResultKey] = []
         stored: list[ResultKey] = []
         alive: dict[int, bool] = {}
-        for start in range(0, len(wanted), 100):
-            chunk = wanted[start : start + 100]
+        unique = _unique(wanted)
+        while chunk := list(itertools.islice(unique, 100)):
             fresh, _ = self._present(read, chunk, proxy_versions)
             holders: dict[ResultKey, tuple[str, str, int, float]] = {}
             for (space, proxy, shash, seed), archs in _groups(chunk).items():
@@ -792,6 +795,14 @@ def _pid_alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True
     return True
+
+
+def _unique(keys: Iterable[ResultKey]) -> Iterator[ResultKey]:
+    seen: set[ResultKey] = set()
+    for key in keys:
+        if key not in seen:
+            seen.add(key)
+            yield key
 
 
 def _groups(keys: Iterable[ResultKey]) -> dict[tuple[str, str, str, int], list[str]]:
