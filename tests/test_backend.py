@@ -126,3 +126,41 @@ def test_int_matrix_matvec_equals_naive_on_every_backend(rows, v):
                     nums, den = sol
                     assert den == abs(D) > 0
                     assert [sum(a * x for a, x in zip(r, nums)) for r in A] == [den * b for b in v]
+
+
+def fraction_det(A):
+    """Determinant by Fraction elimination (oracle)."""
+    M = [[Fraction(v) for v in row] for row in A]
+    n, det = len(M), Fraction(1)
+    for c in range(n):
+        piv = next((r for r in range(c, n) if M[r][c]), None)
+        if piv is None:
+            return 0
+        if piv != c:
+            M[c], M[piv] = M[piv], M[c]
+            det = -det
+        det *= M[c][c]
+        for r in range(c + 1, n):
+            f = M[r][c] / M[c][c]
+            M[r] = [a - f * b for a, b in zip(M[r], M[c])]
+    return det
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_large_kernels_take_the_c_path_and_agree(seed):
+    """Sizes above the thresholds where flint is used (matmul >= 50k products, det n > 6)."""
+    import random
+
+    from tropical.backend import int_det
+
+    rng = random.Random(seed)
+    A = [[rng.randint(-10**30, 10**30) for _ in range(40)] for _ in range(40)]
+    B = [[rng.randint(-10**30, 10**30) for _ in range(40)] for _ in range(40)]
+    D = [[rng.randint(-9, 9) for _ in range(8)] for _ in range(8)]
+    D[7] = [a + b for a, b in zip(D[0], D[1])] if seed == 2 else D[7]  # one singular case
+    want_mm = naive_matmul(A, B)
+    want_det = fraction_det(D)
+    for name in BACKENDS:
+        with use_backend(name):
+            assert int_matmul(A, B) == want_mm
+            assert int_det(D) == want_det

@@ -239,7 +239,8 @@ def int_matmul(A: Sequence[Sequence[int]], B: Sequence[Sequence[int]]) -> list[t
         return []
     if k == 0 or p == 0:
         return [(0,) * p for _ in range(m)]
-    if get_backend() == "flint" and m * k * p >= 64:
+    # measured: below ~50k products the conversions to and from fmpz_mat cost more than Python ints
+    if get_backend() == "flint" and m * k * p >= 50_000:
         fl = _flint()
         C = fl.fmpz_mat([list(r) for r in A]) * fl.fmpz_mat([list(r) for r in B])
         flat = [int(v) for v in C.entries()]
