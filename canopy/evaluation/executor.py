@@ -167,8 +167,9 @@ def run_items(
     by_key = {item.key: item for item in items}
     all_specs = {name: get_proxy(name) for name in {item.proxy for item in items}}
     versions = {name: spec.version for name, spec in all_specs.items()}
-    todo = [by_key[k] for k in store.missing(by_key, proxy_versions=versions)]
-    stale = set(store.stale([i.key for i in todo], versions))
+    todo_keys = store.missing(by_key, proxy_versions=versions)
+    todo = [by_key[k] for k in todo_keys]
+    stale = set(store.stale(todo_keys, versions))
     stats.cached = len(items) - len(todo)
     specs = {name: all_specs[name] for name in {item.proxy for item in todo}}
     start = time.perf_counter()
@@ -178,7 +179,7 @@ def run_items(
         in_process = workers == 0 or (workers is None and cheap and not scheduler)
         n = max(1, workers if workers is not None else min(4, os.cpu_count() or 1))
         in_flight = max_in_flight or (64 if scheduler else 2 * n)
-        source = _ClaimedItems(store, todo, versions, stats, bar, lease=lease, poll=poll,
+        source = _ClaimedItems(store, todo, todo_keys, versions, stats, bar, lease=lease, poll=poll,
                                chunk=0 if in_process else in_flight)
         record = _Recorder(store, stats, bar, versions, stale, source)
         try:
@@ -212,12 +213,14 @@ class _ClaimedItems:
     pay a transaction each and slow ones are not hoarded away from another worker.
     """
 
-    def __init__(self, store: ResultStore, todo: list[WorkItem], versions: Mapping[str, int], stats: RunStats,
-                 bar: Any, *, lease: float, poll: float, chunk: int) -> None:
+    def __init__(self, store: ResultStore, todo: list[WorkItem], todo_keys: list[ResultKey],
+                 versions: Mapping[str, int], stats: RunStats, bar: Any, *, lease: float, poll: float,
+                 chunk: int) -> None:
         self.store, self.versions, self.stats, self.bar = store, versions, stats, bar
         self.lease, self.poll, self.chunk = float(lease), float(poll), int(chunk)
         self._seconds, self._n = 0.0, 0
-        self.remaining: dict[ResultKey, WorkItem] = {i.key: i for i in todo}  # not yet claimed nor settled
+        self._outstanding = 0  # claimed by this run, not yet finished
+        self.remaining: dict[ResultKey, WorkItem] = dict(zip(todo_keys, todo))  # not yet claimed nor settled
         self.ready: list[WorkItem] = []
         self.finished: list[ResultKey] = []  # computed or failed by us: claims to drop at the next claim
         self.owner = ClaimOwner.new()
@@ -243,9 +246,9 @@ class _ClaimedItems:
             with contextlib.suppress(CanopyError):
                 renew_claims_at(self.store.path, self.owner, self.lease, timeout=self.store.timeout)
 
-    def done(self, item: WorkItem, seconds: float) -> None:
-        """``item`` was computed (and stored) or failed in ``seconds``: its claim can go."""
-        self.finished.append(item.key)
+    def done(self, key: ResultKey, seconds: float) -> None:
+        """The item of ``key`` was computed (and stored) or failed in ``seconds``: its claim can go."""
+        self.finished.append(key)
         self._seconds += max(0.0, seconds)
         self._n += 1
 
@@ -262,7 +265,10 @@ class _ClaimedItems:
             if not self.remaining:
                 return None
             if self.finished:
-                self.store.release_claims(self.owner, self.finished)
+                # nothing of ours in flight: drop our claims in one statement, else only the finished ones
+                done = None if self._outstanding == len(self.finished) else self.finished
+                self.store.release_claims(self.owner, done)
+                self._outstanding -= len(self.finished)
                 self.finished = []
             claimed, stored = self.store.claim(self.remaining, self.owner, limit=self._limit(), lease=self.lease,
                                                proxy_versions=self.versions)
@@ -272,6 +278,7 @@ class _ClaimedItems:
                 self.stats.by_others += 1
                 self.bar.update(1)
             self.ready.extend(self.remaining.pop(key) for key in claimed)
+            self._outstanding += len(claimed)
             if not self.ready:
                 if not block or not self.remaining:
                     return None
@@ -289,8 +296,8 @@ class _Recorder:
         self.versions = {name: {**base, PROXY_VERSION_FIELD: str(v)} for name, v in versions.items()}
 
     def __call__(self, item: WorkItem, value: Any, seconds: float, error: str | None) -> None:
+        key = item.key
         if error is None:
-            key = item.key
             self.store.put(key, value, settings=json.loads(item.settings), seconds=seconds,
                            versions=self.versions[item.proxy], overwrite=key in self.stale)
             self.stats.computed += 1
@@ -298,7 +305,7 @@ class _Recorder:
         else:
             self.stats.failed += 1
             self.stats.errors.append(f"{item.proxy} on {item.arch}: {error}")
-        self.source.done(item, seconds)
+        self.source.done(key, seconds)
         self.bar.update(1)
 
 
