@@ -22,6 +22,10 @@ entry point's object is
 * a module -- importing it registers its proxies (it calls :func:`register_proxy`);
 * any other callable -- registered as a model proxy under the entry point's name.
 
+Each spec carries an implementation ``version`` (default 1) that is stored with every result: bump it when
+the code changes what the proxy computes and stored results of the old version are recomputed, never reused
+(the rule is in :class:`ProxySpec`'s Notes; :func:`register_proxy` takes ``version=``).
+
 For example, in the plugin's ``pyproject.toml``::
 
     [project.entry-points."canopy.proxies"]
