@@ -2,9 +2,10 @@
 
 Every case must raise a :class:`tropical.errors.TropicalError` or a :class:`canopy.errors.CanopyError` (these
 also derive from the built-in ``TypeError`` / ``ValueError`` a Python user expects) within an alarm; a raw
-exception from deep inside, a hang or a silent success fails the case. Cases whose fix belongs to a module
-being reworked elsewhere are ``xfail(strict=True)``: they start failing the suite the day they are fixed, so
-the marker is removed then.
+exception from deep inside, a hang or a silent success fails the case. Cases whose fix belongs to a tropical
+module being reworked by another engineer right now are listed in ``KNOWN_GAPS`` and marked ``xfail`` (not
+strict, so that engineer's fix does not break the suite; ``pytest -rX`` lists the ones fixed since, whose entry
+should then be deleted).
 """
 
 from __future__ import annotations
@@ -214,18 +215,16 @@ def _cases() -> list[tuple[str, Callable[[], Any]]]:
 
 CASES = _cases()
 
-#: cases whose fix belongs to a module another engineer is reworking (the report lists them); strict xfail
+#: cases whose fix belongs to a tropical module another engineer is reworking now; xfail, not strict
 _A = "tropical/{} is being reworked by another engineer; needs a TropicalError subclass there"
 KNOWN_GAPS: dict[str, str] = {
-    **{n: _A.format("newton.py (hull functions iterate before checking)") for n, _ in CASES
-       if n.startswith(("upper_hull_vertices(", "convex_hull_vertices(", "dual_subdivision(", "merge_duplicates("))
-       and n.endswith(("(5)", "(None)"))},
-    **{n: _A.format("regions.py (Box/Polytope validate lazily; count_regions raises raw TypeError/ValueError)")
+    **{n: _A.format("regions.py (count_regions/linear_regions raise a raw TypeError/ValueError for their arguments; "
+                    "Box accepts a list)")
        for n, _ in CASES
-       if n.startswith(("Box(", "Polytope ", "count_regions of", "count_regions max_regions", "count_regions time",
-                        "count_regions domain a tuple", "linear_regions of None"))},
+       if n.startswith(("count_regions of", "count_regions max_regions", "count_regions time",
+                        "count_regions domain a tuple", "linear_regions of None", "Box([1], 2)"))},
     "ReLUNetwork.from_json('" + "[" * 24 + "')": _A.format("network.py (a long JSON text is tried as a path: "
-                                                              "raw OSError 'File name too long')"),
+                                                         "raw OSError 'File name too long')"),
     "tropical_product of strings": "tropical/semiring.py: no TropicalError subclass for a non-number argument yet",
     "TropicalPolynomial(5)": "tropical/polynomial.py: terms are iterated before being checked",
     "TropicalRationalFunction(1, 2)": "tropical/rational.py raises a bare TypeError",
@@ -248,7 +247,7 @@ def _alarm(signum: int, frame: object) -> None:
 def _params() -> list[Any]:
     out = []
     for name, fn in CASES:
-        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[name])] if name in KNOWN_GAPS else []
+        marks = [pytest.mark.xfail(strict=False, reason=KNOWN_GAPS[name])] if name in KNOWN_GAPS else []
         out.append(pytest.param(name, fn, id=name, marks=marks))
     return out
 
