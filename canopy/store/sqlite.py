@@ -581,7 +581,7 @@ class ResultStore:
             "SELECT space, arch, proxy, settings_hash, seed, owner, host, pid, lease_until FROM claims "
             "ORDER BY space, proxy, settings_hash, seed, arch"
         )
-        return [{"key": ResultKey(*r[:4], int(r[4])), "owner": r[5], "host": r[6], "pid": int(r[7]),
+        return [{"key": ResultKey(r[0], r[1], r[2], r[3], int(r[4])), "owner": r[5], "host": r[6], "pid": int(r[7]),
                  "lease_until": float(r[8])} for r in rows]
 
     def iter_results(
