@@ -877,18 +877,18 @@ def count_regions(
         ``activation_regions``, ``linear_regions``, ``distinct_affine_maps``, ``partial``, ``stopped``,
         ``definition``.
 
-    Notes
-    -----
-    Memory is bounded by the open part of the search (the cells pending on the depth-first stack and the
-    plus-side pieces of unfinished splits), plus 8 bytes per region and the exact keys of the distinct
-    affine maps; regions themselves are not kept (use :func:`activation_regions` to keep them).
-
     Raises
     ------
     BudgetExceededError
         More than ``max_regions`` activation regions.
     EmptyPolyhedronError
         The domain is empty or not full-dimensional.
+
+    Notes
+    -----
+    Memory is bounded by the open part of the search (the cells pending on the depth-first stack and the
+    plus-side pieces of unfinished splits), plus 8 bytes per region and the exact keys of the distinct
+    affine maps; regions themselves are not kept (use :func:`activation_regions` to keep them).
 
     The three counts follow :data:`DEFINITIONS`; ``activation_regions >= linear_regions >=
     distinct_affine_maps``.
