@@ -409,20 +409,30 @@ def _two_runs(tmp_path: Path, data_dir: Path, sleep: str, n: int) -> tuple[list,
     return procs, store, logs[0], logs[1]
 
 
-def test_two_evaluate_runs_on_one_store_share_the_work(data_dir, tmp_path):
-    n = 40
+def test_two_evaluate_runs_on_one_store_share_the_work(plugin_env, data_dir, tmp_path):
+    from canopy.benchmarks import NB201Table
+    from canopy.evaluation.architectures import select_architectures
+
+    n, n_old = 40, 10
+    archs = select_architectures(NB201Table.load(data_dir), subset="all", sample=n, seed=0)
+    with ResultStore(tmp_path / "s.sqlite") as st:  # results of an older implementation: stale for both runs
+        for item in make_items("nb201", archs[:n_old], ["count_calls"]):
+            st.put(item.key, -1.0, versions={"proxy_version": "0"})
     procs, store, log_a, log_b = _two_runs(tmp_path, data_dir, "0.05", n)
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     runs = [json.loads(out)["run"] for out, _ in outs]
     calls_a, calls_b = _calls(log_a), _calls(log_b)
     assert len(calls_a) + len(calls_b) == n  # nothing computed twice ...
-    assert set(calls_a) | set(calls_b) == _stored_archs(store) and len(_stored_archs(store)) == n  # ... or lost
+    assert set(calls_a) | set(calls_b) == _stored_archs(store) == set(archs)  # ... or lost
     assert calls_a and calls_b  # both worked
     for run, calls in zip(runs, (calls_a, calls_b)):
         assert run["computed"] == len(calls) and run["computed"] + run["cached"] == n and run["failed"] == 0
+    assert sum(run["stale"] for run in runs) == n_old
     with ResultStore(store) as st:
         assert st.claims() == []  # finished runs leave no claims
+        rows = list(st.iter_results(proxy="count_calls"))
+        assert len(rows) == n and all(r.versions["proxy_version"] == "1" and r.value >= 0 for r in rows)  # none stale
 
 
 @pytest.mark.slow
