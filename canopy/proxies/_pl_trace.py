@@ -370,7 +370,7 @@ def _pool_args(node: fx.Node, module: nn.Module | None) -> dict[str, Any]:
 
 def _inplace(node: fx.Node, modules: dict[str, nn.Module]) -> bool:
     if node.op == "call_module":
-        return bool(getattr(modules[node.target], "inplace", False))
+        return bool(getattr(modules[str(node.target)], "inplace", False))
     if node.target in (torch.relu_, F.relu_, "relu_"):
         return True
     return node.target is F.relu and bool(node.kwargs.get("inplace", len(node.args) > 1 and node.args[1]))
@@ -471,11 +471,12 @@ def trace_segments(
                     R_old = pcs.R
                     live = [n for n in env if last_use.get(n, -1) >= i]
                     if kind == "relu":
-                        p, lam, neuron = _relu_crossings(env[src], pcs)
-                        pcs.split(p, lam, env, live, snap=(src, neuron))
+                        cut, lam, neuron = _relu_crossings(env[src], pcs)
+                        pcs.split(cut, lam, env, live, snap=(src, neuron))
                     else:
-                        p, lam = _maxpool_breaks(env[src], pool, pcs)
-                        pcs.split(p, lam, env, live)
+                        assert pool is not None  # kind == "maxpool" set it above
+                        cut, lam = _maxpool_breaks(env[src], pool, pcs)
+                        pcs.split(cut, lam, env, live)
                     done.add(key)
                     if pcs.R != R_old:
                         _check_no_stale_sizes(env, live, kinds, R_old)

@@ -328,7 +328,7 @@ def _exact_counts(model: Any, start: Sequence[Any], end: Sequence[Any]) -> Any:
     def vec(v: Any) -> list[Fraction]:
         if isinstance(v, torch.Tensor):
             v = v.detach().reshape(-1).tolist()
-        return [v_ if isinstance(v_, (int, Fraction)) else to_rational(v_) for v_ in v]
+        return [Fraction(v_) if isinstance(v_, (int, Fraction)) else to_rational(v_) for v_ in v]
 
     a, b = vec(start), vec(end)
     if len(a) != net.input_dim or len(b) != net.input_dim:
