@@ -181,7 +181,9 @@ def _wait_for_rows(store: Path, n: int, proc: subprocess.Popen, timeout: float =
 @pytest.mark.parametrize("workers", [pytest.param("1", marks=pytest.mark.slow), "0"])
 def test_sigkill_and_resume(data_dir, tmp_path, workers):
     store, log1, log2 = tmp_path / "s.sqlite", tmp_path / "run1.log", tmp_path / "run2.log"
-    env = {**os.environ, "PYTHONPATH": _plugin_pythonpath(tmp_path), "CANOPY_TEST_PROXY_SLEEP": "0.05",
+    # 0.25 s per item: the 60-item run lasts 15 s, so the kill lands mid-run even when this machine is loaded
+    # (at 0.05 s a busy 2-core box once let the whole run finish before the watcher saw 8 rows)
+    env = {**os.environ, "PYTHONPATH": _plugin_pythonpath(tmp_path), "CANOPY_TEST_PROXY_SLEEP": "0.25",
            "CANOPY_TEST_PROXY_LOG": str(log1)}
     args = ["--proxies", "count_calls", "--sample", "60", "--seed", "0", "--data", str(data_dir), "--store",
             str(store), "--workers", workers, "--bootstrap", "0", "--json"]
