@@ -76,3 +76,15 @@ def test_a_file_or_a_corrupt_folder_is_refused_in_one_line(tmp_path):
     (bad / "meta.pickle.pbz2").write_bytes(b"garbage")
     with pytest.raises(DataFileError, match="could not be opened"):
         NATSBenchTable.load(str(bad))
+
+
+def test_evaluate_reads_the_official_api_and_records_the_source(archive, tmp_path, monkeypatch):
+    from canopy.evaluation import evaluate
+
+    monkeypatch.delenv("NATS_BENCH_TSS_PATH", raising=False)
+    res = evaluate(proxies=["params"], archs=ARCHS, ground_truth=f"nats:{archive}", store=tmp_path / "s.sqlite",
+                   n_boot=0, progress=False)
+    want = [statistics.mean(made_up_accuracy(i, "cifar10", "ori-test", s, "200") for s in SEEDS)
+            for i in range(len(ARCHS))]
+    assert res.accuracies == pytest.approx(want, abs=1e-9)
+    assert f"nats:{archive.resolve()}" in res.correlations["params"]["protocol"]["ground_truth"]

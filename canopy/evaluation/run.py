@@ -129,6 +129,7 @@ def evaluate(
     n_boot: int = 1000,
     ndcg_k: int = 1000,
     progress: bool = True,
+    ground_truth: str | None = None,
 ) -> EvaluationResult:
     """Score architectures with proxies through the durable store and correlate with ground truth.
 
@@ -150,7 +151,11 @@ def evaluate(
     archs : sequence of str, optional
         Explicit architectures (overrides ``subset``/``sample``).
     data_dir : path, optional
-        Benchmark data folder (default ``$CANOPY_DATA_DIR``).
+        Benchmark data folder (default ``$CANOPY_DATA_DIR``) of the CSV tables.
+    ground_truth : str, optional
+        ``"nats:PATH"`` (the official NATS-Bench API), ``"nats"`` (``$NATS_BENCH_TSS_PATH``), ``"tables:DIR"`` or
+        ``"tables"``; default ``$NATS_BENCH_TSS_PATH`` when set, else the tables
+        (:func:`canopy.benchmarks.ground_truth.load_nb201_ground_truth`). Recorded in every protocol.
     store : ResultStore or path, optional
         Default :func:`default_store_path`.
     workers, scheduler, progress
@@ -171,7 +176,7 @@ def evaluate(
         Unknown space, dataset, subset or proxy; malformed architectures; missing or corrupt data files;
         an incompatible store. Raised before anything is computed.
     """
-    from canopy.benchmarks import NB201Table, resolve_data_dir
+    from canopy.benchmarks.ground_truth import load_nb201_ground_truth
 
     if space != "nb201":
         raise CanopyError(f"unsupported search space {space!r} (supported: nb201)")
@@ -184,7 +189,9 @@ def evaluate(
     unknown_settings = set(proxy_settings or {}) - set(proxies)
     if unknown_settings:
         raise UnknownProxyError(f"settings given for proxies not evaluated: {', '.join(sorted(unknown_settings))}")
-    table = NB201Table.load(resolve_data_dir(data_dir))
+    gt = load_nb201_ground_truth(ground_truth, data_dir)
+    table = gt.table
+    gt_description = f"{table.describe(dataset, 'test', 200)} [source {gt.source}]"
     if archs is not None:
         arch_list = list(dict.fromkeys(canonical_archs(archs)))
         subset_name = "explicit"
@@ -222,7 +229,7 @@ def evaluate(
     correlations = {
         name: correlate_scores(
             accuracies, values, proxy=name, dataset=dataset, subset=subset_name, settings=settings[name],
-            seed=seed, n_boot=n_boot, ndcg_k=ndcg_k,
+            seed=seed, n_boot=n_boot, ndcg_k=ndcg_k, ground_truth=gt_description,
         )
         for name, values in scores.items()
     }
@@ -263,6 +270,7 @@ def correlate_scores(
     seed: int = 0,
     n_boot: int = 1000,
     ndcg_k: int = 1000,
+    ground_truth: str | None = None,
 ) -> dict[str, Any]:
     """τ, ρ and nDCG@k with bootstrap CIs and the :class:`canopy.metrics.Protocol`, as a plain dict.
 
@@ -291,12 +299,13 @@ def correlate_scores(
     acc = np.asarray(accuracies, dtype=float)
     bad = ~np.isfinite(sc)
     k = max(1, min(int(ndcg_k), len(sc)))
-    try:
-        from canopy.benchmarks.nb201_table import NB201Table
+    if ground_truth is None:
+        try:
+            from canopy.benchmarks.nb201_table import NB201Table
 
-        ground_truth = NB201Table.describe(dataset, "test", 200)
-    except CanopyError:  # pragma: no cover - dataset validated by the caller
-        ground_truth = f"{dataset} test accuracy, 200 epochs"
+            ground_truth = NB201Table.describe(dataset, "test", 200)
+        except CanopyError:  # pragma: no cover - dataset validated by the caller
+            ground_truth = f"{dataset} test accuracy, 200 epochs"
     protocol = metrics.Protocol(
         ground_truth=ground_truth,
         architecture_set=f"NAS-Bench-201 {subset} ({len(sc)} architectures)",
