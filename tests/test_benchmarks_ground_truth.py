@@ -88,3 +88,18 @@ def test_evaluate_reads_the_official_api_and_records_the_source(archive, tmp_pat
             for i in range(len(ARCHS))]
     assert res.accuracies == pytest.approx(want, abs=1e-9)
     assert f"nats:{archive.resolve()}" in res.correlations["params"]["protocol"]["ground_truth"]
+
+
+def test_search_space_reads_the_official_api(archive, monkeypatch):
+    from canopy.search.spaces import NB201Space
+    from canopy.spaces.nb201 import NB201Cell
+
+    space = NB201Space()
+    oracle = space.ground_truth("cifar100", f"nats:{archive}")
+    valid, test = oracle(NB201Cell.from_string(ARCHS[1]))
+    assert valid == pytest.approx(statistics.mean(made_up_accuracy(1, "cifar100", "x-valid", s, "200") for s in SEEDS))
+    assert test == pytest.approx(statistics.mean(made_up_accuracy(1, "cifar100", "x-test", s, "200") for s in SEEDS))
+    source = space.ground_truth_source("cifar100", f"nats:{archive}")
+    assert source.startswith(f"nb201-nats cifar100 nats:{archive.resolve()} meta@sha256:")
+    monkeypatch.setenv("NATS_BENCH_TSS_PATH", str(archive))
+    assert space.ground_truth_source("cifar100") == source   # the environment variable is the default

@@ -19,6 +19,7 @@ and :class:`BitStrings` (a toy space for examples and tests).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -105,14 +106,20 @@ class NB201Space:
         return self._nb201.NB201Cell.from_string(key)
 
     def table(self, data_dir: Any = None) -> Any:
-        """The ground-truth :class:`canopy.benchmarks.NB201Table` (loaded once per folder)."""
-        from canopy.benchmarks import NB201Table, resolve_data_dir
+        """The ground truth (loaded once per source).
 
-        path = resolve_data_dir(data_dir)
-        tab = self._tables.get(str(path))
+        ``data_dir`` is a folder of the CSV tables (:class:`canopy.benchmarks.NB201Table`), or a source string
+        ``"nats:PATH"`` / ``"nats"`` for the official NATS-Bench API (:class:`canopy.benchmarks.NATSBenchTable`);
+        with ``None``, ``$NATS_BENCH_TSS_PATH`` when set, else the tables
+        (:func:`canopy.benchmarks.ground_truth.load_nb201_ground_truth`).
+        """
+        from canopy.benchmarks.ground_truth import load_nb201_ground_truth
+
+        source = _ground_truth_source(data_dir)
+        tab = self._tables.get(str(source or data_dir))
         if tab is None:
-            tab = NB201Table.load(path)
-            self._tables[str(path)] = tab
+            tab = load_nb201_ground_truth(source, None if source and source.startswith("nats") else data_dir).table
+            self._tables[str(source or data_dir)] = tab
         return tab
 
     def ground_truth(self, dataset: str = "cifar10", data_dir: Any = None) -> Callable[[Any], tuple]:
@@ -146,6 +153,14 @@ class NB201Space:
         from canopy.benchmarks import resolve_data_dir
         from canopy.benchmarks.nb201_table import COLUMNS
 
+        source = _ground_truth_source(data_dir)
+        if source is not None and source.startswith("nats"):
+            from canopy.benchmarks.ground_truth import load_nb201_ground_truth
+
+            gt_source = load_nb201_ground_truth(source).source
+            meta = Path(gt_source[len("nats:"):]) / "meta.pickle.pbz2"
+            digest = hashlib.sha256(meta.read_bytes()).hexdigest()[:16] if meta.is_file() else "no-meta"
+            return f"nb201-nats {dataset} {gt_source} meta@sha256:{digest}"
         root = resolve_data_dir(data_dir)
         parts = []
         for metric in ("valid", "test"):
@@ -423,3 +438,17 @@ def get_space(name: str, **options: Any) -> Any:
     if name == "mobilenet":
         return MobileNetSpace(**options)
     raise CanopyError(f"unknown search space {name!r}; choose one of {', '.join(SPACE_NAMES)}")
+
+
+def _ground_truth_source(data_dir: Any) -> str | None:
+    """``data_dir`` as a NATS source string (``"nats[:PATH]"``, or ``$NATS_BENCH_TSS_PATH`` when ``None``), else
+    ``None`` (a folder of the CSV tables)."""
+    import os
+
+    from canopy.benchmarks.ground_truth import NATS_ENV_VAR
+
+    if isinstance(data_dir, str) and (data_dir == "nats" or data_dir.startswith("nats:")):
+        return data_dir
+    if data_dir is None and os.environ.get(NATS_ENV_VAR):
+        return "nats"
+    return None
