@@ -1,0 +1,116 @@
+"""Exact symbolic values and the layered ReLU network under construction (used by :mod:`canopy.nas.lower`).
+
+A :class:`_Value` is a tensor held as an exact affine map of one hidden layer's output; :class:`_Builder`
+adds neurons to hidden layers (sharing equal ones), carries values through a layer
+(``v = relu(v) - relu(-v)``, or ``v = relu(v)`` for a coordinate of a hidden layer's output) and builds the
+pairwise-max tree of max pooling (``max(a, b) = a + relu(b - a)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+Row = dict[int, Fraction]
+
+
+class _Value:
+    """A tensor as an exact affine map of hidden layer ``level``'s output: ``rows[i] . z + bias[i]``."""
+
+    __slots__ = ("level", "shape", "rows", "bias")
+
+    def __init__(self, level: int, shape: tuple[int, ...], rows: list[Row], bias: list[Fraction]) -> None:
+        self.level, self.shape, self.rows, self.bias = level, shape, rows, bias
+
+
+def _combine(terms: Sequence[tuple[Fraction, Row]]) -> Row:
+    out: Row = {}
+    for c, row in terms:
+        if c == 0:
+            continue
+        for j, v in row.items():
+            s = out.get(j, 0) + c * v
+            if s:
+                out[j] = s
+            else:
+                out.pop(j, None)
+    return out
+
+
+class _Builder:
+    """Hidden layers under construction: ``layers[k-1]`` holds the neurons of hidden layer ``k``."""
+
+    def __init__(self, n_in: int) -> None:
+        self.n_in = n_in
+        self.layers: list[list[tuple[Row, Fraction]]] = []
+        self.index: list[dict[tuple, int]] = []
+
+    def width(self, level: int) -> int:
+        return self.n_in if level == 0 else len(self.layers[level - 1])
+
+    def neuron(self, level: int, row: Row, bias: Fraction) -> int:
+        """Index in layer ``level + 1`` of the neuron ``relu(row . z_level + bias)`` (shared if present)."""
+        while len(self.layers) <= level:
+            self.layers.append([])
+            self.index.append({})
+        key = (tuple(sorted(row.items())), bias)
+        idx = self.index[level].get(key)
+        if idx is None:
+            idx = len(self.layers[level])
+            self.layers[level].append((row, bias))
+            self.index[level][key] = idx
+        return idx
+
+    def carry_row(self, level: int, row: Row, bias: Fraction) -> tuple[Row, Fraction]:
+        """``row . z_level + bias`` rewritten over ``z_{level+1}`` through neurons of layer ``level + 1``."""
+        if not row:
+            return {}, bias
+        if level > 0 and bias == 0 and len(row) == 1:
+            ((j, c),) = row.items()
+            if c > 0:  # c * z_j with z_j >= 0: relu keeps it
+                return {self.neuron(level, {j: Fraction(1)}, Fraction(0)): c}, Fraction(0)
+        p = self.neuron(level, row, bias)
+        m = self.neuron(level, {j: -v for j, v in row.items()}, -bias)
+        return {p: Fraction(1), m: Fraction(-1)}, Fraction(0)
+
+    def lift(self, v: _Value, level: int) -> _Value:
+        while v.level < level:
+            pairs = [self.carry_row(v.level, r, b) for r, b in zip(v.rows, v.bias)]
+            v = _Value(v.level + 1, v.shape, [p[0] for p in pairs], [p[1] for p in pairs])
+        return v
+
+    def relu(self, v: _Value) -> _Value:
+        rows: list[Row] = []
+        bias: list[Fraction] = []
+        for r, b in zip(v.rows, v.bias):
+            if not r:  # a constant: relu of it is a constant
+                rows.append({})
+                bias.append(max(b, Fraction(0)))
+            else:
+                rows.append({self.neuron(v.level, r, b): Fraction(1)})
+                bias.append(Fraction(0))
+        return _Value(v.level + 1, v.shape, rows, bias)
+
+    def max_over(self, v: _Value, shape: tuple[int, ...], windows: list[list[int]]) -> _Value:
+        """Entry ``o`` of the result is the max of ``v``'s entries ``windows[o]`` (a pairwise tree)."""
+        cur = [[(v.rows[i], v.bias[i]) for i in w] for w in windows]
+        level = v.level
+        while any(len(w) > 1 for w in cur):
+            nxt = []
+            for w in cur:
+                new = []
+                for t in range(0, len(w) - 1, 2):
+                    (ra, ba), (rb, bb) = w[t], w[t + 1]
+                    ca, cba = self.carry_row(level, ra, ba)
+                    diff = _combine([(Fraction(1), rb), (Fraction(-1), ra)])
+                    dbias = bb - ba
+                    if not diff:
+                        new.append((ca, cba + max(dbias, Fraction(0))))
+                    else:
+                        k = self.neuron(level, diff, dbias)
+                        new.append((_combine([(Fraction(1), ca), (Fraction(1), {k: Fraction(1)})]), cba))
+                if len(w) % 2:
+                    new.append(self.carry_row(level, *w[-1]))
+                nxt.append(new)
+            cur, level = nxt, level + 1
+        return _Value(level, shape, [w[0][0] for w in cur], [w[0][1] for w in cur])
