@@ -186,7 +186,7 @@ TABLE: dict[str, tuple[list[str], dict[str, list[str]]]] = {
                     "a,b,c", ",".join(["sep_conv_3x3"] * 13 + ["bad"]), "__import__('os')"],
     }),
     "tightness": (["tightness", "--ladder", "2:2", "--seeds", "1", "--distributions", "integer"], {
-        "--ladder": ["", "2", "2:", "a:b", "2:100000", "0:3", "2:-1", "2:40,40", ";", "2:3:4"],
+        "--ladder": ["", "2", "2:", "a:b", "2:100000", "0:3", "2:-1", "3:4000,4000", ";", "2:3:4"],
         "--seeds": ["0", "-1", "1000000000", "x"],
         "--distributions": ["nope", "", ",", "gaussian,nope"],
         "--integer-scale": ["0", "-1", "x"],
@@ -413,3 +413,31 @@ def test_entry_point_subprocess(argv: list[str], files: dict[str, str]) -> None:
         assert r.returncode == 0 and r.stderr == ""
         return
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("argv", [["tightness"], ["tightness", "--quick"], ["verify", "--no-regions"]])
+def test_the_defaults_pass_the_limits(argv: list[str], monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The limits never refuse a default run: the work is reached (then interrupted, exit 130)."""
+    import canopy.bounds.tightness
+    import canopy.cli.verify
+
+    def reached(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(canopy.bounds.tightness, "tightness_study", reached)
+    monkeypatch.setattr(canopy.cli.verify, "verify", reached)
+    assert main(argv) == 130
+    assert capsys.readouterr().err.splitlines()[-1].endswith("interrupted")
+
+
+def test_ctrl_c_is_one_line_and_exit_130() -> None:
+    import signal as sig
+    import time
+
+    p = subprocess.Popen([sys.executable, "-m", "canopy.cli", "verify", "--widths", "20,20", "--no-regions"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    p.send_signal(sig.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130 and err.splitlines()[-1] == "canopy verify: interrupted" and "Traceback" not in err

@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
     serra: log10 upper bound = 2.7604 (dense, input_dim=3, widths=[5, 5])
     0
     """
-    from canopy.cli._common import LIMITS, check_limit, strict_json
-    from canopy.errors import CanopyError, CostlyRequestError, InvalidArchitectureError
+    from canopy.cli._common import check_limit, strict_json
+    from canopy.errors import CanopyError, InvalidArchitectureError
 
     allow = args.allow_costly
     if args.max_regions is not None:
@@ -92,19 +92,10 @@ def run(args: argparse.Namespace) -> int:
         check_limit("number of hidden layers in --widths", len(widths), "depth", allow=allow)
         check_limit("total hidden neurons in --widths", sum(w for w in widths if w > 0), "neurons", allow=allow,
                     minimum=None)
-        if "exact" in modes and not allow:
+        if "exact" in modes:
             from canopy.cli.verify import check_network_size
-            from tropical.regions import region_upper_bound
 
-            check_network_size(spec.input_dim, list(widths), 1)
-            bound = region_upper_bound(spec.input_dim, list(widths))
-            limit = LIMITS["exact_regions"][0]
-            if bound > limit:
-                raise CostlyRequestError(
-                    f"--mode exact on input_dim={spec.input_dim}, widths={list(widths)}: the closed-form bound allows "
-                    f"10^{len(str(bound)) - 1} linear regions, above the limit of {limit} an exact count may "
-                    "enumerate; use a closed-form mode (generic, serra, ...) or pass --allow-costly"
-                )
+            check_network_size(spec.input_dim, list(widths), 1, allow=allow)
         scores: dict[str, float | str] = {}
         extra = {} if args.max_regions is None else {"max_regions": args.max_regions}
         for m in modes:

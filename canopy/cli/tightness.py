@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     import csv
 
     from canopy.bounds.tightness import DEFAULT_LADDER, QUICK_LADDER, parse_ladder, summarize, tightness_study
-    from canopy.cli._common import LIMITS, check_limit, check_output, note, strict_json
+    from canopy.cli._common import check_limit, check_output, note, strict_json
     from canopy.errors import CostlyRequestError, UnknownModeError
 
     allow = args.allow_costly
@@ -77,14 +77,15 @@ def run(args: argparse.Namespace) -> int:
             check_output(path, opt, figure=opt == "--out")
     ladder = parse_ladder(args.ladder) if args.ladder is not None else (QUICK_LADDER if args.quick else DEFAULT_LADDER)
     if not allow:
+        from canopy.nas.tropical_score import MAX_EXACT_WORK
         from tropical.regions import region_upper_bound
 
-        for n0, widths in ladder:
-            bound = region_upper_bound(n0, list(widths))
-            if bound > LIMITS["exact_regions"][0]:
+        for n0, widths in ladder:  # estimated before any work: regions to enumerate x size of each region's LP
+            work = min(region_upper_bound(n0, list(widths)), args.max_regions) * n0 * max(1, sum(widths))
+            if work > MAX_EXACT_WORK:
                 raise CostlyRequestError(
-                    f"--ladder entry {n0}:{','.join(map(str, widths))}: the closed-form bound allows {bound} linear "
-                    f"regions, above the limit of {LIMITS['exact_regions'][0]} for an exact count; pass --allow-costly"
+                    f"--ladder entry {n0}:{','.join(map(str, widths))}: about {work:.1e} LP entries to enumerate, above "
+                    f"the limit of {MAX_EXACT_WORK:.0e} for an exact count; pass --allow-costly to run it anyway"
                 )
     seeds = range(2 if args.quick else args.seeds)
     dists = [d.strip() for d in args.distributions.split(",") if d.strip()]
