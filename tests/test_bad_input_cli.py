@@ -356,8 +356,15 @@ def test_json_is_strict_and_progress_goes_to_stderr(capsys: pytest.CaptureFixtur
                  "--seeds", "1", "--population", "4", "--sample-size", "2", "--json"]) == 0
     out, err = capsys.readouterr()
     text = out.strip()
-    json.loads(text, parse_constant=lambda c: pytest.fail(f"bare {c} in --json output"))
+    assert "null_numbers" in json.loads(text, parse_constant=lambda c: pytest.fail(f"bare {c} in --json output"))
     assert "seed   0" in err
+
+
+def test_evaluate_json_is_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", "--proxies", "params", "--sample", "3", "--bootstrap", "0", "--json", "--workers", "0",
+                 "--store", str(tmp_path / "s.sqlite")]) == 0
+    out = capsys.readouterr().out
+    assert "null_numbers" in json.loads(out, parse_constant=lambda c: pytest.fail(f"bare {c} in --json output"))
 
 
 def test_aliases_of_search_and_evaluate() -> None:

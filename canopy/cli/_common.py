@@ -129,6 +129,10 @@ def _clean(obj: Any) -> Any:
     return obj
 
 
+#: the key a ``--json`` object carries to say what a ``null`` number means
+NULL_NOTE = {"null_numbers": "null stands for a value that is not available (NaN or infinite), e.g. no ground truth"}
+
+
 def strict_json(obj: Any, **kwargs: Any) -> str:
     """``json.dumps`` that never writes bare ``NaN``/``Infinity``: non-finite floats become ``null``."""
     return json.dumps(_clean(obj), allow_nan=False, **kwargs)

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     canopy.errors.CanopyError
         For bad input (printed as one line by the dispatcher).
     """
-    from canopy.cli._common import check_input_file, check_limit, check_output, strict_json
+    from canopy.cli._common import NULL_NOTE, check_input_file, check_limit, check_output, strict_json
     from canopy.errors import CanopyError
     from canopy.evaluation import evaluate, read_arch_file
 
@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
 
         plot_correlations(result, args.plot)
     if args.json:
-        print(strict_json(result.to_dict(), indent=1))
+        print(strict_json(result.to_dict() | NULL_NOTE, indent=1))
     else:
         s = result.stats
         print(f"{result.space} {result.dataset}: {len(result.archs)} architectures ({result.subset}); "

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     canopy.errors.CanopyError
         On a bad option value (unknown proxy, bad budget, missing data for a ground-truth fitness, ...).
     """
-    from canopy.cli._common import check_limit, check_output, strict_json
+    from canopy.cli._common import NULL_NOTE, check_limit, check_output, strict_json
     from canopy.search.runner import SearchConfig, run_seeds
     from canopy.search.spaces import get_space
     from canopy.search.trajectory import aggregate, final_summary
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
             "curve": aggregate(trajs, "test_of_incumbent"),
             "store": None if store is None else str(store.path),
         }
-        print(strict_json(out))
+        print(strict_json(out | NULL_NOTE))
     else:
         print(
             f"{args.algorithm} on {space.name} with {args.proxy} ({len(trajs)} seeds x {args.evals} evals, "
