@@ -84,6 +84,26 @@ class DyadicNet(nn.Module):
         return self.fc(y.flatten(1))
 
 
+class Extra(nn.Module):
+    """Padded / ceil-mode pools with and without padding in the divisor, a negated skip, Linear on 4-D."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.c = nn.Conv2d(1, 2, 3, padding="same")
+        self.l = nn.Linear(4, 4)
+        self.avg_in = nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True)
+        self.avg_div = nn.AvgPool2d(2, stride=2, padding=1, divisor_override=3)
+        self.mp = nn.MaxPool2d(2, stride=2, padding=1, ceil_mode=True)
+        self.fc = nn.Linear(54, 3)
+
+    def forward(self, x):
+        h = torch.relu(self.c(x))
+        g = torch.relu(self.l(h))
+        s = g + h * -1.0 - (2 - h)
+        y = torch.cat([self.avg_in(s), self.avg_div(s), self.mp(s)], dim=1)
+        return self.fc(y.flatten(1))
+
+
 class Embed(nn.Module):
     """A fixed affine map from R^d onto an image, then ``body``: a d-dimensional slice of the input space."""
 
@@ -123,6 +143,7 @@ MODELS = {
     "conv_skip_pool_1ch_2x2": (lambda: ConvSkipPool(1), (1, 1, 2, 2)),
     "zoo": (Zoo, (1, 2, 3, 3)),
     "dyadic": (DyadicNet, (1, 1, 3, 3)),
+    "extra": (Extra, (1, 1, 4, 4)),
 }
 
 

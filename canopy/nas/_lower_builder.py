@@ -62,16 +62,21 @@ class _Builder:
         return idx
 
     def carry_row(self, level: int, row: Row, bias: Fraction) -> tuple[Row, Fraction]:
-        """``row . z_level + bias`` rewritten over ``z_{level+1}`` through neurons of layer ``level + 1``."""
-        if not row:
-            return {}, bias
-        if level > 0 and bias == 0 and len(row) == 1:
-            ((j, c),) = row.items()
-            if c > 0:  # c * z_j with z_j >= 0: relu keeps it
-                return {self.neuron(level, {j: Fraction(1)}, Fraction(0)): c}, Fraction(0)
-        p = self.neuron(level, row, bias)
-        m = self.neuron(level, {j: -v for j, v in row.items()}, -bias)
-        return {p: Fraction(1), m: Fraction(-1)}, Fraction(0)
+        """``row . z_level + bias`` rewritten over ``z_{level+1}``, carrying each coordinate ``z_j`` it uses.
+
+        A hidden layer's output is ``>= 0``, so ``z_j = relu(z_j)`` (one neuron); an input coordinate may be
+        negative and is carried as ``relu(x_j) - relu(-x_j)`` (two neurons). Neurons are shared, so carrying
+        through a layer costs at most ``width`` (``2 * n_in`` from the input) neurons whatever is carried.
+        """
+        out: Row = {}
+        one = Fraction(1)
+        for j, c in row.items():
+            p = self.neuron(level, {j: one}, Fraction(0))
+            out[p] = out.get(p, 0) + c
+            if level == 0:
+                m = self.neuron(level, {j: -one}, Fraction(0))
+                out[m] = out.get(m, 0) - c
+        return out, bias
 
     def lift(self, v: _Value, level: int) -> _Value:
         while v.level < level:

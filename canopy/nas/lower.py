@@ -21,8 +21,9 @@ layer ``k`` (``z_0`` is the flattened input), ``A`` stored row by row as sparse 
 * ``MaxPool2d`` (padding, dilation, ``ceil_mode``): a tree of pairwise maxima, one hidden layer per round,
   ``max(a, b) = a + relu(b - a)``.
 * Values needed after a hidden layer that they do not pass through (skip branches, the ``a`` of a max) are
-  *carried* through it by ``v = relu(v) - relu(-v)`` (two neurons), or by ``v = relu(v)`` (one neuron) when
-  ``v`` is a coordinate of a hidden layer's output, hence ``>= 0``. Equal neurons of a layer are shared.
+  *carried* through it coordinate by coordinate: ``x_j = relu(x_j) - relu(-x_j)`` for an input coordinate
+  (two neurons), ``z_j = relu(z_j)`` (one neuron) for a coordinate of a hidden layer's output, which is
+  ``>= 0``. Equal neurons of a layer are shared, so one carry adds at most the width of the layer.
 
 BatchNorm's scale ``gamma / sqrt(var + eps)`` and shift are computed in float64 (one correctly rounded
 square root) and then converted by the policy: exact for the model that uses those float64 numbers.
@@ -31,9 +32,9 @@ Linear regions, not activation regions
 --------------------------------------
 The lowered network computes the same function, so its ``linear_regions`` and ``distinct_affine_maps``
 (:data:`tropical.regions.DEFINITIONS`: both depend on the function only) are those of the torch model. Its
-``activation_regions`` are *not* meaningful for the model: the carrying neurons and the max tree add
-hyperplanes (``v = 0``, ``a = b``) that are not breakpoints of the function, so
-``activation_regions >= linear_regions`` with the gap depending on the lowering.
+``activation_regions`` are *not* meaningful for the model: carrying an input coordinate adds the
+hyperplane ``x_j = 0`` and the max tree adds hyperplanes ``a = b`` that need not be breakpoints of the
+function, so ``activation_regions >= linear_regions`` with a gap that depends on the lowering.
 
 Not supported (refused with one :class:`canopy.errors.UnsupportedOperationError` line naming the node):
 any other module or function (``Sigmoid``, ``LeakyReLU``, functional pooling, ...), models in training
