@@ -22,6 +22,8 @@ __all__ = [
     "TropicalSubtractionError",
     "BudgetExceededError",
     "ConversionError",
+    "InvalidArgumentError",
+    "WrongTypeError",
 ]
 
 
@@ -58,3 +60,11 @@ class BudgetExceededError(TropicalError, RuntimeError):
 
 class ConversionError(TropicalError, ValueError):
     """A float could not be converted to a rational under the requested policy (NaN, inf, bad policy)."""
+
+
+class InvalidArgumentError(TropicalError, ValueError):
+    """An argument has the right type but an unusable value (a negative budget, NaN seconds, ...)."""
+
+
+class WrongTypeError(TropicalError, TypeError):
+    """An argument is not of a type the function accepts (the message names the argument and the type)."""

@@ -37,6 +37,7 @@ from tropical.errors import (
     DimensionMismatchError,
     InexactInputError,
     InvalidNetworkError,
+    WrongTypeError,
 )
 
 if TYPE_CHECKING:
@@ -340,7 +341,7 @@ class ReLUNetwork:
     def from_json(cls, data: Mapping[str, Any] | str | os.PathLike[str]) -> ReLUNetwork:
         """Read a network from the JSON format (a dict, JSON text, or a path to a ``.json`` file).
 
-        A string starting with ``{`` is parsed as JSON text; any other string is a file path.
+        A string starting with ``{`` or ``[`` is parsed as JSON text; any other string is a file path.
 
         Raises
         ------
@@ -361,17 +362,25 @@ class ReLUNetwork:
         """
         if isinstance(data, (str, os.PathLike)):
             text: str
-            if isinstance(data, str) and data.lstrip().startswith("{"):
+            if isinstance(data, str) and data.lstrip().startswith(("{", "[")):
                 text = data
             else:
                 path = Path(data)
-                if not path.is_file():
-                    raise InvalidNetworkError(f"network file not found: {path}")
-                text = path.read_text()
+                try:
+                    if not path.is_file():
+                        raise InvalidNetworkError(f"network file not found: {str(path)[:200]}")
+                    text = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise InvalidNetworkError(
+                        f"network file {str(path)[:200]} cannot be read as UTF-8 JSON text: "
+                        f"{getattr(exc, 'strerror', None) or exc}"
+                    ) from None
             try:
                 data = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise InvalidNetworkError(f"network JSON is malformed: {exc}") from exc
+            except RecursionError:
+                raise InvalidNetworkError("network JSON is nested too deeply to be a network") from None
         if not isinstance(data, Mapping) or "layers" not in data:
             raise InvalidNetworkError('network JSON must be an object with a "layers" list')
         layers = data["layers"]
@@ -440,7 +449,11 @@ class ReLUNetwork:
                 raise InvalidNetworkError(f"layer sizes must be ints, got {type(s).__name__} {s!r}")
             if s < 1:
                 raise InvalidNetworkError(f"layer sizes must be positive, got {sizes}")
-        rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        if not isinstance(seed, random.Random):
+            if isinstance(seed, bool) or not hasattr(seed, "__index__"):
+                raise WrongTypeError(f"seed must be an int or a random.Random, got {type(seed).__name__} {seed!r:.40}")
+            seed = random.Random(seed.__index__())
+        rng = seed
         sc = as_fraction(scale, "scale")
         if sc <= 0:
             raise InvalidNetworkError(f"scale must be positive, got {sc}")

@@ -33,7 +33,12 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from tropical._exact import Exact, as_fraction, normalize
-from tropical.errors import DimensionMismatchError, InexactInputError, TropicalSubtractionError
+from tropical.errors import (
+    DimensionMismatchError,
+    InexactInputError,
+    TropicalSubtractionError,
+    WrongTypeError,
+)
 from tropical.semiring import NEG_INF, TropicalNumber
 
 if TYPE_CHECKING:
@@ -89,6 +94,10 @@ class TropicalPolynomial:
     __slots__ = ("_terms", "_nvars", "_cache", "_hash")
 
     def __init__(self, terms: Mapping[Any, Any] | Iterable[tuple[Sequence[Any], Any]] = (), nvars: int | None = None) -> None:
+        if not isinstance(terms, Mapping) and (isinstance(terms, (str, bytes)) or not isinstance(terms, Iterable)):
+            raise WrongTypeError(
+                f"terms must be a mapping or an iterable of (exponent, coefficient) pairs, got {type(terms).__name__}"
+            )
         items = terms.items() if isinstance(terms, Mapping) else terms
         out: dict[Exponent, Exact] = {}
         n = nvars

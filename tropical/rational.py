@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from tropical.errors import DimensionMismatchError, TropicalSubtractionError
+from tropical.errors import DimensionMismatchError, TropicalSubtractionError, WrongTypeError
 from tropical.polynomial import TropicalPolynomial
 
 __all__ = ["TropicalRationalFunction", "TropicalRationalMap", "LayerStats"]
@@ -55,7 +55,7 @@ class TropicalRationalFunction:
 
     def __init__(self, numerator: TropicalPolynomial, denominator: TropicalPolynomial) -> None:
         if not isinstance(numerator, TropicalPolynomial) or not isinstance(denominator, TropicalPolynomial):
-            raise TypeError("numerator and denominator must be TropicalPolynomial objects")
+            raise WrongTypeError("numerator and denominator must be TropicalPolynomial objects")
         if numerator.nvars != denominator.nvars:
             raise DimensionMismatchError(
                 f"numerator has {numerator.nvars} variables but denominator has {denominator.nvars}"
@@ -282,7 +282,7 @@ class TropicalRationalMap:
             raise DimensionMismatchError("a tropical rational map needs at least one component")
         for i, c in enumerate(comps):
             if not isinstance(c, TropicalRationalFunction):
-                raise TypeError(f"component {i} is a {type(c).__name__}, not a TropicalRationalFunction")
+                raise WrongTypeError(f"component {i} is a {type(c).__name__}, not a TropicalRationalFunction")
             if c.nvars != comps[0].nvars:
                 raise DimensionMismatchError(
                     f"component {i} has {c.nvars} variables but component 0 has {comps[0].nvars}"

@@ -70,7 +70,13 @@ from operator import mul
 from typing import TYPE_CHECKING, Any
 
 from tropical.backend import int_matmul
-from tropical.errors import BudgetExceededError, DimensionMismatchError, InexactInputError
+from tropical.errors import (
+    BudgetExceededError,
+    DimensionMismatchError,
+    InexactInputError,
+    InvalidArgumentError,
+    WrongTypeError,
+)
 from tropical.polyhedron import EmptyPolyhedronError, Polyhedron, dd_step, facets_overlap, primitive
 
 if TYPE_CHECKING:
@@ -218,7 +224,7 @@ def _domain_polyhedron(domain: Box | Polytope | None, n: int) -> Polyhedron:
     if domain is None:
         return Polyhedron.whole_space(n)
     if not isinstance(domain, (Box, Polytope)):
-        raise TypeError(f"domain must be None, Box or Polytope, got {type(domain).__name__}")
+        raise WrongTypeError(f"domain must be None, Box or Polytope, got {type(domain).__name__}")
     A, b = domain.inequalities(n)
     p = Polyhedron.whole_space(n)
     for r, bi in zip(A, b):
@@ -401,12 +407,13 @@ class _Enumerator:
             n = net.input_dim
             widths = tuple(net.widths)
         except AttributeError:
-            raise TypeError(f"net must be a tropical.network.ReLUNetwork, got {type(net).__name__}") from None
-        if time_budget is not None and (isinstance(time_budget, bool) or not time_budget > 0):
-            raise ValueError(f"time_budget must be a positive number of seconds, got {time_budget!r}")
+            raise WrongTypeError(f"net must be a tropical.network.ReLUNetwork, got {type(net).__name__}") from None
+        if time_budget is not None and (isinstance(time_budget, bool) or not isinstance(time_budget, (int, float))
+                                        or not 0 < time_budget < float("inf")):
+            raise InvalidArgumentError(f"time_budget must be a positive number of seconds, got {time_budget!r}")
         if max_regions is not None and (isinstance(max_regions, bool) or not isinstance(max_regions, int)
                                         or max_regions < 1):
-            raise ValueError(f"max_regions must be a positive int or None, got {max_regions!r}")
+            raise InvalidArgumentError(f"max_regions must be a positive int or None, got {max_regions!r}")
         self.net = net
         self.n = n
         self.widths = widths

@@ -32,7 +32,7 @@ from fractions import Fraction
 from typing import Any
 
 from tropical._exact import as_fraction
-from tropical.errors import InexactInputError, TropicalSubtractionError
+from tropical.errors import InexactInputError, TropicalSubtractionError, WrongTypeError
 
 __all__ = ["NEG_INF", "TropicalNumber", "tropical_sum", "tropical_product"]
 
@@ -302,8 +302,8 @@ def tropical_sum(values: Any) -> TropicalNumber:
     (TropicalNumber(5), TropicalNumber(NEG_INF))
     """
     out = TropicalNumber(NEG_INF)
-    for v in values:
-        out = out + v
+    for v in _iterable(values, "tropical_sum"):
+        out = out + TropicalNumber(v)
     return out
 
 
@@ -316,6 +316,12 @@ def tropical_product(values: Any) -> TropicalNumber:
     (TropicalNumber(9), TropicalNumber(0))
     """
     out = TropicalNumber(0)
-    for v in values:
-        out = out * v
+    for v in _iterable(values, "tropical_product"):
+        out = out * TropicalNumber(v)
     return out
+
+
+def _iterable(values: Any, what: str) -> Any:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise WrongTypeError(f"{what} needs an iterable of exact rationals or tropical numbers, got {type(values).__name__}")
+    return values

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from tropical._exact import normalize
-from tropical.errors import BudgetExceededError
+from tropical.errors import BudgetExceededError, WrongTypeError
 from tropical.network import ReLUNetwork
 from tropical.polynomial import TropicalPolynomial
 from tropical.rational import LayerStats, TropicalRationalFunction, TropicalRationalMap
@@ -103,7 +103,7 @@ def network_to_tropical(
     [(6, 6), (3, 3)]
     """
     if not isinstance(net, ReLUNetwork):
-        raise TypeError(f"expected a ReLUNetwork, got {type(net).__name__}")
+        raise WrongTypeError(f"expected a ReLUNetwork, got {type(net).__name__}")
     n = net.input_dim
     F: list[TropicalPolynomial] = [TropicalPolynomial.variable(i, n) for i in range(n)]
     G: list[TropicalPolynomial] = [TropicalPolynomial.one(n) for _ in range(n)]
