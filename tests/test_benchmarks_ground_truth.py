@@ -103,3 +103,32 @@ def test_search_space_reads_the_official_api(archive, monkeypatch):
     assert source.startswith(f"nb201-nats cifar100 nats:{archive.resolve()} meta@sha256:")
     monkeypatch.setenv("NATS_BENCH_TSS_PATH", str(archive))
     assert space.ground_truth_source("cifar100") == source   # the environment variable is the default
+
+
+def test_cli_evaluate_ground_truth_flag(archive, tmp_path, monkeypatch, capsys):
+    import json
+
+    from canopy.cli import main
+
+    monkeypatch.delenv("NATS_BENCH_TSS_PATH", raising=False)
+    archs = tmp_path / "archs.txt"
+    archs.write_text("\n".join(ARCHS) + "\n")
+    code = main(["evaluate", "--proxies", "params", "--archs", str(archs), "--ground-truth", f"nats:{archive}",
+                 "--bootstrap", "0", "--json", "--no-progress", "--store", str(tmp_path / "s.sqlite")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert f"nats:{archive.resolve()}" in json.dumps(out)
+    assert main(["evaluate", "--proxies", "params", "--archs", str(archs), "--ground-truth", "csv:x",
+                 "--store", str(tmp_path / "s.sqlite")]) == 2
+    assert "unknown ground-truth source" in capsys.readouterr().err
+
+
+def test_cli_search_ground_truth_source_parsing():
+    from canopy.cli.search import _data_source
+    from canopy.errors import CanopyError
+
+    assert _data_source(None, "/d") == "/d"
+    assert _data_source("nats:/x", "/d") == "nats:/x"
+    assert _data_source("tables", "/d") == "/d" and _data_source("tables:/t", "/d") == "/t"
+    with pytest.raises(CanopyError):
+        _data_source("csv:/x", None)

@@ -41,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="PROXY.KEY=VALUE",
                         help="proxy setting (value parsed as JSON when possible), repeatable")
     parser.add_argument("--data", default=None, metavar="DIR", help="benchmark data folder ($CANOPY_DATA_DIR)")
+    parser.add_argument("--ground-truth", default=None, metavar="SOURCE",
+                        help="ground truth: nats:PATH (the official NATS-Bench API over the NATS-tss-v1_0-3ffb9-simple folder), nats ($NATS_BENCH_TSS_PATH), tables[:DIR] (the CSV tables); default: $NATS_BENCH_TSS_PATH when set, else the tables")
     parser.add_argument("--store", default=None, metavar="PATH", help="result store ($CANOPY_STORE)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (0: in this process)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on a Dask distributed cluster")
@@ -119,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         subset=args.subset,
         archs=archs,
         data_dir=args.data,
+        ground_truth=args.ground_truth,
         store=args.store,
         workers=args.workers,
         scheduler=args.scheduler,

@@ -47,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--proxy-seed", "--seed", dest="proxy_seed", type=int, default=0,
                         help="seed of proxy evaluations (default 0; alias --seed, as in evaluate)")
     parser.add_argument("--data", default=None, metavar="DIR", help="benchmark data folder ($CANOPY_DATA_DIR)")
+    parser.add_argument("--ground-truth", default=None, metavar="SOURCE",
+                        help="ground truth: nats:PATH (the official NATS-Bench API over the NATS-tss-v1_0-3ffb9-simple folder), nats ($NATS_BENCH_TSS_PATH), tables[:DIR] (the CSV tables); default: $NATS_BENCH_TSS_PATH when set, else the tables")
     parser.add_argument("--store", default=None, metavar="PATH",
                         help="result store ($CANOPY_STORE, default ./canopy-results.sqlite)")
     parser.add_argument("--no-store", action="store_true", help="keep proxy values in memory only")
@@ -133,8 +135,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr if args.json else sys.stdout, flush=True,
         )
 
+    data_dir = _data_source(args.ground_truth, args.data)
     try:
-        trajs = run_seeds(config, seeds, space=space, data_dir=args.data, store=store, reuse=not args.fresh,
+        trajs = run_seeds(config, seeds, space=space, data_dir=data_dir, store=store, reuse=not args.fresh,
                           progress=progress, require_ground_truth=not args.no_ground_truth)
     finally:
         if store is not None:
@@ -176,3 +179,18 @@ def _protocol(args: argparse.Namespace) -> str:
     if args.space == "mobilenet":
         return f"MobileNetV2-style space <= {args.budget_mflops:g} MFLOPs: proxy-only (no ImageNet ground truth)"
     return "DARTS space: no trained ground truth available; proxy values only"
+
+
+def _data_source(ground_truth: str | None, data: str | None) -> str | None:
+    """What the search space reads its ground truth from: ``--ground-truth`` (``nats:PATH``, ``nats``,
+    ``tables[:DIR]``) or else ``--data``; the NB201 space resolves a ``nats`` source through the official API."""
+    if ground_truth is None:
+        return data
+    kind, _, arg = ground_truth.partition(":")
+    if kind == "nats":
+        return ground_truth
+    if kind == "tables":
+        return arg or data
+    from canopy.errors import InvalidArgumentError
+
+    raise InvalidArgumentError(f"--ground-truth {ground_truth[:80]!r}: use nats:PATH, nats, tables:DIR or tables")

@@ -253,31 +253,27 @@ def verify(net: Any, *, points: int = 20, seed: int = 0, domain: Any = None, max
         "outputs": outputs,
     }
     if regions:
-        try:
-            from tropical import regions as reg
-        except ImportError:  # pragma: no cover - regions ships with tropical
-            reg = None
-        if reg is not None:
-            from tropical.errors import BudgetExceededError
+        from tropical import regions as reg
+        from tropical.errors import BudgetExceededError
 
-            try:
-                t0 = time.perf_counter()
-                counts = reg.count_regions(net, domain, max_regions=max_regions)
-                report["regions_seconds"] = round(time.perf_counter() - t0, 4)
-                report["activation_regions"] = counts.activation_regions
-                report["linear_regions"] = counts.linear_regions
-                report["distinct_affine_maps"] = counts.distinct_affine_maps
-                report["regions_partial"] = counts.partial
-                report["definitions"] = dict(counts.definition)
-                if net.output_dim == 1:
-                    bound = outputs[0]["upper_vertex_bound"]
-                    report["cross_check"] = {
-                        "linear_regions": counts.linear_regions,
-                        "upper_vertex_bound": bound,
-                        "holds": counts.linear_regions <= bound,
-                    }
-            except BudgetExceededError as exc:
-                report["regions_skipped"] = str(exc)
+        try:
+            t0 = time.perf_counter()
+            counts = reg.count_regions(net, domain, max_regions=max_regions)
+            report["regions_seconds"] = round(time.perf_counter() - t0, 4)
+            report["activation_regions"] = counts.activation_regions
+            report["linear_regions"] = counts.linear_regions
+            report["distinct_affine_maps"] = counts.distinct_affine_maps
+            report["regions_partial"] = counts.partial
+            report["definitions"] = dict(counts.definition)
+            if net.output_dim == 1:
+                bound = outputs[0]["upper_vertex_bound"]
+                report["cross_check"] = {
+                    "linear_regions": counts.linear_regions,
+                    "upper_vertex_bound": bound,
+                    "holds": counts.linear_regions <= bound,
+                }
+        except BudgetExceededError as exc:
+            report["regions_skipped"] = str(exc)
     return report
 
 
