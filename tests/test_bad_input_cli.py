@@ -360,9 +360,9 @@ def test_json_is_strict_and_progress_goes_to_stderr(capsys: pytest.CaptureFixtur
     assert "seed   0" in err
 
 
-def test_evaluate_json_is_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_json_is_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
     assert main(["evaluate", "--proxies", "params", "--sample", "3", "--bootstrap", "0", "--json", "--workers", "0",
-                 "--store", str(tmp_path / "s.sqlite")]) == 0
+                 "--data", str(data_dir), "--store", str(tmp_path / "s.sqlite")]) == 0
     out = capsys.readouterr().out
     assert "null_numbers" in json.loads(out, parse_constant=lambda c: pytest.fail(f"bare {c} in --json output"))
 
