@@ -266,6 +266,23 @@ def test_linear_skip_keeps_linear_regions(seed):
     assert (a.linear_regions, a.distinct_affine_maps) == (b.linear_regions, b.distinct_affine_maps)
 
 
+@given(seed=st.integers(0, 2**32 - 1))
+def test_input_lower_carry_is_exact_on_the_box_and_adds_no_hyperplanes(seed):
+    rng = np.random.default_rng(seed)
+    model = _fill(Embed(2, (1, 1, 2, 2), ConvSkipPool(1)), rng)
+    plain = lower_module(model, (1, 2))
+    boxed = lower_module(model, (1, 2), input_lower=[-2, Fraction(-3, 2)])
+    for _ in range(3):
+        x = [Fraction(int(v), 8) for v in rng.integers(-12, 17, size=2)]
+        assert boxed.forward(x) == plain.forward(x)
+    box = Box([-2, Fraction(-3, 2)], [2, 2])
+    a, b = count_regions(plain, box), count_regions(boxed, box)
+    assert (a.linear_regions, a.distinct_affine_maps) == (b.linear_regions, b.distinct_affine_maps)
+    assert a.activation_regions >= b.activation_regions
+    res = count_linear_regions(model, (1, 2), box)
+    assert (res["linear_regions"], res["activation_regions_lowered"]) == (b.linear_regions, b.activation_regions)
+
+
 def test_max_of_two_is_one_hinge():
     class Max(nn.Module):
         def __init__(self):
@@ -313,6 +330,12 @@ class _Branchy(nn.Module):
 def test_refusals_are_one_clear_error(model, shape, exc, match):
     with pytest.raises(exc, match=match):
         lower_module(model, shape)
+
+
+@pytest.mark.parametrize(("lower", "match"), [(0.5, "exact numbers"), ([0, 1, 2], "3 entries"), ("x", "exact")])
+def test_bad_input_lower(lower, match):
+    with pytest.raises(InvalidArgumentError, match=match):
+        lower_module(nn.Sequential(nn.Linear(2, 2)), (1, 2), input_lower=lower)
 
 
 def test_neuron_budget():

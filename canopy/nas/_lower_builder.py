@@ -40,8 +40,9 @@ def _combine(terms: Sequence[tuple[Fraction, Row]]) -> Row:
 class _Builder:
     """Hidden layers under construction: ``layers[k-1]`` holds the neurons of hidden layer ``k``."""
 
-    def __init__(self, n_in: int) -> None:
+    def __init__(self, n_in: int, input_lower: Sequence[Fraction] | None = None) -> None:
         self.n_in = n_in
+        self.input_lower = input_lower
         self.layers: list[list[tuple[Row, Fraction]]] = []
         self.index: list[dict[tuple, int]] = []
 
@@ -65,15 +66,22 @@ class _Builder:
         """``row . z_level + bias`` rewritten over ``z_{level+1}``, carrying each coordinate ``z_j`` it uses.
 
         A hidden layer's output is ``>= 0``, so ``z_j = relu(z_j)`` (one neuron); an input coordinate may be
-        negative and is carried as ``relu(x_j) - relu(-x_j)`` (two neurons). Neurons are shared, so carrying
-        through a layer costs at most ``width`` (``2 * n_in`` from the input) neurons whatever is carried.
+        negative and is carried as ``relu(x_j) - relu(-x_j)`` (two neurons), or, when the inputs are known to
+        satisfy ``x >= input_lower``, as ``relu(x_j - l_j) + l_j`` (one neuron whose hyperplane bounds the
+        domain). Neurons are shared, so carrying through a layer costs at most ``width`` (``2 * n_in`` from
+        the input) neurons whatever is carried.
         """
         out: Row = {}
         one = Fraction(1)
         for j, c in row.items():
-            p = self.neuron(level, {j: one}, Fraction(0))
+            if level == 0 and self.input_lower is not None:
+                low = self.input_lower[j]
+                p = self.neuron(level, {j: one}, -low)
+                bias += c * low
+            else:
+                p = self.neuron(level, {j: one}, Fraction(0))
             out[p] = out.get(p, 0) + c
-            if level == 0:
+            if level == 0 and self.input_lower is None:
                 m = self.neuron(level, {j: -one}, Fraction(0))
                 out[m] = out.get(m, 0) - c
         return out, bias

@@ -81,6 +81,7 @@ def lower_module(
     policy: str = "exact",
     max_denominator: int | None = None,
     max_neurons: int = 20_000,
+    input_lower: Any = None,
 ) -> Any:
     """Lower a traced conv / pool / skip model to an exact dense ReLU network computing the same function.
 
@@ -98,6 +99,11 @@ def lower_module(
         For ``policy="limit_denominator"``.
     max_neurons : int, default 20_000
         Refuse (before building the network) if the hidden layers hold more neurons than this in all.
+    input_lower : None, exact scalar or sequence of exact scalars, optional
+        If given, the network need only equal the model where ``x >= input_lower`` (coordinatewise, on the
+        flattened input): input coordinates are then carried by one neuron ``relu(x_j - l_j) + l_j``, whose
+        hyperplane is the domain's boundary, instead of ``relu(x_j) - relu(-x_j)``, which would add the
+        hyperplane ``x_j = 0`` to every region count (use the lower corner of the counting box).
 
     Returns
     -------
@@ -145,6 +151,21 @@ def lower_module(
     if not isinstance(max_neurons, int) or isinstance(max_neurons, bool) or max_neurons < 1:
         raise InvalidArgumentError(f"max_neurons must be a positive int, got {max_neurons!r}")
     check_policy(policy, max_denominator)
+    n_in = _numel(input_shape)
+    lower: list[Fraction] | None = None
+    if input_lower is not None:
+        from tropical._exact import as_fraction
+        from tropical.convert import parse_rational
+        from tropical.errors import ConversionError, InexactInputError
+
+        vals = list(input_lower) if isinstance(input_lower, (list, tuple)) else [input_lower] * n_in
+        if len(vals) != n_in:
+            raise InvalidArgumentError(f"input_lower has {len(vals)} entries but the input has {n_in} coordinates")
+        try:
+            lower = [parse_rational(v, f"input_lower[{i}]") if isinstance(v, str) else as_fraction(v, f"input_lower[{i}]")
+                     for i, v in enumerate(vals)]
+        except (InexactInputError, ConversionError, TypeError, ValueError) as exc:
+            raise InvalidArgumentError(f"input_lower must hold exact numbers (int / Fraction): {exc}") from None
 
     def rat(x: float, what: str) -> Fraction:
         from tropical.errors import ConversionError
@@ -180,8 +201,7 @@ def lower_module(
             f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
 
     modules = dict(gm.named_modules())
-    n_in = _numel(input_shape)
-    b = _Builder(n_in)
+    b = _Builder(n_in, lower)
     env: dict[str, _Value] = {}
     one = Fraction(1)
 
@@ -448,7 +468,8 @@ def count_linear_regions(
     model, input_shape, policy, max_denominator
         As for :func:`lower_module`.
     domain : None, tropical.regions.Box or Polytope
-        Over the flattened input; ``None`` is all of ``Q^n``.
+        Over the flattened input; ``None`` is all of ``Q^n``. For a ``Box`` the network is lowered with
+        ``input_lower`` at its lower corner (no spurious hyperplanes ``x_j = 0`` from carried inputs).
     **count_kw
         Passed to :func:`tropical.regions.count_regions` (``max_regions``, ``time_budget``, ...).
 
@@ -471,7 +492,8 @@ def count_linear_regions(
     from tropical.regions import count_regions
 
     t0 = time.process_time()
-    net = lower_module(model, input_shape, policy=policy, max_denominator=max_denominator)
+    lo = getattr(domain, "lo", None) if type(domain).__name__ == "Box" else None
+    net = lower_module(model, input_shape, policy=policy, max_denominator=max_denominator, input_lower=lo)
     c = count_regions(net, domain, **count_kw)
     return {
         "linear_regions": c.linear_regions,
