@@ -200,24 +200,17 @@ class ResultStore:
     def _init_schema(self) -> None:
         import canopy
 
-        def create() -> None:
-            conn = self._require()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?), "
-                    "('canopy_version', ?), ('created_at', ?)",
-                    (str(SCHEMA_VERSION), canopy.__version__, _now()),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        def create(conn: sqlite3.Connection) -> None:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?), "
+                "('canopy_version', ?), ('created_at', ?)",
+                (str(SCHEMA_VERSION), canopy.__version__, _now()),
+            )
 
-        self._retry(create)
+        self._immediate(create)
 
     def _require(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -239,22 +232,27 @@ class ResultStore:
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"result store {self.path} is corrupt: {exc}") from None
 
-    def _write(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[int]:
-        """Run the statements in one IMMEDIATE transaction; return each statement's rowcount."""
+    def _immediate(self, body: Any) -> Any:
+        """Run ``body(conn)`` in one IMMEDIATE transaction (rolled back on any exception), retried while locked."""
 
-        def transaction() -> list[int]:
+        def transaction() -> Any:
             conn = self._require()
             conn.execute("BEGIN IMMEDIATE")
             try:
-                counts = [conn.execute(sql, params).rowcount for sql, params in statements]
+                out = body(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 raise
-            return counts
+            return out
 
         return self._retry(transaction)
+
+    def _write(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[int]:
+        """Run the statements in one IMMEDIATE transaction; return each statement's rowcount."""
+        return self._immediate(  # type: ignore[no-any-return]
+            lambda conn: [conn.execute(sql, params).rowcount for sql, params in statements])
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self._retry(lambda: self._require().execute(sql, params).fetchall())
@@ -500,19 +498,8 @@ class ResultStore:
             return [], []
         keys = keys if isinstance(keys, (list, tuple, dict)) else list(keys)  # re-iterable for a retry
 
-        def transaction() -> tuple[list[ResultKey], list[ResultKey]]:
-            conn = self._require()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                out = self._claim_locked(conn, iter(keys), owner, limit, lease, proxy_versions)
-                conn.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-            return out
-
-        return self._retry(transaction)  # type: ignore[no-any-return]
+        return self._immediate(  # type: ignore[no-any-return]
+            lambda conn: self._claim_locked(conn, iter(keys), owner, limit, lease, proxy_versions))
 
     def _claim_locked(self, conn: sqlite3.Connection, wanted: Iterator[ResultKey], owner: ClaimOwner, limit: int,
                       lease: float, proxy_versions: Mapping[str, int | str] | None
