@@ -55,8 +55,10 @@ def _archs(path: Path = SUBSET_FILE) -> list[str]:
     return [s for s in (line.strip() for line in path.read_text().splitlines()) if s and not s.startswith("#")]
 
 
-def compute_extra(store_path: str, workers: int, budget: float) -> None:
-    """All components of the 800 sample cells outside the 200-subset (resumable store), then :data:`EXTRA_FILE`."""
+def _fill_and_export(archs: list[str], columns: dict[str, str], out: Path, store_path: str, budget: float,
+                     workers: int = 0, chunk: int = 10) -> None:
+    """Compute the proxies ``columns`` (CSV column -> proxy) of ``archs`` into the resumable store, in chunks
+    within ``budget`` seconds, then write them (and VKDNW's ℵ) to ``out`` from the store."""
     import json
 
     import pandas as pd
@@ -65,66 +67,43 @@ def compute_extra(store_path: str, workers: int, budget: float) -> None:
     from canopy.scoring import as_float, make_items
     from canopy.store import ResultStore
 
-    subset = set(_archs())
-    archs = [a for a in _archs(SAMPLE_FILE) if a not in subset]
     deadline = time.monotonic() + budget if budget else math.inf
     Path(store_path).parent.mkdir(parents=True, exist_ok=True)
     with ResultStore(store_path) as store:
-        for proxy in EXTRA_COLUMNS.values():
+        for proxy in columns.values():
             items = make_items("nb201", archs, [proxy], dataset="cifar10", seed=0)
-            for start in range(0, len(items), 40):
+            for start in range(0, len(items), chunk):
                 if time.monotonic() > deadline:
                     print("# time budget spent; rerun the same command to resume", file=sys.stderr)
                     break
-                t0 = time.perf_counter()
-                stats = run_items(items[start:start + 40], store, workers=workers, progress=False)
+                t0, c0 = time.perf_counter(), time.process_time()
+                stats = run_items(items[start:start + chunk], store, workers=workers, progress=False)
                 if stats.computed:
-                    print(f"# {proxy} [{start}:{start + 40}]: {stats.computed} computed in "
-                          f"{time.perf_counter() - t0:.1f} s wall", file=sys.stderr)
+                    print(f"# {proxy} [{start}:{start + chunk}]: {stats.computed} computed in "
+                          f"{time.perf_counter() - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU here",
+                          file=sys.stderr)
         frame = pd.DataFrame({"arch": archs})
-        for column, proxy in EXTRA_COLUMNS.items():
+        for column, proxy in columns.items():
             item = make_items("nb201", archs[:1], [proxy], dataset="cifar10", seed=0)[0]
             got = {r.key.arch: r for r in store.iter_results(space="nb201", proxy=proxy,
                                                              settings=json.loads(item.settings), seed=item.seed)}
             frame[column] = [as_float(got[a].value) if a in got else math.nan for a in archs]
             if proxy == "vkdnw":
                 frame["vkdnw_aleph"] = [float(got[a].value["aleph"]) if a in got else math.nan for a in archs]
-    frame.to_csv(EXTRA_FILE, index=False, float_format="%.10g")
-    print(f"# wrote {EXTRA_FILE.relative_to(REPO)}", file=sys.stderr)
+    frame.to_csv(out, index=False, float_format="%.10g")
+    print(f"# wrote {out.relative_to(REPO)}", file=sys.stderr)
 
 
 def compute(archs: list[str], store_path: str, budget: float) -> None:
-    """Fill the store with the AZ-NAS components of ``archs`` (resumable), then write :data:`AZ_FILE`."""
-    import json
+    """The AZ-NAS components of the 200-subset ``archs`` (resumable), written to :data:`AZ_FILE`."""
+    _fill_and_export(archs, AZ_COLUMNS, AZ_FILE, store_path, budget)
 
-    import pandas as pd
 
-    from canopy.evaluation import run_items
-    from canopy.scoring import as_float, make_items
-    from canopy.store import ResultStore
-
-    deadline = time.monotonic() + budget if budget else math.inf
-    Path(store_path).parent.mkdir(parents=True, exist_ok=True)
-    with ResultStore(store_path) as store:
-        for proxy in AZ_COLUMNS.values():
-            items = make_items("nb201", archs, [proxy], dataset="cifar10", seed=0)
-            for start in range(0, len(items), 10):
-                if time.monotonic() > deadline:
-                    print("# time budget spent; rerun the same command to resume", file=sys.stderr)
-                    break
-                t0 = time.process_time()
-                stats = run_items(items[start:start + 10], store, workers=0, progress=False)
-                if stats.computed:
-                    print(f"# {proxy} [{start}:{start + 10}]: {stats.computed} computed, "
-                          f"{(time.process_time() - t0) / stats.computed:.2f} s CPU each", file=sys.stderr)
-        frame = pd.DataFrame({"arch": archs})
-        for column, proxy in AZ_COLUMNS.items():
-            item = make_items("nb201", archs[:1], [proxy], dataset="cifar10", seed=0)[0]
-            got = {r.key.arch: r for r in store.iter_results(space="nb201", proxy=proxy,
-                                                             settings=json.loads(item.settings), seed=item.seed)}
-            frame[column] = [as_float(got[a].value) if a in got else math.nan for a in archs]
-    frame.to_csv(AZ_FILE, index=False, float_format="%.10g")
-    print(f"# wrote {AZ_FILE.relative_to(REPO)}", file=sys.stderr)
+def compute_extra(store_path: str, workers: int, budget: float) -> None:
+    """All components of the 800 sample cells outside the 200-subset (resumable), written to :data:`EXTRA_FILE`."""
+    subset = set(_archs())
+    archs = [a for a in _archs(SAMPLE_FILE) if a not in subset]
+    _fill_and_export(archs, EXTRA_COLUMNS, EXTRA_FILE, store_path, budget, workers=workers, chunk=40)
 
 
 def table(data_dir: Path, n_boot: int, sample: int = 200) -> list[dict]:
