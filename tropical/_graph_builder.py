@@ -1,4 +1,4 @@
-"""Exact symbolic values and the layered ReLU network under construction (used by :mod:`canopy.nas.lower`).
+"""Exact symbolic values and the layered ReLU network under construction (used by :mod:`tropical.graph`).
 
 A :class:`_Value` is a tensor held as an exact affine map of one hidden layer's output; :class:`_Builder`
 adds neurons to hidden layers (sharing equal ones), carries values through a layer
