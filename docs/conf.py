@@ -1,6 +1,7 @@
 """Sphinx configuration of CANOPY's API reference (built from the numpydoc docstrings).
 
-Build: ``python -m sphinx -W --keep-going -b html docs docs/_build/html`` (CI runs it with warnings as
+The narrative guide is ``docs/guide/*.md`` (Markdown through MyST; every page there joins the site through
+the ``guide/*`` glob in ``index.rst``).  Build: ``python -m sphinx -W --keep-going -b html docs docs/_build/html`` (CI runs it with warnings as
 errors, through ``tests/test_docs.py``).  The per-module pages are generated at build time from the packages
 themselves (every public module of ``tropical`` and ``canopy``), so a moved or new module is documented
 without editing this folder; the generated sources and the built HTML are not committed.
@@ -20,7 +21,10 @@ project = "CANOPY"
 author = "The CANOPY developers"
 copyright = "2026, The CANOPY developers"
 
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax", "sphinx.ext.viewcode"]
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax", "sphinx.ext.viewcode", "myst_parser"]
+# the narrative guide pages (docs/guide/*.md) are Markdown, read by MyST; "#bad-input"-style links resolve to headings
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+myst_heading_anchors = 4
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False

@@ -1,4 +1,4 @@
-"""The API reference builds from the docstrings with warnings as errors (issue 12: docs build in CI)."""
+"""The API reference (from the docstrings) and the guide pages (docs/guide/*.md) build with warnings as errors (issue 12)."""
 
 from __future__ import annotations
 
@@ -23,3 +23,6 @@ def test_sphinx_api_reference_builds_without_warnings(tmp_path):
     pages = {p.name for p in (tmp_path / "html" / "api").glob("*.html")}
     for module in ("tropical.regions.html", "canopy.scoring.html", "canopy.bounds.symbolic.html"):
         assert module in pages, sorted(pages)[:20]
+    guide = {p.stem for p in (ROOT / "docs" / "guide").glob("*.md")}
+    built = {p.stem for p in (tmp_path / "html" / "guide").glob("*.html")}
+    assert guide and guide <= built, f"guide pages not built: {sorted(guide - built)}"
