@@ -77,6 +77,9 @@ def _write_files(d: Path) -> dict[str, str]:
                                     {"weight": [["1", "2", "3"]], "bias": ["0"]}]))
     put("bad_policy.json", net([{"weight": [["1", "2"]], "bias": ["0"]}], policy=5))
     put("too_many_weights.json", net([{"weight": [["0"] * 1100] * 1000, "bias": ["0"] * 1000}]))
+    # JSON graphs (tropical.graph)
+    for name, (nodes, extra) in _graph_files().items():
+        put(name, json.dumps({"format": "canopy-graph", "version": 1, "nodes": nodes, "output": "y", **extra}))
     # torch files
     sd = {"0.weight": torch.ones(3, 2), "0.bias": torch.zeros(3), "2.weight": torch.ones(1, 3),
           "2.bias": torch.zeros(1)}
@@ -120,6 +123,63 @@ def _write_files(d: Path) -> dict[str, str]:
     return f
 
 
+def _graph_files() -> dict[str, tuple[object, dict[str, object]]]:
+    """Malformed graph files: name -> (nodes, extra top-level keys); the output node is always "y"."""
+    x = {"id": "x", "op": "input", "shape": [1, 2, 2]}
+
+    def conv(**kw: object) -> dict[str, object]:
+        return {"id": "y", "op": "conv2d", "input": "x", "weight": [[[["1", "0"], ["0", "1"]]]], **kw}
+
+    return {
+        "g_version.json": ([x, conv()], {"version": 2}),
+        "g_format.json": ([x, conv()], {"format": "other"}),
+        "g_no_output.json": ([x, conv()], {"output": None}),
+        "g_output_unknown.json": ([x, conv()], {"output": "zzz"}),
+        "g_extra_key.json": ([x, conv()], {"colour": "red"}),
+        "g_nodes_not_list.json": ("abc", {}),
+        "g_nodes_empty.json": ([], {}),
+        "g_node_not_object.json": ([x, 1], {}),
+        "g_no_id.json": ([x, {"op": "relu", "input": "x"}], {}),
+        "g_duplicate_id.json": ([x, {"id": "x", "op": "relu", "input": "x"}], {}),
+        "g_unknown_op.json": ([x, {"id": "y", "op": "softmax", "input": "x"}], {}),
+        "g_unknown_node_key.json": ([x, {"id": "y", "op": "relu", "input": "x", "alpha": "1"}], {}),
+        "g_forward_ref.json": ([x, {"id": "y", "op": "relu", "input": "y"}], {}),
+        "g_no_input_node.json": ([{"id": "y", "op": "relu", "input": "x"}], {}),
+        "g_two_inputs.json": ([x, {"id": "y", "op": "input", "shape": [2]}], {}),
+        "g_huge_shape.json": ([{"id": "y", "op": "input", "shape": [100000, 100000, 100000]}], {}),
+        "g_shape_zero.json": ([{"id": "y", "op": "input", "shape": [0]}], {}),
+        "g_conv_channels.json": ([x, conv(weight=[[[["1"]], [["1"]]]])], {}),
+        "g_conv_ragged.json": ([x, conv(weight=[[[["1", "0"], ["0"]]]])], {}),
+        "g_conv_3d.json": ([x, conv(weight=[[["1"]]])], {}),
+        "g_conv_float.json": ([x, conv(weight=[[[[0.5, "0"], ["0", "1"]]]])], {}),
+        "g_conv_nan.json": ([x, conv(weight=[[[["nan", "0"], ["0", "1"]]]])], {}),
+        "g_conv_huge_exponent.json": ([x, conv(bias=["1e100000000"])], {}),
+        "g_conv_bias_length.json": ([x, conv(bias=["1", "2"])], {}),
+        "g_conv_stride_zero.json": ([x, conv(stride=0)], {}),
+        "g_conv_groups.json": ([x, conv(groups=3)], {}),
+        "g_kernel_too_big.json": ([x, {"id": "y", "op": "maxpool2d", "input": "x", "kernel_size": 5}], {}),
+        "g_pool_padding.json": ([x, {"id": "y", "op": "avgpool2d", "input": "x", "kernel_size": 2, "padding": 2}],
+                                {}),
+        "g_pool_on_vector.json": ([{"id": "x", "op": "input", "shape": [4]},
+                                   {"id": "y", "op": "maxpool2d", "input": "x", "kernel_size": 2}], {}),
+        "g_add_shapes.json": ([x, {"id": "f", "op": "flatten", "input": "x"},
+                               {"id": "y", "op": "add", "inputs": ["x", "f"]}], {}),
+        "g_concat_shapes.json": ([x, {"id": "f", "op": "flatten", "input": "x"},
+                                  {"id": "y", "op": "concat", "inputs": ["x", "f"], "axis": 0}], {}),
+        "g_reshape_size.json": ([x, {"id": "y", "op": "reshape", "input": "x", "shape": [3]}], {}),
+        "g_linear_width.json": ([x, {"id": "y", "op": "linear", "input": "x", "weight": [["1", "2", "3"]]}], {}),
+        "g_bn_irrational.json": ([x, {"id": "y", "op": "batchnorm2d", "input": "x", "mean": ["0"], "var": ["2"]}],
+                                 {}),
+        "g_too_many_neurons.json": ([{"id": "x", "op": "input", "shape": [40000]},
+                                     {"id": "y", "op": "relu", "input": "x"}], {}),
+        "g_too_many_terms.json": ([{"id": "x", "op": "input", "shape": [1, 1000, 1000]},
+                                   {"id": "y", "op": "conv2d", "input": "x", "weight": [[[["1"] * 5] * 5]]}], {}),
+        "g_too_many_numbers.json": ([{"id": "x", "op": "input", "shape": [2]},
+                                     {"id": "y", "op": "linear", "input": "x", "weight": [["1", "1"]] * 600_000}],
+                                    {}),
+    }
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return _write_files(tmp_path_factory.mktemp("bad_inputs"))
@@ -134,6 +194,7 @@ NETWORK_FILES = [
     "missing_bias.json", "missing_weight.json", "ragged.json", "bias_mismatch.json", "empty_row.json",
     "chain_mismatch.json", "bad_policy.json", "too_many_weights.json", "pt_as_json", "random_bytes.pt", "text.pt",
     "empty.pt", "stride0.pt", "list.pt", "nan.pt", "conv.pt", "empty_dict.pt", "directory", "missing", "empty_name",
+    *_graph_files(),
 ]
 
 BAD_BOX = ["1,-1", "0,0", "-1", "a,b", HUGE_EXP + ",1e100000001", "-" + HUGE_EXP + ",1", "1,2,3", "", "nan,1",

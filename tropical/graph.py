@@ -874,7 +874,7 @@ class GraphNetwork:
     def from_json(cls, data: Mapping[str, Any] | str | os.PathLike[str]) -> GraphNetwork:
         """Read a graph from the JSON format (a dict, JSON text, or a path to a ``.json`` file).
 
-        A string starting with ``{`` is parsed as JSON text; any other string is a file path.
+        A string starting with ``{`` or ``[`` is parsed as JSON text; any other string is a file path.
 
         Raises
         ------
@@ -891,7 +891,7 @@ class GraphNetwork:
         (Fraction(2, 1), Fraction(2, 3))
         """
         if isinstance(data, (str, os.PathLike)):
-            if isinstance(data, str) and data.lstrip().startswith("{"):
+            if isinstance(data, str) and data.lstrip().startswith(("{", "[")):
                 text = data
             else:
                 path = Path(data)

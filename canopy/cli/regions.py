@@ -4,6 +4,7 @@ Example::
 
     canopy regions --input 2 --widths 8,8 --seed 0 --out regions.png
     canopy regions --network net.json --box=-1,1 --json
+    canopy regions --network graph.json --box=-1,1   # a conv / pool / skip graph (docs/guide/graphs.md)
 
 (write ``--box=LO,HI`` with an equals sign when LO is negative.)
 """
@@ -29,7 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from canopy.cli._common import add_costly_argument
 
     parser.add_argument("--network", default=None, metavar="JSON",
-                        help="exact network JSON (see tropical.network); default: a seeded random network")
+                        help="exact network JSON (tropical.network) or graph JSON (tropical.graph: conv / pool / skip); "
+                             "default: a seeded random network")
     parser.add_argument("--input", type=int, default=2, help="input dimension of the random network (default 2)")
     parser.add_argument("--widths", default="8,8", help="hidden widths of the random network (default 8,8)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random network (default 0)")
@@ -55,16 +57,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="turn off the float-guided, exactly certified shortcuts (pure exact reference path)")
 
 
-def _network(args: argparse.Namespace) -> Any:
-    from canopy.cli.verify import _parse_widths, check_network_size, read_network_file
+def _network(args: argparse.Namespace, box: Any = None) -> tuple[Any, Any]:
+    """``(net, graph or None)``; a JSON graph is lowered with the box (see :func:`canopy.cli.verify.lower_graph`)."""
+    from canopy.cli.verify import _parse_widths, check_network_size, load_network
     from tropical.network import ReLUNetwork
 
     if args.network is not None:
-        return read_network_file(args.network, allow=args.allow_costly)
+        return load_network(args.network, allow=args.allow_costly, box=box)
     widths = _parse_widths(args.widths)
     check_network_size(args.input, widths, 1, allow=args.allow_costly)
     return ReLUNetwork.random(args.input, widths, seed=args.seed, distribution=args.distribution,
-                              scale=args.scale)
+                              scale=args.scale), None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         set_backend(args.backend)
     if args.no_guided:
         set_guided(False)
-    net = _network(args)
+    net, graph = _network(args, box)
     if args.out is not None and net.input_dim != 2:
         raise InvalidArgumentError(f"--out draws 2-input networks only; this one has {net.input_dim} inputs")
     domain = Box(*box) if box else None
@@ -95,6 +98,10 @@ def run(args: argparse.Namespace) -> int:
                            progress=progress)
     result: dict[str, Any] = {"layer_sizes": list(net.layer_sizes), "domain": args.box or "R^n",
                               **counts.as_dict()}
+    if graph is not None:
+        result["graph"] = {"nodes": len(graph), "ops": sorted(set(graph.ops)), "input_shape": list(graph.input_shape),
+                           "note": "activation_regions are those of the lowered dense network, not the graph's; "
+                                   "linear_regions and distinct_affine_maps are the graph's"}
     if args.crosscheck:
         result["tropical_crosscheck"] = tropical_crosscheck(net)
     if args.out:
@@ -110,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
     where = f"[{box[0]}, {box[1]}]^{net.input_dim}" if box else f"R^{net.input_dim}"
     why = {"interrupted": "interrupted"}.get(counts.stopped or "", "time budget hit")
     print(f"network {list(net.layer_sizes)} over {where}" + (f" (PARTIAL: {why})" if counts.partial else ""))
+    if graph is not None:
+        print(f"  graph {args.network}: {len(graph)} nodes, input shape {list(graph.input_shape)}, lowered to the "
+              "dense network above (activation_regions are the lowered network's; linear_regions the graph's)")
     for key in ("activation_regions", "linear_regions", "distinct_affine_maps"):
         print(f"  {key:22s} {result[key]:>8}   {counts.definition[key]}")
     print(f"  closed-form bound      {counts.upper_bound:>8}   per-layer Zaslavsky product")

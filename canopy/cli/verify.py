@@ -1,6 +1,7 @@
 """``canopy verify``: convert a ReLU network to its exact tropical map ``F ⊘ G`` and verify it.
 
-Builds a seeded random network (or reads ``--network net.json`` / a torch ``state_dict`` ``.pt``), converts
+Builds a seeded random network (or reads ``--network net.json`` / a JSON graph of :mod:`tropical.graph`,
+lowered to a dense network / a torch ``state_dict`` ``.pt``), converts
 it with the Zhang–Naitzat–Lim recursion (pruning after every layer), prints the monomial counts per layer
 before/after pruning, checks the tropical map against the exact forward pass at random rational points,
 and prints the linear regions of ``F`` and ``G`` (their non-redundant monomials). When
@@ -14,6 +15,7 @@ Example::
     canopy verify
     canopy verify --input 3 --widths 8,8 --seed 1 --distribution integer --scale 3 --json
     canopy verify --network net.json --box=-1,1
+    canopy verify --network graph.json --box=-1,1   # a conv / pool / skip graph (docs/guide/graphs.md)
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-denominator", type=int, default=None,
                         help="denominator bound for --policy limit_denominator")
     parser.add_argument("--network", default=None,
-                        help="read the network from a JSON file (exact format) or a torch state_dict (.pt/.pth)")
+                        help="read the network from a JSON file (the exact dense format, or a conv/pool/skip graph of "
+                             "tropical.graph) or a torch state_dict (.pt/.pth)")
     add_costly_argument(parser)
 
 
@@ -120,9 +123,50 @@ def parse_box(text: str, option: str = "--box") -> tuple[Any, Any]:
 
 def read_network_file(path_text: str, *, policy: str = "exact", max_denominator: int | None = None,
                       allow: bool = False) -> Any:
-    """Read ``--network``: exact JSON or a torch ``state_dict``; one clear error for any bad file."""
+    """Read ``--network``: exact JSON, a JSON graph (lowered) or a torch ``state_dict``; one clear error for any bad file."""
+    return load_network(path_text, policy=policy, max_denominator=max_denominator, allow=allow)[0]
+
+
+def lower_graph(graph: Any, box: tuple[Any, Any] | None = None, *, allow: bool = False) -> Any:
+    """Lower a :class:`tropical.graph.GraphNetwork` to a ReLU network for the CLI (neurons limited unless ``allow``).
+
+    With a box ``[LO, HI]^n`` the inputs are carried by ``relu(x_j - LO) + LO`` (exact on the box, no spurious
+    hyperplanes ``x_j = 0``); without one by ``relu(x_j) - relu(-x_j)`` (exact everywhere).
+
+    Examples
+    --------
+    >>> from tropical.graph import GraphNetwork
+    >>> g = GraphNetwork([{"id": "x", "op": "input", "shape": [2]}, {"id": "y", "op": "relu", "input": "x"}], "y")
+    >>> lower_graph(g).layer_sizes, lower_graph(g, (-1, 1)).layer_sizes
+    ((2, 2, 2), (2, 2, 2))
+    """
+    from canopy.cli._common import LIMITS
+    from canopy.errors import CostlyRequestError
+    from tropical.errors import InvalidNetworkError
+
+    limit = LIMITS["neurons"][0]
+    try:
+        return graph.to_relu_network(input_lower=None if box is None else box[0],
+                                     max_neurons=10**9 if allow else limit)
+    except InvalidNetworkError as exc:
+        if "max_neurons" in str(exc) and not allow:
+            raise CostlyRequestError(f"{exc}; the limit is {limit} {LIMITS['neurons'][1]}; "
+                                     "pass --allow-costly to run it anyway") from None
+        raise
+
+
+def load_network(path_text: str, *, policy: str = "exact", max_denominator: int | None = None,
+                 allow: bool = False, box: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
+    """Read ``--network`` as ``(ReLUNetwork, GraphNetwork or None)``.
+
+    A JSON file with ``"format": "canopy-graph"`` (or a ``"nodes"`` key) is read as a graph
+    (:mod:`tropical.graph`) and lowered by :func:`lower_graph` (with ``box``); any other JSON as the dense
+    format of :mod:`tropical.network`; ``.pt`` / ``.pth`` as a torch ``state_dict`` of a ``Sequential`` of
+    ``Linear`` layers. Sizes are checked before numbers are parsed.
+    """
     from canopy.cli._common import LIMITS, check_input_file
     from tropical.errors import InvalidNetworkError
+    from tropical.graph import GraphNetwork, is_graph_json
     from tropical.network import ReLUNetwork
 
     path = check_input_file(path_text, "--network")
@@ -145,7 +189,7 @@ def read_network_file(path_text: str, *, policy: str = "exact", max_denominator:
 
             raise CostlyRequestError(f"{path}: {total} tensor elements, above the limit of {limit}; "
                                      "pass --allow-costly to read it anyway")
-        return ReLUNetwork.from_torch(obj, policy=policy, max_denominator=max_denominator)
+        return ReLUNetwork.from_torch(obj, policy=policy, max_denominator=max_denominator), None
     size = path.stat().st_size
     if size > 64 * limit and not allow:
         from canopy.errors import CostlyRequestError
@@ -165,7 +209,14 @@ def read_network_file(path_text: str, *, policy: str = "exact", max_denominator:
     except ValueError as exc:
         raise InvalidNetworkError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
-        raise InvalidNetworkError(f"{path}: expected a JSON object with 'layers', got {type(data).__name__}")
+        raise InvalidNetworkError(f"{path}: expected a JSON object with 'layers' (a dense network) or 'nodes' "
+                                  f"(a graph), got {type(data).__name__}")
+    if is_graph_json(data):
+        try:
+            graph = GraphNetwork.from_json(data)
+        except InvalidNetworkError as exc:
+            raise InvalidNetworkError(f"{path}: {exc}") from None
+        return lower_graph(graph, box, allow=allow), graph
     layers = data.get("layers")
     if isinstance(layers, list):
         total = 0
@@ -178,21 +229,31 @@ def read_network_file(path_text: str, *, policy: str = "exact", max_denominator:
 
             raise CostlyRequestError(f"{path}: {total} weights, above the limit of {limit}; "
                                      "pass --allow-costly to read it anyway")
-    return ReLUNetwork.from_json(data)
+    return ReLUNetwork.from_json(data), None
 
 
 def network_from_args(args: argparse.Namespace) -> tuple[Any, str]:
-    """Build the network described by the options; return ``(net, description)``."""
+    """Build the network described by the options; return ``(net, description)`` (a graph comes lowered)."""
+    net, desc, _graph = network_and_graph_from_args(args)
+    return net, desc
+
+
+def network_and_graph_from_args(args: argparse.Namespace,
+                                box: tuple[Any, Any] | None = None) -> tuple[Any, str, Any]:
+    """``(net, description, graph or None)``: a JSON graph file is lowered with ``box`` (see :func:`lower_graph`)."""
     from tropical.convert import parse_rational
     from tropical.network import ReLUNetwork
 
     allow = getattr(args, "allow_costly", False)
     if args.network is not None:
-        net = read_network_file(args.network, policy=args.policy, max_denominator=args.max_denominator,
-                                allow=allow)
+        net, graph = load_network(args.network, policy=args.policy, max_denominator=args.max_denominator,
+                                  allow=allow, box=box)
+        if graph is not None:
+            return net, (f"JSON graph {args.network} ({len(graph)} nodes, input shape {list(graph.input_shape)}, "
+                         f"policy {graph.policy}; lowered to a dense ReLU network)"), graph
         if args.network.endswith((".pt", ".pth")):
-            return net, f"torch state_dict {args.network} (policy {net.policy})"
-        return net, f"JSON network {args.network}"
+            return net, f"torch state_dict {args.network} (policy {net.policy})", None
+        return net, f"JSON network {args.network}", None
     widths = _parse_widths(args.widths)
     check_network_size(args.input, widths, args.outputs, allow=allow)
     scale = parse_rational(args.scale, "--scale")
@@ -204,12 +265,16 @@ def network_from_args(args: argparse.Namespace) -> tuple[Any, str]:
         desc = f"seeded Gaussian N(0, {scale}^2) weights (seed {args.seed}, policy {args.policy})"
     else:
         desc = f"seeded integer weights in [-{scale}, {scale}] (seed {args.seed})"
-    return net, desc
+    return net, desc, None
 
 
 def verify(net: Any, *, points: int = 20, seed: int = 0, domain: Any = None, max_regions: int = 100_000,
-           regions: bool = True) -> dict[str, Any]:
+           regions: bool = True, graph: Any = None) -> dict[str, Any]:
     """Convert, check and count; return a JSON-ready report (see the module docstring).
+
+    With ``graph`` (a :class:`tropical.graph.GraphNetwork` that ``net`` was lowered from) the report also
+    checks ``graph.forward == net.forward`` at the check points (inside ``domain`` when it is a box, where
+    the lowering is exact) and notes that ``activation_regions`` are the lowered network's.
 
     Examples
     --------
@@ -252,6 +317,18 @@ def verify(net: Any, *, points: int = 20, seed: int = 0, domain: Any = None, max
         "check": {"points": len(pts), "passed": not mismatches, "mismatches": mismatches[:5]},
         "outputs": outputs,
     }
+    if graph is not None:
+        gpts = pts
+        if domain is not None and not isinstance(getattr(domain, "lo", None), (list, tuple, type(None))):
+            lo, hi = domain.lo, domain.hi  # inside the box, where a box-lowered network equals the graph
+            gpts = [tuple(lo + (hi - lo) * (v % 1) for v in x) for x in pts]
+        bad = [{"x": [str(v) for v in x], "graph": [str(v) for v in graph.forward(x)],
+                "network": [str(v) for v in net.forward(x)]} for x in gpts if graph.forward(x) != net.forward(x)]
+        report["graph_check"] = {"points": len(gpts), "passed": not bad, "mismatches": bad[:5]}
+        report["graph"] = {"nodes": len(graph), "ops": sorted(set(graph.ops)),
+                           "input_shape": list(graph.input_shape), "output_shape": list(graph.output_shape),
+                           "note": "activation_regions are those of the lowered dense network, not the graph's; "
+                                   "linear_regions and distinct_affine_maps are the graph's"}
     if regions:
         from tropical import regions as reg
         from tropical.errors import BudgetExceededError
@@ -297,6 +374,12 @@ def _text(report: dict[str, Any], desc: str, domain_desc: str) -> str:
     lines += ["", f"exact check: tropical map == forward pass at {chk['points']} random rational points: {status}"]
     for mm in chk["mismatches"]:
         lines.append(f"  mismatch at x = {mm['x']}: tropical {mm['tropical']} vs network {mm['network']}")
+    if "graph_check" in report:
+        gc = report["graph_check"]
+        lines.append(f"exact check: graph forward pass == lowered network at {gc['points']} random rational points: "
+                     f"{'PASSED' if gc['passed'] else 'FAILED'}")
+        for mm in gc["mismatches"]:
+            lines.append(f"  mismatch at x = {mm['x']}: graph {mm['graph']} vs network {mm['network']}")
     for k, out in enumerate(report["outputs"]):
         lines.append(
             f"output y{k + 1}: F has {out['linear_regions_F']} linear regions (non-redundant monomials), "
@@ -308,6 +391,8 @@ def _text(report: dict[str, Any], desc: str, domain_desc: str) -> str:
             f"exact regions ({domain_desc}): activation_regions {report['activation_regions']}, "
             f"linear_regions {report['linear_regions']} ({report['regions_seconds']:.3f} s)",
         ]
+        if "graph" in report:
+            lines.append("  (activation_regions of the lowered dense network; linear_regions are the graph's)")
         cc = report.get("cross_check")
         if cc:
             mark = "holds" if cc["holds"] else "VIOLATED"
@@ -332,7 +417,7 @@ def run(args: argparse.Namespace) -> int:
         set_backend(args.backend)
     if args.no_guided:
         set_guided(False)
-    net, desc = network_from_args(args)
+    net, desc, graph = network_and_graph_from_args(args, box)
     if not allow:
         from canopy.cli._common import LIMITS
         from canopy.errors import CostlyRequestError
@@ -354,12 +439,13 @@ def run(args: argparse.Namespace) -> int:
         domain_desc = f"domain [{box[0]}, {box[1]}]^{net.input_dim}"
     note(f"canopy verify: converting layer sizes {list(net.layer_sizes)} ...")
     report = verify(net, points=args.points, seed=args.seed, domain=domain, max_regions=args.max_regions,
-                    regions=not args.no_regions)
+                    regions=not args.no_regions, graph=graph)
     report["network"] = desc
     report["domain"] = domain_desc
     if args.json:
         print(strict_json(report, indent=2))
     else:
         print(_text(report, desc, domain_desc))
-    ok = report["check"]["passed"] and report.get("cross_check", {}).get("holds", True)
+    ok = (report["check"]["passed"] and report.get("cross_check", {}).get("holds", True)
+          and report.get("graph_check", {}).get("passed", True))
     return 0 if ok else 1
