@@ -343,3 +343,37 @@ def evaluate(graph: nx.DiGraph, weights: dict, x):
         else:
             raise NotImplementedError(op)
     return out
+
+
+def mini_cell_graph(ops, shape, final):
+    """An NB201-style cell on a tiny tensor: convs are ReLU-conv-BN with 'same' padding."""
+    from canopy.nas import cells
+    from canopy.nas._calculus import GraphBuilder
+
+    b = GraphBuilder()
+    x = b.input(shape)
+    nodes = [x]
+    C = shape[0]
+    for j in range(1, 4):
+        terms = []
+        for (i, jj), op in zip(cells.NB201_EDGES, ops):
+            if jj != j:
+                continue
+            u = nodes[i]
+            if op == "none":
+                terms.append(b.zero(u))
+            elif op == "skip_connect":
+                terms.append(b.identity(u))
+            elif op == "avg_pool_3x3":
+                terms.append(b.pool(u, "avg", 3, 1, 1))
+            else:
+                k = 3 if op == "nor_conv_3x3" else 1
+                terms.append(b.affine(b.conv(b.relu(u), C, k, 1, (k - 1) // 2)))
+        nodes.append(b.add(terms))
+    y = nodes[3]
+    if final == "relu":
+        y = b.relu(y)
+    elif final == "maxpool":
+        y = b.pool(y, "max", 2, 1, 0)
+    b.output(y)
+    return b.graph

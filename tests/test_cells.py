@@ -9,7 +9,7 @@ import random
 from fractions import Fraction
 
 import pytest
-from _cells_oracle import evaluate, random_weights, to_relu_network
+from _cells_oracle import evaluate, mini_cell_graph, random_weights, to_relu_network
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -29,37 +29,6 @@ def _exact_linear(net):
         return count_regions(net, max_regions=4000).linear_regions
     except BudgetExceededError:
         return None
-
-
-def _mini_cell_graph(ops, shape, final):
-    """An NB201-style cell on a tiny tensor: convs are ReLU-conv-BN with 'same' padding."""
-    b = GraphBuilder()
-    x = b.input(shape)
-    nodes = [x]
-    C = shape[0]
-    for j in range(1, 4):
-        terms = []
-        for (i, jj), op in zip(cells.NB201_EDGES, ops):
-            if jj != j:
-                continue
-            u = nodes[i]
-            if op == "none":
-                terms.append(b.zero(u))
-            elif op == "skip_connect":
-                terms.append(b.identity(u))
-            elif op == "avg_pool_3x3":
-                terms.append(b.pool(u, "avg", 3, 1, 1))
-            else:
-                k = 3 if op == "nor_conv_3x3" else 1
-                terms.append(b.affine(b.conv(b.relu(u), C, k, 1, (k - 1) // 2)))
-        nodes.append(b.add(terms))
-    y = nodes[3]
-    if final == "relu":
-        y = b.relu(y)
-    elif final == "maxpool":
-        y = b.pool(y, "max", 2, 1, 0)
-    b.output(y)
-    return b.graph
 
 
 def _check_graph_bound(g, seed, degenerate):
@@ -93,7 +62,7 @@ def _check_graph_bound(g, seed, degenerate):
          seed=1, degenerate=True)  # no path 0 -> 3 through live nodes: constant network
 @example(ops=("nor_conv_3x3",) * 6, shape=(1, 3), final="none", seed=2, degenerate=True)
 def test_cell_bound_dominates_exact_count(ops, shape, final, seed, degenerate):
-    g = _mini_cell_graph(ops, shape, final)
+    g = mini_cell_graph(ops, shape, final)
     _check_graph_bound(g, seed, degenerate)
 
 

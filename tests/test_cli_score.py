@@ -34,7 +34,7 @@ def test_nb201_and_darts(capsys):
     ops = "sep_conv_3x3,skip_connect,max_pool_3x3,none,sep_conv_5x5,skip_connect,none,sep_conv_3x3," \
           "dil_conv_3x3,skip_connect,max_pool_3x3,sep_conv_5x5,none,none"
     rc, out, _ = _run(capsys, "--darts", ops, "--input-shape", "3,8,8", "--C", "4", "--layers", "3", "--all-modes")
-    assert rc == 0 and out.count("log10 upper bound") == 3
+    assert rc == 0 and out.count("log10 upper bound") == 3 and out.count("log10 line bound") == 1
     from canopy.spaces.darts import random_genotype
 
     g = random_genotype(0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 DENSE_MODES = ("generic", "serra", "zhang", "montufar", "serra_lower")
-CELL_MODES = ("generic", "serra", "zhang")
+CELL_MODES = ("generic", "serra", "zhang", "local")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -130,12 +130,15 @@ def run(args: argparse.Namespace) -> int:
             what = {"kind": "darts", "arch": text, "input_shape": list(shape), "C": args.C, "layers": args.layers}
     if args.json:
         print(strict_json({**what, "log10": scores, "meaning": "log10 of an upper bound on the number of linear "
-                          "regions (montufar/serra_lower: lower bound on the maximum)"}))
+                          "regions (montufar/serra_lower: lower bound on the maximum; local: upper bound on the linear "
+                          "pieces along any line that moves one input pixel)"}))
     else:
         desc = ", ".join(f"{k}={v}" for k, v in what.items() if k != "kind")
         for m, v in scores.items():
             label = ("log10 lower bound on the maximum" if m in ("montufar", "serra_lower")
-                     else "log10 exact count (seeded network)" if m == "exact" else "log10 upper bound")
+                     else "log10 exact count (seeded network)" if m == "exact"
+                     else "log10 line bound (pieces on a line through one pixel)" if m == "local"
+                     else "log10 upper bound")
             text = f"{v:.4f}" if isinstance(v, float) else v
             print(f"{m}: {label} = {text} ({what['kind']}, {desc})")
     return 0

@@ -9,7 +9,10 @@ A network is a :class:`networkx.DiGraph` whose nodes are tensor-producing operat
 * ``sources`` -- tensors whose Jacobian row spaces contain its own (so that ``x + f(x)`` keeps rank(x)),
 * ``level``   -- the largest level of the cut nodes (ReLU, max-pool) it depends on,
 * ``alias``   -- the tensor it equals (identity, skip, reshape), so repeated ReLUs of one tensor cut once,
-* ``struct``  -- the convolution that produced it, if any (for the structured Toeplitz count).
+* ``struct``  -- the convolution that produced it, if any (for the structured Toeplitz count),
+* ``rf``      -- its receptive field in the network input: per spatial axis and output position, the hull
+  ``(lo, hi)`` of the input coordinates it can depend on (``None`` where unknown: no single spatial input,
+  a reshape, a dense layer; the calculus then assumes the whole input).
 
 Cut nodes (ReLU, max pooling) of one level are simultaneous arrangements on the pieces left by the lower
 levels; each level multiplies the bound by :func:`canopy.bounds.branches.level_factor`.  The product over
@@ -20,6 +23,7 @@ Theorem C1).  Cut nodes whose input is constant contribute 1, and cut nodes the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -33,8 +37,10 @@ from canopy.errors import InvalidArchitectureError
 
 __all__ = ["GraphBuilder", "CalculusResult", "LevelInfo", "score_graph", "MODES", "check_mode"]
 
-#: Modes the DAG calculus supports.  ``"serra"`` equals ``"generic"`` on DAGs (see ``proofs/cells.md``).
-MODES = ("generic", "serra", "zhang")
+#: Modes the DAG calculus supports.  ``"serra"`` equals ``"generic"`` on DAGs (see ``proofs/cells.md``);
+#: ``"local"`` bounds the linear pieces on lines through one input pixel (``proofs/local.md``), not the regions
+#: of the whole input space.
+MODES = ("generic", "serra", "zhang", "local")
 
 
 def check_mode(mode: object) -> str:
@@ -191,7 +197,7 @@ class GraphBuilder:
             raise InvalidArchitectureError(f"{name or 'cat'}: shapes {shapes} cannot be concatenated on {dim}")
         shape = list(shapes[0])
         shape[dim] = sum(s[dim] for s in shapes)
-        return self._add("cat", inputs, shape, name)
+        return self._add("cat", inputs, shape, name, dim=int(dim))
 
     def output(self, u, name="output"):
         return self._add("output", (u,), self.shape(u), name)
@@ -215,6 +221,8 @@ class CalculusResult:
     input_dim: int
     bound: ProductBound
     levels: tuple[LevelInfo, ...] = field(default=())
+    #: node id -> receptive field (per axis, per position, ``(lo, hi)``; ``None`` unknown), ``proofs/local.md``
+    receptive_fields: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def log10(self) -> float:
@@ -224,6 +232,109 @@ class CalculusResult:
     def value(self) -> int:
         """The exact integer bound."""
         return self.bound.value()
+
+
+
+#: the receptive field of a position that depends on no input coordinate (``lo > hi``)
+_EMPTY = (1, 0)
+
+
+def _hull(intervals) -> tuple[int, int]:
+    lo: int | None = None
+    hi: int | None = None
+    for a, b in intervals:
+        if a > b:
+            continue
+        lo = a if lo is None or a < lo else lo
+        hi = b if hi is None or b > hi else hi
+    return _EMPTY if lo is None or hi is None else (lo, hi)
+
+
+def _rf_windows(rf, windows):
+    """Receptive field after a convolution / pooling reading ``windows`` of a tensor with field ``rf``."""
+    if rf is None:
+        return None
+    return tuple(tuple(_hull(ax_rf[q] for q in w) for w in ax_w) for ax_rf, ax_w in zip(rf, windows))
+
+
+def _rf_union(rfs):
+    """Receptive field of a sum / channel concatenation: the per-position hull of the fields."""
+    if any(r is None for r in rfs):
+        return None
+    return tuple(tuple(_hull(ivs) for ivs in zip(*axes)) for axes in zip(*rfs))
+
+
+def _axis_cover(ax_rf, n: int, weights=None) -> list[int]:
+    """For every input coordinate ``q < n`` on one axis: the (weighted) number of positions whose field holds q."""
+    diff = [0] * (n + 1)
+    for i, (a, b) in enumerate(ax_rf):
+        if a > b:
+            continue
+        w = 1 if weights is None else weights[i]
+        diff[max(a, 0)] += w
+        diff[min(b, n - 1) + 1] -= w
+    out, acc = [], 0
+    for q in range(n):
+        acc += diff[q]
+        out.append(acc)
+    return out
+
+
+def _local_terms(cut: dict, grid: tuple[int, ...]):
+    """Separable breakpoint counts of one cut node for lines through input pixel ``q``.
+
+    Returns ``[(coefficient, [per-axis cover lists])]``: the number of new breakpoints the cut can put on a
+    line that moves only pixel ``q`` is ``sum(coef * prod(cover[a][q_a]))``.
+    """
+    rf = cut["rf"]
+    if cut["kind"] == "relu":
+        channels = cut["shape"][0]
+        if rf is None or len(rf) != len(grid):
+            return [(cut["hyperplanes"], None)]
+        return [(channels, [_axis_cover(ax, n) for ax, n in zip(rf, grid)])]
+    channels, windows = cut["pool"]
+    if rf is None or len(rf) != len(grid):
+        total = channels * (_prod(sum(len(w) for w in ax) for ax in windows) - _prod(len(ax) for ax in windows))
+        return [(total, None)]
+    win_rf = _rf_windows(rf, windows)
+    size = [_axis_cover(ax, n, [len(w) for w in ax_w]) for ax, ax_w, n in zip(win_rf, windows, grid)]
+    count = [_axis_cover(ax, n) for ax, n in zip(win_rf, grid)]
+    # a max of k affine functions along a line has at most k - 1 breakpoints per piece
+    return [(channels, size), (-channels, count)]
+
+
+def _local_bound(levels: list[list[dict]], grid: tuple[int, ...], pixel: tuple[int, ...] | None = None
+                 ) -> tuple[ProductBound, tuple[int, ...], list[int]]:
+    """``max_q prod_l (1 + N_l(q))`` over input pixels ``q`` (or at ``pixel``): the bound of ``proofs/local.md``."""
+    terms = [[t for c in group for t in _local_terms(c, grid)] for group in levels]
+    best: tuple[float, tuple[int, ...], list[int]] | None = None
+    pixels: list[tuple[int, ...]] = [()]
+    for n in grid:
+        pixels = [p + (i,) for p in pixels for i in range(n)]
+    if pixel is not None:
+        pixel = tuple(int(i) for i in pixel)
+        if pixel not in set(pixels):
+            raise InvalidArchitectureError(f"pixel {pixel} is not a position of the input grid {grid}")
+        pixels = [pixel]
+    for q in pixels:
+        counts = []
+        for group in terms:
+            n_l = 0
+            for coef, covers in group:
+                if covers is None:
+                    n_l += coef
+                else:
+                    v = coef
+                    for ax, qa in zip(covers, q):
+                        v *= ax[qa]
+                    n_l += v
+            counts.append(n_l)
+        lg = sum(math.log10(1 + n) for n in counts)
+        if best is None or lg > best[0] + 1e-12:
+            best = (lg, q, counts)
+    assert best is not None
+    _, q, counts = best
+    return ProductBound([(1 + n, 1) for n in counts if n]), q, counts
 
 
 @lru_cache(maxsize=1 << 15)
@@ -242,7 +353,8 @@ def _individual(cut: dict) -> ProductBound:
     return maxpool_bound(channels, windows, cut["rank"])
 
 
-def score_graph(graph: nx.DiGraph, mode: str = "generic") -> CalculusResult:
+def score_graph(graph: nx.DiGraph, mode: str = "generic", *, pixel: tuple[int, ...] | None = None
+                ) -> CalculusResult:
     r"""Apply the calculus to an operation DAG; the result bounds the linear regions of its function.
 
     Parameters
@@ -252,7 +364,13 @@ def score_graph(graph: nx.DiGraph, mode: str = "generic") -> CalculusResult:
     mode : {"generic", "serra", "zhang"}
         ``"generic"``: effective dimensions, receptive-field structure and union arrangements per level;
         ``"zhang"``: every cut node alone with the full input dimension (the plain product, larger);
-        ``"serra"``: equals ``"generic"`` on DAGs (the J-set refinement is only proved for chains).
+        ``"serra"``: equals ``"generic"`` on DAGs (the J-set refinement is only proved for chains);
+        ``"local"``: not a bound on the regions of the input space but on the linear pieces along any line
+        that moves only the input coordinates of one pixel ``q`` -- :math:`\max_q \prod_l (1 + N_l(q))`
+        with :math:`N_l(q)` the units (and max-pool breakpoints) of level ``l`` whose receptive field holds
+        ``q`` (``proofs/local.md``, Theorem L2).
+    pixel : tuple of int, optional
+        ``mode="local"`` only: the bound for lines through this input pixel instead of the maximum.
 
     Returns
     -------
@@ -266,8 +384,14 @@ def score_graph(graph: nx.DiGraph, mode: str = "generic") -> CalculusResult:
     >>> _ = b.output(b.linear(h, 1))
     >>> score_graph(b.graph).value()        # one hidden layer of 4 on R^2: r(4, 2)
     11
+    >>> score_graph(b.graph, "local").value()  # a line cuts 4 hyperplanes at most once each
+    5
     """
     mode = check_mode(mode)
+    if pixel is not None and mode != "local":
+        from canopy.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"pixel= applies to mode='local' only, not mode={mode!r}")
     g = graph
     order = list(nx.topological_sort(g))
     nodes = g.nodes
@@ -281,6 +405,13 @@ def score_graph(graph: nx.DiGraph, mode: str = "generic") -> CalculusResult:
     cut_of_node: dict[int, tuple] = {}
     outputs = []
     d0 = sum(_prod(a["shape"]) for _, a in g.nodes(data=True) if a["op"] == "input")
+    in_shapes = [a["shape"] for _, a in g.nodes(data=True) if a["op"] == "input"]
+    # receptive fields are tracked for one input with spatial axes (C0, *grid); otherwise unknown
+    grid: tuple[int, ...] = tuple(in_shapes[0][1:]) if len(in_shapes) == 1 else ()
+    rf: dict[int, object] = {}
+
+    def same_rf(v, u):
+        rf[v] = rf[u] if nodes[v]["shape"] == nodes[u]["shape"] else None
 
     def preds(v):
         return [u for u, _, k in sorted(g.in_edges(v, data="index"), key=lambda e: e[2])]
@@ -303,12 +434,15 @@ def score_graph(graph: nx.DiGraph, mode: str = "generic") -> CalculusResult:
         ins = preds(v)
         if op == "input":
             rank[v], src[v], level[v], alias[v], zero[v], struct[v] = units, frozenset((v,)), 0, v, False, None
+            rf[v] = tuple(tuple((i, i) for i in range(n)) for n in a["shape"][1:]) if grid else None
         elif op == "zero":
             rank[v], src[v], level[v], alias[v], zero[v], struct[v] = 0, frozenset(), 0, v, True, None
+            rf[v] = tuple((_EMPTY,) * n for n in a["shape"][1:]) if grid and len(a["shape"]) > 1 else None
         elif op in ("identity", "output"):
             u = ins[0]
             rank[v], src[v], level[v], alias[v], zero[v], struct[v] = (
                 rank[u], src[u], level[u], alias[u], zero[u], struct[u])
+            same_rf(v, u)
             if op == "output":
                 outputs.append(v)
         elif op == "affine":
@@ -316,24 +450,31 @@ def score_graph(graph: nx.DiGraph, mode: str = "generic") -> CalculusResult:
             rank[v], src[v], level[v], struct[v] = rank[u], src[u], level[u], struct[u]
             alias[v] = v
             zero[v] = zero[u] and a["zero_preserving"]
+            same_rf(v, u)
         elif op == "conv":
             u = ins[0]
             r = conv_rank_bound(a["in_channels"], a["out_channels"], a["windows"], rank[u])
             derived(v, u, r)
             zero[v] = zero[u] and not a["bias"]
+            rf[v] = _rf_windows(rf[u], a["windows"])
             if r:
                 struct[v] = (a["out_channels"], a["in_channels"], a["groups"], a["windows"])
         elif op == "linear":
             u = ins[0]
             derived(v, u, min(rank[u], a["in_features"], a["out_features"]))
             zero[v] = zero[u] and not a["bias"]
+            rf[v] = None
         elif op in ("linpool", "linmap"):
             u = ins[0]
             derived(v, u, min(rank[u], units))
             zero[v] = zero[u]
+            rf[v] = _rf_windows(rf[u], a["windows"]) if op == "linpool" else None
         elif op in ("add", "cat"):
             live = [u for u in ins if rank[u] > 0]
             zero[v] = all(zero[u] for u in ins)
+            spatial = {nodes[u]["shape"][1:] for u in ins} | {a["shape"][1:]}
+            rf[v] = (_rf_union([rf[u] for u in ins])
+                     if (op == "add" or a.get("dim", 0) == 0) and len(spatial) == 1 and len(a["shape"]) > 1 else None)
             alias[v], struct[v] = v, None
             if not live:
                 rank[v], src[v], level[v] = 0, frozenset(), 0
@@ -351,6 +492,7 @@ def score_graph(graph: nx.DiGraph, mode: str = "generic") -> CalculusResult:
                 level[v] = max(level[u] for u in live)
         elif op in ("relu", "maxpool"):
             u = ins[0]
+            rf[v] = rf[u] if op == "relu" else _rf_windows(rf[u], a["windows"])
             if rank[u] == 0:  # constant pre-activation: no hyperplane, output constant
                 rank[v], src[v], level[v], alias[v], zero[v], struct[v] = 0, frozenset(), 0, v, zero[u], None
                 continue
@@ -372,7 +514,8 @@ def score_graph(graph: nx.DiGraph, mode: str = "generic") -> CalculusResult:
                 cut = {"kind": "maxpool", "hyperplanes": maxpool_pair_count(channels, a["windows"]),
                        "struct": None, "pool": (channels, a["windows"])}
                 r_out = min(rank[u], units)
-            cut.update(rank=rank[u], sources=src[u], level=level[u] + 1, nodes=[v], name=a["name"])
+            cut.update(rank=rank[u], sources=src[u], level=level[u] + 1, nodes=[v], name=a["name"],
+                       shape=nodes[u]["shape"], rf=rf[u])
             cuts[key] = cut
             cut_of_node[v] = key
             rank[v] = r_out
@@ -396,6 +539,13 @@ def score_graph(graph: nx.DiGraph, mode: str = "generic") -> CalculusResult:
         by_level.setdefault(c["level"], []).append(c)
     total = ProductBound()
     infos = []
+    if mode == "local":
+        groups = [by_level[lev] for lev in sorted(by_level)]
+        total, _, counts = _local_bound(groups, grid, pixel)
+        infos = [LevelInfo(lev, tuple((c["name"], c["kind"], c["hyperplanes"], c["rank"]) for c in group), 1,
+                           math.log10(1 + n))
+                 for lev, group, n in zip(sorted(by_level), groups, counts)]
+        return CalculusResult(mode=mode, input_dim=d0, bound=total, levels=tuple(infos), receptive_fields=rf)
     for lev in sorted(by_level):
         group = by_level[lev]
         if mode == "zhang":
@@ -410,7 +560,7 @@ def score_graph(graph: nx.DiGraph, mode: str = "generic") -> CalculusResult:
         total = total * factor
         infos.append(LevelInfo(lev, tuple((c["name"], c["kind"], c["hyperplanes"], c["rank"]) for c in group),
                                r_level, factor.log10()))
-    return CalculusResult(mode=mode, input_dim=d0, bound=total, levels=tuple(infos))
+    return CalculusResult(mode=mode, input_dim=d0, bound=total, levels=tuple(infos), receptive_fields=rf)
 
 
 def union_log10(hyperplanes: int, rank: int) -> float:

@@ -24,6 +24,8 @@ builders and the fast path), their blocks :mod:`canopy.nas._blocks`.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from canopy.errors import InvalidArchitectureError
 from canopy.nas._blocks import DARTS_OPS as _DARTS_OPS
 from canopy.nas._blocks import NB201_EDGES, GraphDarts, GraphNB201
@@ -236,8 +238,9 @@ def nb201_cell_score(cell, mode: str = "generic", *, input_shape=(3, 32, 32), C:
     ----------
     cell : NB201Cell, str or sequence of 6 op names
         The cell (arch-string edge order).
-    mode : {"generic", "serra", "zhang"}
-        See :func:`canopy.nas._calculus.score_graph`.
+    mode : {"generic", "serra", "zhang", "local"}
+        See :func:`canopy.nas._calculus.score_graph`; ``"local"`` is the receptive-field line bound
+        (``proofs/local.md``).
     input_shape : (int, int, int)
         Input ``(C, H, W)``; the input dimension is their product (3072 for CIFAR).
     C, N : int
@@ -266,7 +269,15 @@ def nb201_cell_score(cell, mode: str = "generic", *, input_shape=(3, 32, 32), C:
     mode = check_mode(mode)
     shape = _check_shape(input_shape)
     _check_pos(C, "C"), _check_pos(N, "N")
+    if mode == "local":
+        return _nb201_local(tuple(ops), shape, C, N)
     return nb201_fast(ops, mode, shape, C, N)
+
+
+@lru_cache(maxsize=1 << 14)
+def _nb201_local(ops: tuple, shape: tuple, C: int, N: int) -> float:
+    """The ``"local"`` line bound of an NB201 network (the calculus walker, memoised per cell)."""
+    return score_graph(build_nb201_graph(ops, input_shape=shape, C=C, N=N), "local").log10
 
 
 def darts_cell_result(arch, mode: str = "generic", *, input_shape=None, C: int | None = None,
@@ -296,7 +307,7 @@ def darts_cell_score(arch_or_genotype, mode: str = "generic", *, input_shape=Non
         ``layers // 3`` and ``2 * layers // 3``, stem ``3 * layer_widths[0]``) on the ``3 x s x s`` image with
         ``3 s^2 = input_dim``; ``ArchitectureSpec(layer_widths=(16, 16, 32, 32, 32, 64, 64, 64), cell_ops=ops)``
         is the standard network.
-    mode : {"generic", "serra", "zhang"}
+    mode : {"generic", "serra", "zhang", "local"}
     input_shape : (int, int, int), default (3, 32, 32)
     C, layers : int, default 16 and 8
         Initial channels and number of cells (>= 3) of ``NetworkCIFAR``.  Not with an ``ArchitectureSpec``.
@@ -326,4 +337,7 @@ def darts_cell_score(arch_or_genotype, mode: str = "generic", *, input_shape=Non
     """
     mode = check_mode(mode)
     normal, reduce, shape, widths = _darts_network(arch_or_genotype, input_shape, C, layers)
+    if mode == "local":
+        return score_graph(build_darts_graph(arch_or_genotype, input_shape=input_shape, C=C, layers=layers),
+                           "local").log10
     return darts_score_fast(normal, reduce, mode, shape, widths)
