@@ -53,7 +53,13 @@ def arch_order() -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--n", type=int, default=1000, help="number of cells (at most 1000)")
+    ap.add_argument("--n", type=int, default=None, help="number of cells (default: all of --space)")
+    ap.add_argument("--space", choices=("sample", "all"), default="sample",
+                    help="'sample': the fixed 1,000-cell sample; 'all': all 15,625 NB201 cells "
+                         "(canopy.spaces.nb201.all_cells() order; ~45 min CPU, use --out with --resume)")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the rows already in --out and score only the missing cells (rows are appended "
+                         "and flushed one by one, so an interrupted run loses at most one cell)")
     ap.add_argument("--time-budget", type=float, default=None, help="stop after this many CPU seconds")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--num-segments", type=int, default=8)
@@ -74,12 +80,36 @@ def main(argv: list[str] | None = None) -> int:
     from canopy.spaces.nb201_torch import build_nb201_network
 
     torch.set_num_threads(1)
-    archs = arch_order()[: args.n]
+    if args.space == "all":
+        from canopy.spaces.nb201 import all_cells
+
+        archs = [c.to_string() for c in all_cells()]
+    else:
+        archs = arch_order()
+    archs = archs[: args.n] if args.n is not None else archs
+    done: dict[str, tuple] = {}
+    if args.resume:
+        if not args.out:
+            ap.error("--resume needs --out")
+        if Path(args.out).is_file():
+            for ln in Path(args.out).read_text().splitlines()[1:]:
+                parts = ln.rsplit(",", 4)
+                if len(parts) == 5:
+                    done[parts[0]] = (parts[0], float(parts[1]), int(parts[2]), int(parts[3]), float(parts[4]), 0.0)
+    out_fh = None
+    if args.out:
+        fresh = not (args.resume and Path(args.out).is_file())
+        out_fh = open(args.out, "w" if fresh else "a")
+        if fresh:
+            out_fh.write("arch,score,pieces,uncertain,cpu_s\n")
     settings = dict(num_segments=args.num_segments, input_shape=(3, args.resolution, args.resolution),
                     length=args.length, aggregate=args.aggregate, bn=args.bn, init=args.init)
     rows = []
     spent = 0.0
     for i, arch in enumerate(archs):
+        if arch in done:
+            rows.append(done[arch])
+            continue
         t0 = time.process_time()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(args.seed)
@@ -89,23 +119,26 @@ def main(argv: list[str] | None = None) -> int:
         t2 = time.process_time()
         spent += t2 - t0
         rows.append((arch, res.score, int(res.pieces.sum()), int(res.uncertain.sum()), t2 - t1, t1 - t0))
+        if out_fh is not None:
+            a, sc, pc, un, t, _ = rows[-1]
+            out_fh.write(f"{a},{sc!r},{pc},{un},{t:.4f}\n")
+            out_fh.flush()
         if (i + 1) % 50 == 0:
             print(f"# {i + 1} cells, {spent:.0f} s CPU", file=sys.stderr, flush=True)
         if args.time_budget and spent > args.time_budget:
             print(f"# CPU budget spent after {i + 1} cells", file=sys.stderr)
             break
+    if out_fh is not None:
+        out_fh.close()
     times = [r[4] for r in rows]
     print(f"settings: {settings}, seed {args.seed}, torch threads 1")
-    print(f"cells scored: {len(rows)} of the fixed 1,000-cell sample (200-subset first)")
+    what = "all 15,625 NB201 cells" if args.space == "all" else "the fixed 1,000-cell sample (200-subset first)"
+    print(f"cells scored: {len(rows)} of {what} ({len(done)} read back from --out)")
     print(f"proxy CPU s per net: median {statistics.median(times):.3f}, mean {statistics.fmean(times):.3f}, "
           f"max {max(times):.3f}, share <= 1 s {np.mean(np.array(times) <= 1.0):.3f} "
           f"(construction: median {statistics.median(r[5] for r in rows):.3f})")
     print(f"pieces per net: median {statistics.median(r[2] for r in rows)}, max {max(r[2] for r in rows)}; "
           f"uncertain breakpoints: total {sum(r[3] for r in rows)} in {sum(1 for r in rows if r[3])} nets")
-    if args.out:
-        with open(args.out, "w") as fh:
-            fh.write("arch,score,pieces,uncertain,cpu_s\n")
-            fh.writelines(f"{a},{s!r},{p},{u},{t:.4f}\n" for a, s, p, u, t, _ in rows)
     if args.no_accuracy or len(rows) < 3:
         return 0
     from scipy.stats import rankdata
