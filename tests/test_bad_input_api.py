@@ -143,6 +143,14 @@ def _cases() -> list[tuple[str, Callable[[], Any]]]:
         for args in ((0, [3]), (-1, [3]), (2, [0]), (2, [-1]), (2.5, [3]), (2, [3.5]), (2, "abc"), (2, None),
                      ("2", [3]), (True, [3])):
             add(f"{fn.__name__}{args}", lambda fn=fn, a=args: fn(*a))
+    # closed forms whose exact cost grows with the sizes: estimated and refused before any work (~90-250 s each)
+    for n0, ws in ((3072, [4096] * 64), (10**5, [10**5] * 2), (4096, [4096] * 4096)):
+        tag = f"({n0}, {len(ws)} x [{ws[0]}])"
+        add(f"serra_bound{tag}", lambda a=(n0, ws): bounds.serra_bound(*a))
+        add(f"dense_bound('serra'){tag}", lambda a=(n0, ws): bounds.dense_bound("serra", *a))
+        add(f"get_bound('serra').function{tag}", lambda a=(n0, ws): bounds.get_bound("serra").function(*a))
+        add(f"tropical_expressivity_score(serra){tag}",
+            lambda a=(n0, ws): tropical_expressivity_score(ArchitectureSpec(a[1], input_dim=a[0]), mode="serra"))
     add("dense_bound unknown", lambda: bounds.dense_bound("nope", 2, [3]))
     add("dense_bound of a cell bound", lambda: bounds.dense_bound("maxpool", 2, [3]))
     add("get_bound unknown", lambda: bounds.get_bound("nope"))
@@ -260,3 +268,27 @@ def test_random_network_refuses_a_seed_that_is_not_an_int(seed: Any) -> None:
 
     with pytest.raises(WrongTypeError, match="seed must be an int"):
         ReLUNetwork.random(2, [3], seed=seed)
+
+
+def test_costly_serra_bound_is_refused_fast_and_runs_when_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from canopy.bounds import serra as serra_module
+    from canopy.errors import CostlyRequestError
+
+    t0 = time.process_time()
+    with pytest.raises(CostlyRequestError, match="MAX_SERRA_WORK"):
+        serra_module.serra_bound(3072, [4096] * 64)
+    assert time.process_time() - t0 < 1.0
+    # the estimate is what is compared: lower the limit below a small case, then lift it both ways
+    work = serra_module.serra_work(3, [5, 5])
+    monkeypatch.setattr(serra_module, "MAX_SERRA_WORK", work - 1)
+    with pytest.raises(CostlyRequestError):
+        serra_module.serra_bound(3, [5, 5])
+    assert serra_module.serra_bound(3, [5, 5], allow_costly=True) == 576
+    with serra_module.costly_allowed():
+        assert serra_module.serra_bound(3, [5, 5]) == 576
+    with pytest.raises(CostlyRequestError):  # the context is scoped
+        serra_module.serra_bound(3, [5, 5])
+    monkeypatch.setattr(serra_module, "MAX_SERRA_WORK", work)
+    assert serra_module.serra_bound(3, [5, 5]) == 576

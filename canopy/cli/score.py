@@ -11,6 +11,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import contextlib
 
 DENSE_MODES = ("generic", "serra", "zhang", "montufar", "serra_lower")
 CELL_MODES = ("generic", "serra", "zhang", "local")
@@ -98,9 +99,12 @@ def run(args: argparse.Namespace) -> int:
             check_network_size(spec.input_dim, list(widths), 1, allow=allow)
         scores: dict[str, float | str] = {}
         extra = {} if args.max_regions is None else {"max_regions": args.max_regions}
+        from canopy.bounds.serra import costly_allowed
+
         for m in modes:
             try:
-                scores[m] = tropical_expressivity_score(spec, mode=m, **(extra if m == "exact" else {}))
+                with costly_allowed() if allow else contextlib.nullcontext():
+                    scores[m] = tropical_expressivity_score(spec, mode=m, **(extra if m == "exact" else {}))
             except CanopyError as exc:
                 if not args.all_modes:
                     raise
