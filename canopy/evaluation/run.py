@@ -17,6 +17,7 @@ from typing import Any
 from canopy.errors import CanopyError, UnknownProxyError
 from canopy.evaluation.architectures import canonical_archs, select_architectures
 from canopy.evaluation.executor import RunStats, run_items
+from canopy.proxies.aggregate import AGGREGATES, combine
 from canopy.proxies.registry import get_proxy
 from canopy.scoring import as_float, make_items
 from canopy.store import ResultStore, canonical_json
@@ -137,7 +138,9 @@ def evaluate(
     ----------
     space : {"nb201"}
     proxies : sequence of str
-        Proxy names (:func:`available_proxies`).
+        Proxy names (:func:`available_proxies`) and named aggregates
+        (:data:`canopy.proxies.aggregate.AGGREGATES`, e.g. ``"realized_agg"``): an aggregate's components are
+        evaluated (and reported) too, and the aggregate is computed over the evaluated architectures.
     dataset : {"cifar10", "cifar100", "ImageNet16-120"}
         Ground truth: NATS seed-mean 200-epoch test accuracy (CIFAR-10 ori-test; x-test otherwise); also
         sets the classes and resolution of the scored networks.
@@ -185,6 +188,9 @@ def evaluate(
     proxies = list(dict.fromkeys(p.strip() for p in proxies if p.strip()))
     if not proxies:
         raise UnknownProxyError("no proxy given")
+    # named aggregates (canopy.proxies.aggregate) evaluate their components, then combine them over the set
+    aggregates = [p for p in proxies if p in AGGREGATES]
+    proxies = list(dict.fromkeys(c for p in proxies for c in (AGGREGATES[p].components if p in AGGREGATES else (p,))))
     specs = [get_proxy(p) for p in proxies]  # unknown names fail here, before any work
     unknown_settings = set(proxy_settings or {}) - set(proxies)
     if unknown_settings:
@@ -211,18 +217,26 @@ def evaluate(
         stats = run_items(items, st, workers=workers, scheduler=scheduler, progress=progress)
         scores: dict[str, list[float]] = {}
         settings: dict[str, dict[str, Any]] = {}
+        payloads: dict[str, list[Any]] = {}
         n = len(arch_list)
         for spec, start in zip(specs, range(0, len(items), n)):
             chunk = items[start : start + n]
             # the protocol shows every setting in force: registry defaults under the stored (keyed) settings
             settings[spec.name] = {**_jsonable(spec.defaults), **json.loads(chunk[0].settings)}
             results = [st.get(item.key) for item in chunk]
+            payloads[spec.name] = results
             scores[spec.name] = [_as_float(r) for r in results]
             single = _population_single(spec.name, results)
             if single is not None:
                 scores[f"{spec.name}_single"] = single
                 settings[f"{spec.name}_single"] = {**settings[spec.name], "population": "dense rank of (aleph, "
                                                       f"{spec.name}) over the evaluated set"}
+        for name in aggregates:
+            agg = AGGREGATES[name]
+            scores[name] = [float(v) for v in combine(name, {c: scores[c] for c in agg.components},
+                                                      {c: payloads[c] for c in agg.components})]
+            settings[name] = {"formula": agg.formula, "population": f"the {n} evaluated architectures",
+                              "components": {c: settings[c] for c in agg.components}}
     finally:
         if own_store:
             st.close()
