@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from canopy.errors import CanopyError
+from canopy.errors import CanopyError, InvalidArgumentError
 from canopy.proxies.registry import ProxySpec, get_proxy
 from canopy.store import ResultKey, ResultStore, canonical_json
 
@@ -64,15 +64,43 @@ DATASETS: dict[str, tuple[int, int]] = {
 _ADDED_SETTINGS = frozenset({"num_classes", "input_shape"})
 
 
-def num_classes(dataset: str, default: int = 10) -> int:
-    """The number of classes of a dataset (``default`` for a name not in :data:`DATASETS`).
+def _dataset_entry(dataset: object) -> tuple[int, int]:
+    if isinstance(dataset, str) and dataset in DATASETS:
+        return DATASETS[dataset]
+    raise InvalidArgumentError(f"unknown dataset {str(dataset)[:80]!r}; choose one of {', '.join(DATASETS)}")
+
+
+def num_classes(dataset: str, default: int | None = None) -> int:
+    """The number of classes of a dataset of :data:`DATASETS`.
+
+    Parameters
+    ----------
+    dataset : str
+        A key of :data:`DATASETS` (``"cifar10"``, ``"cifar100"``, ``"ImageNet16-120"``, ``"imagenet"``).
+    default : int, optional
+        Returned for a name that is not in :data:`DATASETS`, instead of raising (an explicit opt-in).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    canopy.errors.InvalidArgumentError
+        For a name that is not in :data:`DATASETS` (and no ``default``), listing the known ones.
 
     Examples
     --------
-    >>> num_classes("ImageNet16-120"), num_classes("unknown")
+    >>> num_classes("ImageNet16-120"), num_classes("unknown", default=10)
     (120, 10)
+    >>> num_classes("mnist")
+    Traceback (most recent call last):
+    ...
+    canopy.errors.InvalidArgumentError: unknown dataset 'mnist'; choose one of cifar10, cifar100, ImageNet16-120, imagenet
     """
-    return DATASETS.get(dataset, (default, 0))[0]
+    if default is not None and not (isinstance(dataset, str) and dataset in DATASETS):
+        return default
+    return _dataset_entry(dataset)[0]
 
 
 @dataclass(frozen=True)
@@ -101,7 +129,7 @@ def item_settings(spec: ProxySpec, dataset: str, user: Mapping[str, Any] | None)
     """
     settings = {**spec.key_defaults, **dict(user or {})}
     if spec.dataset_dependent:
-        classes, resolution = DATASETS[dataset]
+        classes, resolution = _dataset_entry(dataset)
         settings.setdefault("num_classes", classes)
         settings.setdefault("input_shape", [3, resolution, resolution])
     return settings

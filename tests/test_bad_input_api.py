@@ -151,6 +151,10 @@ def _cases() -> list[tuple[str, Callable[[], Any]]]:
         add(f"get_bound('serra').function{tag}", lambda a=(n0, ws): bounds.get_bound("serra").function(*a))
         add(f"tropical_expressivity_score(serra){tag}",
             lambda a=(n0, ws): tropical_expressivity_score(ArchitectureSpec(a[1], input_dim=a[0]), mode="serra"))
+    for ds in ("mnist", "svhn", "", None, 10):
+        add(f"scoring.num_classes({ds!r})", lambda ds=ds: scoring.num_classes(ds))  # type: ignore[arg-type]
+        add(f"scoring.item_settings(synflow, {ds!r})",
+            lambda ds=ds: scoring.item_settings(get_proxy("synflow"), ds, None))  # type: ignore[arg-type]
     add("dense_bound unknown", lambda: bounds.dense_bound("nope", 2, [3]))
     add("dense_bound of a cell bound", lambda: bounds.dense_bound("maxpool", 2, [3]))
     add("get_bound unknown", lambda: bounds.get_bound("nope"))

@@ -7,9 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from canopy.errors import CanopyError
+from canopy.errors import CanopyError, InvalidArgumentError
 from canopy.proxies.registry import get_proxy
-from canopy.scoring import DATASETS, as_float, compute_item, make_items, num_classes, score, to_storable
+from canopy.scoring import (
+    DATASETS,
+    as_float,
+    compute_item,
+    item_settings,
+    make_items,
+    num_classes,
+    score,
+    to_storable,
+)
 
 GOLDEN = json.loads((Path(__file__).with_name("golden") / "issue9_reproduction.json").read_text())
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
@@ -131,4 +140,12 @@ def test_storable_values_and_floats():
 
 def test_one_dataset_table():
     assert DATASETS["cifar100"] == (100, 32) and num_classes("ImageNet16-120") == 120
-    assert num_classes("imagenet") == 1000 and num_classes("svhn") == 10
+    assert num_classes("imagenet") == 1000 and num_classes("svhn", default=10) == 10
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "svhn", "CIFAR10", "", None, 10])
+def test_unknown_dataset_is_one_clear_error(dataset):
+    with pytest.raises(InvalidArgumentError, match="unknown dataset .*choose one of cifar10, cifar100"):
+        num_classes(dataset)
+    with pytest.raises(InvalidArgumentError, match="unknown dataset"):
+        item_settings(get_proxy("synflow"), dataset, None)
