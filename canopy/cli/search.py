@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="search space (default: nb201)")
     parser.add_argument("--proxy", "--proxies", dest="proxy", required=True,
                         help="fitness: a proxy name (tropical, tropical:<mode>, params, flops, vkdnw, ...), "
-                             "stored:<proxy> (precomputed scores only) or 'valid' (ground-truth validation "
+                             "a named aggregate (realized_agg: ranked against a 200-architecture reference "
+                             "population), stored:<proxy> (precomputed scores only) or 'valid' (ground-truth validation "
                              "accuracy; test accuracy is never a fitness); alias --proxies, as in evaluate")
     parser.add_argument("--algorithm", default="rea", choices=["rea", "random"], help="search algorithm")
     parser.add_argument("--seeds", type=int, default=10, help="number of seeds (0..N-1; default 10)")

@@ -13,6 +13,9 @@ Names understood by :func:`make_fitness`:
   included) — scored by :func:`canopy.scoring.score`: on NB201 exactly as ``canopy evaluate`` scores it and
   under the same store keys; elsewhere on the space's torch model (``space.build_model``, initialised under
   ``torch.manual_seed(proxy_seed)``), with synthetic inputs seeded by ``proxy_seed``.
+* a named aggregate (:data:`canopy.proxies.aggregate.AGGREGATES`, e.g. ``"realized_agg"``) — its log-rank sum
+  with every rank taken against a fixed *reference population* (:class:`ReferenceAggregateFitness`), so that
+  the fitness of an architecture does not change while the search runs.
 * ``"stored:<proxy>"`` — scores precomputed by ``canopy evaluate`` and read from the
   :class:`~canopy.store.ResultStore` only (an architecture without a stored score is an error).
 
@@ -35,7 +38,7 @@ from canopy.proxies.registry import ProxySpec, parse_proxy_name
 from canopy.scoring import compute_item, make_items, num_classes, score
 from canopy.store import PROXY_VERSION_FIELD
 
-__all__ = ["CachedFitness", "MemoryStore", "make_fitness", "TROPICAL_PREFIX"]
+__all__ = ["CachedFitness", "MemoryStore", "ReferenceAggregateFitness", "make_fitness", "TROPICAL_PREFIX"]
 
 TROPICAL_PREFIX = "tropical"
 
@@ -223,6 +226,12 @@ def make_fitness(
             raise CanopyError(f"space {space.name!r} has no ground truth, so 'valid' cannot be a fitness")
         oracle = space.ground_truth(dataset, data_dir)
         return lambda arch: float(oracle(arch)[0])
+    from canopy.proxies.aggregate import get_aggregate
+
+    aggregate = get_aggregate(name)
+    if aggregate is not None:
+        return ReferenceAggregateFitness(space, aggregate, dataset=dataset, data_dir=data_dir, proxy_seed=proxy_seed,
+                                         settings=settings_d, store=store)
     stored_only = name.startswith("stored:")
     spec, implied = parse_proxy_name(name.split(":", 1)[1] if stored_only else name)  # UnknownProxyError
     if spec.name == TROPICAL_PREFIX and not stored_only:
@@ -297,3 +306,96 @@ def _evaluate_backed(
         fn, "nb201", proxy, key=space.key, settings=item_settings, seed=template.seed, store=store,
         store_only=stored_only, proxy_version=spec.version,
     )
+
+
+class ReferenceAggregateFitness:
+    r"""A population aggregate as a fixed per-architecture fitness: ranks against a reference population.
+
+    A log-rank sum (:mod:`canopy.proxies.aggregate`) ranks over a population; a search needs a fitness that
+    does not move while the population changes.  This one draws ``reference_size`` distinct architectures from
+    the space (``numpy.random.default_rng(proxy_seed)``, once, on the first call), scores every component on
+    them, and gives an architecture ``a``
+
+    .. math::  \sum_c \log R_c(a), \qquad R_c(a) = \#\{r : s_c(r) < s_c(a)\} + \tfrac12 (\#\{r : s_c(r) = s_c(a)\} + 1),
+
+    the average rank ``a``'s component score would take if inserted into the reference scores (NaN ranks below
+    everything: ``R = 1/2``).  Each component is an ordinary cached fitness (same store keys as
+    ``canopy evaluate``), so reference and searched architectures are scored once.
+
+    Parameters
+    ----------
+    space : search-space adapter
+    aggregate : canopy.proxies.aggregate.AggregateSpec
+        Must combine its components by a plain log-rank sum (``vkdnw_agg``'s dense (aleph, VKDNW) rank is not
+        available as a fitness).
+    dataset, data_dir, proxy_seed, store
+        As for :func:`make_fitness`.
+    settings : mapping, optional
+        ``reference_size`` (default 200) and per-component settings under the component's name.
+
+    Examples
+    --------
+    >>> from canopy.search.spaces import BitStrings
+    >>> from canopy.proxies.aggregate import AggregateSpec, log_rank_sum
+    >>> agg = AggregateSpec("demo", ("params",), "log R(params)", lambda s, r: log_rank_sum(s))
+    >>> f = ReferenceAggregateFitness(BitStrings(4), agg, settings={"reference_size": 5})
+    >>> f.reference_size
+    5
+    """
+
+    def __init__(self, space: Any, aggregate: Any, *, dataset: str = "cifar10", data_dir: Any = None,
+                 proxy_seed: int = 0, settings: Mapping[str, Any] | None = None, store: Any = None) -> None:
+        settings_d = dict(settings or {})
+        if aggregate.name == "vkdnw_agg":
+            raise CanopyError("vkdnw_agg ranks (aleph, VKDNW) pairs densely and is not available as a search "
+                              "fitness; use its components or realized_agg")
+        size = settings_d.pop("reference_size", 200)
+        if isinstance(size, bool) or not isinstance(size, int) or not 2 <= size <= 100_000:
+            raise CanopyError(f"reference_size must be an integer in [2, 100000], got {size!r}")
+        unknown = set(settings_d) - set(aggregate.components)
+        if unknown:
+            raise CanopyError(f"settings for {aggregate.name} are per component ({', '.join(aggregate.components)}); "
+                              f"got {', '.join(sorted(unknown))}")
+        self.space, self.aggregate, self.reference_size, self.proxy_seed = space, aggregate, size, proxy_seed
+        self.components = {
+            c: make_fitness(space, c, dataset=dataset, data_dir=data_dir, proxy_seed=proxy_seed,
+                            settings=settings_d.get(c), store=store)
+            for c in aggregate.components
+        }
+        self._reference: dict[str, list[float]] | None = None
+
+    def reference_archs(self) -> list[Any]:
+        """The reference population (distinct architectures, drawn once from ``proxy_seed``)."""
+        import numpy as np
+
+        rng = np.random.default_rng(self.proxy_seed)
+        seen: dict[Any, Any] = {}
+        tries = 0
+        while len(seen) < self.reference_size and tries < 50 * self.reference_size:
+            arch = self.space.sample(rng)
+            seen.setdefault(self.space.key(arch), arch)
+            tries += 1
+        return list(seen.values())
+
+    def _ref(self) -> dict[str, list[float]]:
+        if self._reference is None:
+            archs = self.reference_archs()
+            self._reference = {c: sorted(v for v in (f(a) for a in archs) if not math.isnan(v))
+                               for c, f in self.components.items()}
+        return self._reference
+
+    def __call__(self, arch: Any) -> float:
+        import bisect
+
+        ref = self._ref()
+        total = 0.0
+        for c, f in self.components.items():
+            v = f(arch)
+            values = ref[c]
+            if math.isnan(v):
+                rank = 0.5
+            else:
+                lo, hi = bisect.bisect_left(values, v), bisect.bisect_right(values, v)
+                rank = lo + (hi - lo + 1) / 2
+            total += math.log(rank)
+        return total
