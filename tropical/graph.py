@@ -34,26 +34,26 @@ input tensor flattened in C order and its output the output tensor flattened lik
 an order where every node's inputs come before it. Every number is an exact rational written as a string
 (``"-3"``, ``"1/3"``, ``"0.25"``) or a JSON integer; JSON floats are refused. The operations:
 
-=====================  =============================================================================================
-``input``              ``shape``: list of positive ints (exactly one input node)
-``linear``             ``weight`` ``[out][in]`` over the last axis, ``bias`` ``[out]`` or omitted
-``conv2d``             ``weight`` ``[C_out][C_in/groups][kh][kw]``, ``bias`` ``[C_out]`` or omitted, ``stride``,
-                       ``padding`` (zeros), ``dilation`` (int or ``[h, w]``; defaults 1, 0, 1), ``groups`` (1)
-``relu``               elementwise ``max(x, 0)``
-``maxpool2d``          ``kernel_size``, ``stride`` (default ``kernel_size``), ``padding``, ``dilation``,
-                       ``ceil_mode`` (as ``torch.nn.MaxPool2d``)
-``avgpool2d``          ``kernel_size``, ``stride``, ``padding``, ``ceil_mode``, ``count_include_pad`` (true),
-                       ``divisor_override`` (as ``torch.nn.AvgPool2d``)
-``adaptive_avgpool2d`` ``output_size`` ``[oh, ow]`` (as ``torch.nn.AdaptiveAvgPool2d``)
-``batchnorm2d``        inference mode, folded: ``scale`` and ``shift`` per channel (``y = scale_c x + shift_c``);
-                       or explicit ``mean``, ``var``, ``weight``, ``bias``, ``eps`` when every ``var + eps`` is
-                       the square of a rational (otherwise fold it: the square root is not rational)
-``add``                ``inputs`` (two or more, same shape), ``coefficients`` (default all 1): ``sum c_i x_i``
-``scale``              ``factor``, ``offset`` (default 0): elementwise ``factor * x + offset``
-``concat``             ``inputs``, ``axis`` (of the shape without batch; negative counts from the end)
-``flatten``            to one axis
-``reshape``            ``shape``: list of positive ints with the same number of elements
-=====================  =============================================================================================
+========================  ===========================================================================================
+``input``                 ``shape``: list of positive ints (exactly one input node)
+``linear``                ``weight`` ``[out][in]`` over the last axis, ``bias`` ``[out]`` or omitted
+``conv2d``                ``weight`` ``[C_out][C_in/groups][kh][kw]``, ``bias`` ``[C_out]`` or omitted, ``stride``,
+                          ``padding`` (zeros), ``dilation`` (int or ``[h, w]``; defaults 1, 0, 1), ``groups`` (1)
+``relu``                  elementwise ``max(x, 0)``
+``maxpool2d``             ``kernel_size``, ``stride`` (default ``kernel_size``), ``padding``, ``dilation``,
+                          ``ceil_mode`` (as ``torch.nn.MaxPool2d``)
+``avgpool2d``             ``kernel_size``, ``stride``, ``padding``, ``ceil_mode``, ``count_include_pad`` (true),
+                          ``divisor_override`` (as ``torch.nn.AvgPool2d``)
+``adaptive_avgpool2d``    ``output_size`` ``[oh, ow]`` (as ``torch.nn.AdaptiveAvgPool2d``)
+``batchnorm2d``           inference mode, folded: ``scale`` and ``shift`` per channel (``y = scale_c x + shift_c``);
+                          or explicit ``mean``, ``var``, ``weight``, ``bias``, ``eps`` when every ``var + eps`` is
+                          the square of a rational (otherwise fold it: the square root is not rational)
+``add``                   ``inputs`` (two or more, same shape), ``coefficients`` (default all 1): ``sum c_i x_i``
+``scale``                 ``factor``, ``offset`` (default 0): elementwise ``factor * x + offset``
+``concat``                ``inputs``, ``axis`` (of the shape without batch; negative counts from the end)
+``flatten``               to one axis
+``reshape``               ``shape``: list of positive ints with the same number of elements
+========================  ===========================================================================================
 
 Size limits (:data:`MAX_NODES`, :data:`MAX_PARAMS`, :data:`MAX_ELEMENTS`, :data:`MAX_TERMS`) are checked
 before any number is parsed or any product is formed; every malformed graph raises one
