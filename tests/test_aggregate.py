@@ -64,6 +64,7 @@ def test_errors_name_the_problem():
     assert get_aggregate("realized_agg") is AGGREGATES["realized_agg"]
 
 
+@pytest.mark.slow  # scores 4 NB201 networks with the realized-region proxy
 def test_evaluate_reports_the_aggregate_over_the_set(data_dir, tmp_path):
     from canopy.evaluation import evaluate
 

@@ -332,6 +332,9 @@ class ReferenceAggregateFitness:
         As for :func:`make_fitness`.
     settings : mapping, optional
         ``reference_size`` (default 200) and per-component settings under the component's name.
+    component_fitness : mapping, optional
+        Component name -> ``arch -> float`` to use instead of scoring it (e.g. a table of the same proxy's
+        scores computed beforehand); the others are resolved by :func:`make_fitness`.
 
     Examples
     --------
@@ -344,7 +347,8 @@ class ReferenceAggregateFitness:
     """
 
     def __init__(self, space: Any, aggregate: Any, *, dataset: str = "cifar10", data_dir: Any = None,
-                 proxy_seed: int = 0, settings: Mapping[str, Any] | None = None, store: Any = None) -> None:
+                 proxy_seed: int = 0, settings: Mapping[str, Any] | None = None, store: Any = None,
+                 component_fitness: Mapping[str, Callable[[Any], float]] | None = None) -> None:
         settings_d = dict(settings or {})
         if aggregate.name == "vkdnw_agg":
             raise CanopyError("vkdnw_agg ranks (aleph, VKDNW) pairs densely and is not available as a search "
@@ -357,9 +361,13 @@ class ReferenceAggregateFitness:
             raise CanopyError(f"settings for {aggregate.name} are per component ({', '.join(aggregate.components)}); "
                               f"got {', '.join(sorted(unknown))}")
         self.space, self.aggregate, self.reference_size, self.proxy_seed = space, aggregate, size, proxy_seed
+        given = dict(component_fitness or {})
+        extra = set(given) - set(aggregate.components)
+        if extra:
+            raise CanopyError(f"{aggregate.name} has no component {', '.join(sorted(extra))}")
         self.components = {
-            c: make_fitness(space, c, dataset=dataset, data_dir=data_dir, proxy_seed=proxy_seed,
-                            settings=settings_d.get(c), store=store)
+            c: given[c] if c in given else make_fitness(space, c, dataset=dataset, data_dir=data_dir,
+                                                        proxy_seed=proxy_seed, settings=settings_d.get(c), store=store)
             for c in aggregate.components
         }
         self._reference: dict[str, list[float]] | None = None
