@@ -233,3 +233,19 @@ def test_nan_policy_errors():
         correlate([1.0, float("inf"), 2.0], [1, 2, 3], Protocol(ground_truth="t", architecture_set="t", proxy="p"))
     assert apply_nan_policy([float("nan")] * 2, policy="rank_last")[0].tolist() == [0.0, 0.0]
     assert apply_nan_policy([1.0, float("nan")], policy="naslib")[0].tolist() == [1.0, -1e8]
+
+
+def test_bootstrap_reports_progress_once_per_resample():
+    from canopy.metrics import Protocol, bootstrap_values, correlate
+
+    calls: list[int] = []
+    x, y = list(range(30)), [v % 7 for v in range(30)]
+    vals = bootstrap_values(spearman_rho, x, y, n_boot=25, seed=0, progress=calls.append)
+    assert calls == [1] * 25 and len(vals) <= 25
+    calls.clear()
+    r = correlate(x, y, Protocol(ground_truth="toy", architecture_set="toy", proxy="p"), n_boot=12,
+                  progress=calls.append)
+    assert len(calls) == 3 * 12 and set(r.ci) == {"kendall_tau", "spearman_rho", "ndcg"}
+    calls.clear()
+    assert correlate(x, y, Protocol(ground_truth="toy", architecture_set="toy", proxy="p"),
+                     progress=calls.append).ci == {} and calls == []

@@ -9,7 +9,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -200,6 +200,7 @@ def correlate(
     n_boot: int = 0,
     seed: int = 0,
     nan_policy: str = "raise",
+    progress: Callable[[int], object] | None = None,
 ) -> CorrelationResult:
     """Kendall τ-b, Spearman ρ and nDCG of proxy scores against accuracies, carrying ``protocol``.
 
@@ -216,6 +217,9 @@ def correlate(
     nan_policy : {"raise", "omit", "rank_last", "naslib"}
         What a non-finite score means (:func:`apply_nan_policy`): ``"omit"`` drops those architectures and
         records how many in the result; ``"rank_last"`` ranks them below every finite score.
+    progress : callable, optional
+        Called with ``1`` after each bootstrap resample (``3 * n_boot`` calls: τ, ρ, nDCG), e.g. a ``tqdm``
+        bar's ``update``.
 
     Returns
     -------
@@ -244,10 +248,10 @@ def correlate(
     hits = {int(k): top_k_hit_rate(a, s, k=int(k)) for k in top_k}
     ci = {}
     if n_boot:
-        ci["kendall_tau"] = bootstrap_ci(kendall_tau, s, a, n_boot=n_boot, seed=seed)
-        ci["spearman_rho"] = bootstrap_ci(spearman_rho, s, a, n_boot=n_boot, seed=seed)
+        ci["kendall_tau"] = bootstrap_ci(kendall_tau, s, a, n_boot=n_boot, seed=seed, progress=progress)
+        ci["spearman_rho"] = bootstrap_ci(spearman_rho, s, a, n_boot=n_boot, seed=seed, progress=progress)
         ci["ndcg"] = bootstrap_ci(
             lambda x, y: ndcg(y, x, k=protocol.ndcg_k, relevance=protocol.relevance, ties=protocol.tie_policy),
-            s, a, n_boot=n_boot, seed=seed,
+            s, a, n_boot=n_boot, seed=seed, progress=progress,
         )
     return CorrelationResult(protocol, int(s.size), tau, rho, nd, hits, ci, dropped)

@@ -76,11 +76,13 @@ def apply_nan_policy(scores, accs=None, policy: str = "raise") -> tuple[np.ndarr
     return s, a, n_bad
 
 
-def bootstrap_values(fn: Callable, x, y, *, n_boot: int, seed: int = 0) -> list[float]:
+def bootstrap_values(fn: Callable, x, y, *, n_boot: int, seed: int = 0,
+                     progress: Callable[[int], object] | None = None) -> list[float]:
     """The one bootstrap loop: ``fn`` on ``n_boot`` paired resamples (architectures drawn with replacement).
 
     Resample ``i`` takes the indices ``rng.integers(0, n, size=n)`` of ``rng = as_generator(seed)``; undefined
-    (non-finite) values are left out.
+    (non-finite) values are left out.  ``progress``, if given, is called with ``1`` after each resample (e.g. a
+    ``tqdm`` bar's ``update``: on 15,625 architectures a resample of τ takes ~15 ms, so 1,000 take seconds).
 
     Examples
     --------
@@ -99,6 +101,8 @@ def bootstrap_values(fn: Callable, x, y, *, n_boot: int, seed: int = 0) -> list[
         v = fn(a[idx], b[idx])
         if np.isfinite(v):
             vals.append(v)
+        if progress is not None:
+            progress(1)
     return vals
 
 
@@ -128,7 +132,8 @@ class ConfidenceInterval:
         return f"{self.estimate:.3f} [{self.low:.3f}, {self.high:.3f}]"
 
 
-def bootstrap_ci(metric, x, y, *, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> ConfidenceInterval:
+def bootstrap_ci(metric, x, y, *, n_boot: int = 1000, seed: int = 0, level: float = 0.95,
+                 progress: Callable[[int], object] | None = None) -> ConfidenceInterval:
     """Percentile bootstrap confidence interval of a paired metric (resampling architectures).
 
     Parameters
@@ -143,6 +148,8 @@ def bootstrap_ci(metric, x, y, *, n_boot: int = 1000, seed: int = 0, level: floa
         Seed of the ``numpy.random.Generator`` that draws the resamples.
     level : float
         Coverage in (0, 1).
+    progress : callable, optional
+        Called with ``1`` after each resample (see :func:`bootstrap_values`).
 
     Returns
     -------
@@ -174,7 +181,7 @@ def bootstrap_ci(metric, x, y, *, n_boot: int = 1000, seed: int = 0, level: floa
     if not 0 < level < 1:
         raise InvalidArgumentError(f"level must be in (0, 1), got {level!r}")
     a, b = _pair(x, y)
-    vals = bootstrap_values(fn, a, b, n_boot=n_boot, seed=seed)
+    vals = bootstrap_values(fn, a, b, n_boot=n_boot, seed=seed, progress=progress)
     if not vals:
         raise InvalidArgumentError("every bootstrap resample gave an undefined metric")
     alpha = (1.0 - level) / 2.0
