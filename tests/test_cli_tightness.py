@@ -70,3 +70,13 @@ def test_cli_errors_are_one_line(argv, message, capsys):
     assert main(["tightness", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_progress_counts_every_network_and_goes_to_stderr(capsys):
+    ticks: list[int] = []
+    tightness_study([(2, (4,)), (2, (3, 3))], seeds=[0, 1, 2], distributions=["gaussian", "integer"],
+                    modes=["serra"], progress=ticks.append)
+    assert ticks == [1] * (2 * 2 * 3)
+    assert main(["tightness", "--ladder", "2:4;2:3,3", "--seeds", "2", "--modes", "serra"]) == 0
+    captured = capsys.readouterr()
+    assert "exact counts" in captured.err and "8/8" in captured.err and "exact counts" not in captured.out

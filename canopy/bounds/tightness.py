@@ -17,7 +17,7 @@ integers in ``[-scale, scale]``: degenerate on purpose — coincident and parall
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from canopy.bounds import available_bounds, get_bound
@@ -77,6 +77,7 @@ def tightness_study(
     integer_scale: int = 2,
     max_regions: int = 100_000,
     as_frame: bool = False,
+    progress: Callable[[int], object] | None = None,
 ) -> Any:
     """Bound / exact-count ratios for every mode on a ladder of small architectures (a tidy table).
 
@@ -97,6 +98,9 @@ def tightness_study(
         Enumeration budget per network.
     as_frame : bool, default False
         Return a :class:`pandas.DataFrame` instead of a list of dicts.
+    progress : callable, optional
+        Called with ``1`` after each random network is counted (e.g. a ``tqdm`` bar's ``update``; the exact
+        counts take from milliseconds to seconds each).
 
     Returns
     -------
@@ -130,6 +134,8 @@ def tightness_study(
                 net = random_network(n0, ws, seed=seed, distribution=dist,
                                      scale=integer_scale if dist == "integer" else 1)
                 exact = exact_count(net, count=count, max_regions=max_regions)
+                if progress is not None:
+                    progress(1)
                 for spec in specs:
                     if spec.precondition is not None and spec.precondition(n0, ws) is not None:
                         continue
