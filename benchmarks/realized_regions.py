@@ -95,7 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.out:
             ap.error("--resume needs --out")
         if Path(args.out).is_file():
-            for ln in Path(args.out).read_text().splitlines()[1:]:
+            text = Path(args.out).read_text()
+            if text and not text.endswith("\n"):  # a row cut by an interrupted write: drop it
+                text = text[: text.rfind("\n") + 1]
+                Path(args.out).write_text(text)
+            for ln in text.splitlines()[1:]:
                 parts = ln.rsplit(",", 4)
                 if len(parts) == 5:
                     done[parts[0]] = (parts[0], float(parts[1]), int(parts[2]), int(parts[3]), float(parts[4]), 0.0)
