@@ -130,3 +130,14 @@ def test_unknown_policy_label_is_refused():
     with pytest.raises(InvalidNetworkError, match="unknown policy"):
         ReLUNetwork([[[1]]], [[0]], policy="nope")
     assert ReLUNetwork([[[1]]], [[0]], policy="exact").policy == "exact"
+
+
+@pytest.mark.parametrize("input_dim, widths, seed", [(2, [3, 3], 0), (3, [4], 1), (2, [5, 2], 2)])
+def test_conversion_progress_counts_every_step_and_changes_nothing(input_dim, widths, seed):
+    from tropical.tropicalize import conversion_steps, network_to_tropical
+
+    net = ReLUNetwork.random(input_dim, widths, 1, seed=seed, distribution="integer", scale=1)  # zeros included
+    calls: list[int] = []
+    with_progress = network_to_tropical(net, progress=calls.append)
+    assert calls == [1] * conversion_steps(net)
+    assert [str(r) for r in with_progress] == [str(r) for r in network_to_tropical(net)]

@@ -28,7 +28,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 from tropical._exact import normalize
@@ -37,7 +37,7 @@ from tropical.network import ReLUNetwork
 from tropical.polynomial import TropicalPolynomial
 from tropical.rational import LayerStats, TropicalRationalFunction, TropicalRationalMap
 
-__all__ = ["network_to_tropical", "pruned_product"]
+__all__ = ["conversion_steps", "network_to_tropical", "pruned_product"]
 
 
 def pruned_product(P: TropicalPolynomial, Q: TropicalPolynomial) -> TropicalPolynomial:
@@ -52,18 +52,44 @@ def pruned_product(P: TropicalPolynomial, Q: TropicalPolynomial) -> TropicalPoly
     return P.mul_pruned(Q)
 
 
-def _product(factors: Sequence[TropicalPolynomial], nvars: int, prune: bool, budget: int | None) -> TropicalPolynomial:
+def _product(factors: Sequence[TropicalPolynomial], nvars: int, prune: bool, budget: int | None,
+             progress: Callable[[int], object] | None = None) -> TropicalPolynomial:
+    """The (pruned) product of ``factors``; ``progress(1)`` after each factor is taken in."""
     if not factors:
         return TropicalPolynomial.one(nvars)
     fs = sorted(factors, key=len)
     acc = fs[0].pruned() if prune else fs[0]
+    if progress is not None:
+        progress(1)
     for f in fs[1:]:
         if budget is not None and len(acc) * len(f) > budget:
             raise BudgetExceededError(
                 f"the product would have up to {len(acc) * len(f)} monomials (budget {budget})"
             )
         acc = pruned_product(acc, f) if prune else acc * f
+        if progress is not None:
+            progress(1)
     return acc
+
+
+def conversion_steps(net: ReLUNetwork) -> int:
+    """The number of ``progress`` calls :func:`network_to_tropical` makes on ``net`` (the total of a progress bar).
+
+    One step per factor taken into a product: ``1 + 2 k`` for a neuron with ``k`` non-zero weights (``H`` has the
+    bias and ``k`` powers, ``G'`` has ``k``).  The steps are far from equal in cost: products grow layer by layer,
+    so the last layer's steps take most of the time.
+
+    Examples
+    --------
+    >>> net = ReLUNetwork([[[1], [-1]], [[1, 1]]], [[0, 0], [0]])
+    >>> calls = []
+    >>> _ = network_to_tropical(net, progress=calls.append)
+    >>> conversion_steps(net), len(calls)
+    (11, 11)
+    """
+    if not isinstance(net, ReLUNetwork):
+        raise WrongTypeError(f"expected a ReLUNetwork, got {type(net).__name__}")
+    return sum(1 + 2 * sum(1 for a in row if a != 0) for W in net.weights for row in W)
 
 
 def _power(f: TropicalPolynomial, a: Fraction) -> TropicalPolynomial:
@@ -71,7 +97,8 @@ def _power(f: TropicalPolynomial, a: Fraction) -> TropicalPolynomial:
 
 
 def network_to_tropical(
-    net: ReLUNetwork, *, prune: bool = True, max_monomials: int | None = None
+    net: ReLUNetwork, *, prune: bool = True, max_monomials: int | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> TropicalRationalMap:
     """The exact tropical rational map ``(F_k ⊘ G_k)_k`` of a ReLU network.
 
@@ -84,6 +111,9 @@ def network_to_tropical(
     max_monomials : int, optional
         Raise :class:`~tropical.errors.BudgetExceededError` before forming a product with more candidate
         monomials than this.
+    progress : callable, optional
+        Called with ``1`` after each factor is taken into a product (:func:`conversion_steps` calls in all), e.g.
+        a ``tqdm`` bar's ``update``: a conversion can take minutes, most of it in the last layer.
 
     Returns
     -------
@@ -123,8 +153,8 @@ def network_to_tropical(
                 elif a < 0:
                     hf.append(_power(G[j], -a))
                     gf.append(_power(F[j], -a))
-            H = _product(hf, n, prune, max_monomials)
-            Gp = _product(gf, n, prune, max_monomials)
+            H = _product(hf, n, prune, max_monomials, progress)
+            Gp = _product(gf, n, prune, max_monomials, progress)
             Fp = H if layer == last else H + Gp
             before.extend([len(Fp), len(Gp)])
             if prune:
