@@ -29,6 +29,16 @@ def test_verify_json_keys(capsys):
     assert rep["linear_regions"] <= rep["outputs"][0]["upper_vertex_bound"]
 
 
+def test_verify_shows_conversion_progress_on_stderr_also_with_json(capsys):
+    from tropical.tropicalize import conversion_steps
+
+    assert main(["verify", "--widths", "4,4", "--seed", "1", "--json", "--points", "3"]) == 0
+    captured = capsys.readouterr()
+    json.loads(captured.out)  # standard output stays one JSON document
+    steps = conversion_steps(ReLUNetwork.random(2, [4, 4], 1, seed=1))
+    assert "converting" in captured.err and f"/{steps}" in captured.err
+
+
 def test_verify_worked_example_from_json(tmp_path, capsys):
     net = ReLUNetwork([[[1, -1], [2, 1]], [[1, -1]]], [[0, -1], [0]])
     path = tmp_path / "net.json"

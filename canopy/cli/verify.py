@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from typing import Any
 
@@ -269,8 +270,11 @@ def network_and_graph_from_args(args: argparse.Namespace,
 
 
 def verify(net: Any, *, points: int = 20, seed: int = 0, domain: Any = None, max_regions: int = 100_000,
-           regions: bool = True, graph: Any = None) -> dict[str, Any]:
+           regions: bool = True, graph: Any = None, progress: bool = False) -> dict[str, Any]:
     """Convert, check and count; return a JSON-ready report (see the module docstring).
+
+    ``progress=True`` shows a bar of the conversion's steps on standard error (a conversion below the
+    ``--allow-costly`` cap can take a minute).
 
     With ``graph`` (a :class:`tropical.graph.GraphNetwork` that ``net`` was lowered from) the report also
     checks ``graph.forward == net.forward`` at the check points (inside ``domain`` when it is a box, where
@@ -283,11 +287,15 @@ def verify(net: Any, *, points: int = 20, seed: int = 0, domain: Any = None, max
     >>> rep["check"]["passed"], rep["outputs"][0]["upper_vertex_bound"], rep["linear_regions"]
     (True, 4, 4)
     """
+    from tqdm import tqdm
+
     from tropical._sampling import random_rational_points
-    from tropical.tropicalize import network_to_tropical
+    from tropical.tropicalize import conversion_steps, network_to_tropical
 
     t0, c0 = time.perf_counter(), time.process_time()
-    m = network_to_tropical(net)
+    with tqdm(total=conversion_steps(net), file=sys.stderr, disable=not progress, desc="converting",
+              unit="product", dynamic_ncols=True, mininterval=0.5, leave=False) as bar:
+        m = network_to_tropical(net, progress=bar.update)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     pts = random_rational_points(net.input_dim, points, rng=seed)
     mismatches = [
@@ -439,7 +447,7 @@ def run(args: argparse.Namespace) -> int:
         domain_desc = f"domain [{box[0]}, {box[1]}]^{net.input_dim}"
     note(f"canopy verify: converting layer sizes {list(net.layer_sizes)} ...")
     report = verify(net, points=args.points, seed=args.seed, domain=domain, max_regions=args.max_regions,
-                    regions=not args.no_regions, graph=graph)
+                    regions=not args.no_regions, graph=graph, progress=True)
     report["network"] = desc
     report["domain"] = domain_desc
     if args.json:
