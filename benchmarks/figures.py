@@ -99,10 +99,12 @@ def panel_darts_correlation(data_dir: Any = None, *, store: Any = None,
 
 # ---------------------------------------------------------------------------------------------- (b)
 def panel_darts_trajectory(data_dir: Any = None, *, store: Any = None, seeds: int = 20, n_evals: int = 150,
-                           population_size: int = 20, sample_size: int = 5) -> Panel:
+                           population_size: int = 20, sample_size: int = 5, extra_modes: Sequence[str] = ()
+                           ) -> Panel:
     """(b) Evolutionary search restricted to the 500-arch NB301 pool, surrogate value of the incumbent."""
     groups = experiments.darts_pool_comparison(seeds=tuple(range(seeds)), n_evals=n_evals, data_dir=data_dir, store=store,
-                                   population_size=population_size, sample_size=sample_size)
+                                   population_size=population_size, sample_size=sample_size,
+                                   extra_modes=extra_modes)
     rows = trajectory_rows(groups, "valid_of_incumbent")
 
     def draw(ax: Any) -> None:
@@ -126,29 +128,33 @@ def _nb201_scores(cells: Sequence[Any], fitness: Callable[[Any], float]) -> list
     return [float(fitness(c)) for c in cells]
 
 
-def panel_nb201_c100(data_dir: Any = None, *, store: Any = None, mode: str = "generic", n_boot: int = 200
-                     ) -> Panel:
-    """(c) Tropical score and #params vs NATS-Bench CIFAR-100 test accuracy, all 15,625 cells."""
+def panel_nb201_c100(data_dir: Any = None, *, store: Any = None, mode: str = "generic", n_boot: int = 200,
+                     modes: Sequence[str] | None = None) -> Panel:
+    """(c) Tropical score(s) and #params vs NATS-Bench CIFAR-100 test accuracy, all 15,625 cells.
+
+    ``modes`` (default ``(mode,)``): one scatter per tropical mode, e.g. ``("generic", "local")``.
+    """
     from canopy.search.fitness import make_fitness
     from canopy.search.spaces import NB201Space
 
+    modes = tuple(modes) if modes else (mode,)
     space = NB201Space()
     table = space.table(data_dir)
     cells = list(table.cells())
     acc = [float(table.accuracy(c, dataset="cifar100", metric="test")) for c in cells]
-    trop = _nb201_scores(cells, make_fitness(space, f"tropical:{mode}", store=store))
+    trops = {m: _nb201_scores(cells, make_fitness(space, f"tropical:{m}", store=store)) for m in modes}
     params = [float(c.num_params(num_classes=100)) for c in cells]
-    stats = {
-        f"tropical ({mode})": rank_correlations(acc, trop, n_boot=n_boot),
-        "#params": rank_correlations(acc, params, n_boot=n_boot),
-    }
+    stats = {f"tropical ({m})": rank_correlations(acc, trops[m], n_boot=n_boot) for m in modes}
+    stats["#params"] = rank_correlations(acc, params, n_boot=n_boot)
     rows = [
-        {"nb201_index": i, "cifar100_test": round(a, 4), f"tropical_{mode}": round(t, 3), "params": int(p)}
-        for i, (a, t, p) in enumerate(zip(acc, trop, params))
+        {"nb201_index": i, "cifar100_test": round(a, 4),
+         **{f"tropical_{m}": round(trops[m][i], 3) for m in modes}, "params": int(p)}
+        for i, (a, p) in enumerate(zip(acc, params))
     ]
+    series = [(f"tropical ({m})", trops[m]) for m in modes] + [("#params", params)]
 
     def draw(axes: Any) -> None:
-        for ax, (label, xs) in zip(axes, ((f"tropical ({mode})", trop), ("#params", params))):
+        for ax, (label, xs) in zip(axes, series):
             st = stats[label]
             ax.scatter(xs, acc, s=2, alpha=0.25, color="tab:green" if "tropical" in label else "tab:gray",
                        rasterized=True)
@@ -160,11 +166,13 @@ def panel_nb201_c100(data_dir: Any = None, *, store: Any = None, mode: str = "ge
 
     caption = (
         f"Protocol: all {len(cells)} NB201 cells (CSV rows in official index order); y = NATS-Bench CIFAR-100 x-test accuracy, 200 epochs, seed "
-        "mean; tropical = canopy nb201_cell_score(mode='" + mode + "'); #params = closed form of TinyNetwork "
+        "mean; tropical = canopy nb201_cell_score(mode='" + "' / '".join(modes) + "')"
+        + ("" if modes == ("generic",) else " ('local': the receptive-field line bound, proofs/local.md)")
+        + "; #params = closed form of TinyNetwork "
         "C=16 N=5 counting every op, 100-class head; Spearman ρ (95% bootstrap CI) and Kendall τ-b."
     )
     return Panel("nb201_cifar100_correlation", "(c) NATS-Bench CIFAR-100 correlation", caption, rows, draw,
-                 size=(9.0, 4.2), extra={"ncols": 2, "stats": stats})
+                 size=(4.5 * len(series), 4.2), extra={"ncols": len(series), "stats": stats})
 
 
 # ---------------------------------------------------------------------------------------------- (d)
@@ -350,13 +358,15 @@ def _finite_count(path: Path, column: str) -> int:
 
 #: panel name -> builder(data_dir, store, quick)
 PANELS: dict[str, Callable[[Any, Any, bool], Panel]] = {
-    "darts_rank_correlation": lambda d, s, q: panel_darts_correlation(d, store=s, n_boot=50 if q else 1000),
+    "darts_rank_correlation": lambda d, s, q: panel_darts_correlation(
+        d, store=s, modes=("generic", "serra", "zhang", "local"), n_boot=50 if q else 1000),
     "darts_search_trajectory": lambda d, s, q: panel_darts_trajectory(d, store=s, seeds=10 if q else 20,
-                                                                      n_evals=60 if q else 150),
-    "nb201_cifar100_correlation": lambda d, s, q: panel_nb201_c100(d, store=s, n_boot=50 if q else 300),
+                                                                      n_evals=60 if q else 150, extra_modes=("local",)),
+    "nb201_cifar100_correlation": lambda d, s, q: panel_nb201_c100(d, store=s, modes=("generic", "local"),
+                                                                   n_boot=50 if q else 300),
     "bound_tightness_paradox": lambda d, s, q: panel_tightness(d, store=s, quick=q, n_boot=50 if q else 300),
     "nb201_search_trajectories": lambda d, s, q: panel_nb201_search(
-        d, store=s, seeds=10, n_evals=200 if q else 1000),
+        d, store=s, seeds=10, n_evals=200 if q else 1000, labels=experiments.NB201_LABELS_STRUCTURE),
     "nb201_pool_search": lambda d, s, q: panel_nb201_pool(d, store=s, n_evals=25 if q else 50),
 }
 

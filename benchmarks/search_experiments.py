@@ -23,6 +23,7 @@ from canopy.search.spaces import NB201Space, PoolSpace
 
 __all__ = [
     "NB201_LABELS",
+    "NB201_LABELS_STRUCTURE",
     "nb201_comparison",
     "load_nb301_subset",
     "darts_pool",
@@ -40,6 +41,12 @@ NB201_LABELS: dict[str, tuple[str, str]] = {
     "REA + valid acc (ground truth)": ("rea", "valid"),
     "random search + valid acc": ("random", "valid"),
     "random search + tropical": ("random", "tropical"),
+}
+
+#: NB201 comparison with the structure-aware scores of issue 11 added (the README figure)
+NB201_LABELS_STRUCTURE: dict[str, tuple[str, str]] = {
+    **NB201_LABELS,
+    "REA + tropical (local)": ("rea", "tropical:local"),
 }
 
 
@@ -157,8 +164,11 @@ def darts_pool_comparison(
     data_dir: Any = None,
     tropical_mode: str = "generic",
     store: Any = None,
+    extra_modes: Sequence[str] = (),
 ) -> dict[str, list[Any]]:
     """Search within the 500-arch NB301 pool; return ``{label: trajectories}``.
+
+    ``extra_modes`` adds one ``"REA + tropical (<mode>)"`` search per further tropical mode (e.g. ``"local"``).
 
     Fitnesses: the tropical DARTS cell score, the published #params column (NASLib, NB301 network), the
     surrogate accuracy itself (an *oracle* upper reference: selection on the plotted value), and random
@@ -177,6 +187,8 @@ def darts_pool_comparison(
         "random search + surrogate": ("random", lambda g: float(by_key[space.key(g)]["surrogate_valid"])),
         "random search + tropical": ("random", trop),
     }
+    for mode in extra_modes:
+        fits[f"REA + tropical ({mode})"] = ("rea", darts_tropical_fitness(mode, store=store))
     out = {}
     for label, (algorithm, fn) in fits.items():
         cfg = SearchConfig(space=space.name, fitness=label, algorithm=algorithm, n_evals=n_evals,
