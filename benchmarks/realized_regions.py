@@ -51,6 +51,23 @@ def arch_order() -> list[str]:
     return subset + [rest[i] for i in perm]
 
 
+def score_cell(arch: str, seed: int = 0, **settings) -> tuple:
+    """``(arch, score, pieces, uncertain, proxy CPU s, construction CPU s)`` of one NB201 cell (the protocol above)."""
+    import torch
+
+    from canopy.proxies.realized_regions import realized_region_counts
+    from canopy.spaces.nb201_torch import build_nb201_network
+
+    t0 = time.process_time()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = build_nb201_network(arch, num_classes=10)
+    t1 = time.process_time()
+    res = realized_region_counts(net, seed=seed, **settings)
+    t2 = time.process_time()
+    return arch, res.score, int(res.pieces.sum()), int(res.uncertain.sum()), t2 - t1, t1 - t0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=None, help="number of cells (default: all of --space)")
@@ -76,9 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     import torch
 
-    from canopy.proxies.realized_regions import realized_region_counts
     from canopy.spaces.nb201 import NB201Cell
-    from canopy.spaces.nb201_torch import build_nb201_network
 
     torch.set_num_threads(1)
     if args.space == "all":
@@ -117,15 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         if arch in done:
             rows.append(done[arch])
             continue
-        t0 = time.process_time()
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(args.seed)
-            net = build_nb201_network(arch, num_classes=10)
-        t1 = time.process_time()
-        res = realized_region_counts(net, seed=args.seed, **settings)
-        t2 = time.process_time()
-        spent += t2 - t0
-        rows.append((arch, res.score, int(res.pieces.sum()), int(res.uncertain.sum()), t2 - t1, t1 - t0))
+        rows.append(score_cell(arch, args.seed, **settings))
+        spent += rows[-1][4] + rows[-1][5]
         if out_fh is not None:
             a, sc, pc, un, t, _ = rows[-1]
             out_fh.write(f"{a},{sc!r},{pc},{un},{t:.4f}\n")
