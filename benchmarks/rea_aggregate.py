@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--evals", type=int, default=1000)
     ap.add_argument("--datasets", default=",".join(DATASETS))
+    ap.add_argument("--fitness", default="#params,realized_agg,realized_regions,tropical generic,tropical local",
+                    help="comma-separated subset of the fitnesses (default: all five)")
     args = ap.parse_args(argv)
 
     from canopy.benchmarks import resolve_data_dir
@@ -95,7 +97,12 @@ def main(argv: list[str] | None = None) -> int:
             "tropical generic": make_fitness(space, "tropical:generic", dataset=dataset, data_dir=data),
             "tropical local": make_fitness(space, "tropical:local", dataset=dataset, data_dir=data),
         }
-        for label, fit in fitnesses.items():
+        wanted = [f.strip() for f in args.fitness.split(",")]
+        unknown = set(wanted) - set(fitnesses)
+        if unknown:
+            sys.exit(f"error: unknown fitness {', '.join(sorted(unknown))}; choose from {', '.join(fitnesses)}")
+        for label in wanted:
+            fit = fitnesses[label]
             cfg = SearchConfig(space="nb201", fitness=label.replace(" ", ":"), algorithm="rea", n_evals=args.evals,
                                dataset=dataset, population_size=64, sample_size=10)
             runs = run_seeds(cfg, list(range(args.seeds)), space=space, data_dir=data, fitness=fit)
