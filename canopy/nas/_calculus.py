@@ -234,7 +234,6 @@ class CalculusResult:
         return self.bound.value()
 
 
-
 #: the receptive field of a position that depends on no input coordinate (``lo > hi``)
 _EMPTY = (1, 0)
 
