@@ -38,7 +38,7 @@ LIMITS: dict[str, tuple[int, str]] = {
 def add_costly_argument(parser: Any) -> None:
     """Register ``--allow-costly`` (lifts every limit of :data:`LIMITS`)."""
     parser.add_argument("--allow-costly", action="store_true",
-                        help="lift the safety limits on costly requests (sizes, counts; see 'Bad input' in README)")
+                        help="lift the safety limits on costly requests (sizes, counts; see 'Bad input' in docs/guide/evaluation.md)")
 
 
 def check_limit(option: str, value: int, key: str, *, allow: bool = False, minimum: int | None = 1) -> None:

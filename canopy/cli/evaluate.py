@@ -52,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", default=None, metavar="OUTDIR", help="write a scatter/rank plot per proxy")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (it goes to standard error)")
     parser.add_argument("--allow-costly", action="store_true",
-                        help="lift the safety limits on costly requests (--bootstrap, --sample; see README)")
+                        help="lift the safety limits on costly requests (--bootstrap, --sample; see 'Bad input' in docs/guide/evaluation.md)")
 
 
 def parse_settings(pairs: list[str]) -> dict[str, dict[str, Any]]:
