@@ -35,6 +35,8 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from itertools import combinations
+from operator import mul as _mul
+from typing import Any
 
 from tropical._exact import Exact, as_fraction, normalize
 from tropical.backend import IntMatrix, guided
@@ -439,6 +441,60 @@ def _slab_conflict(A: dict[tuple[int, ...], Slab], B: dict[tuple[int, ...], Slab
     return False
 
 
+def _region_cone(pts: Sequence[tuple[int, ...]], a: int) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]],
+                                                                   list[tuple[int, ...]]] | None:
+    """The region ``R_a`` of ``pts[a]`` (where it attains the max) in double description, or None if thin.
+
+    Returns ``(facets, gens, lines)``: the irredundant inequalities ``h`` (``h . (x, 1) >= 0`` on ``R_a``) and
+    the homogenized generators and lines of :class:`tropical.polyhedron.Polyhedron`; ``None`` when ``R_a``
+    has empty interior (``pts[a]`` is not an upper vertex).
+    """
+    from tropical.polyhedron import EmptyPolyhedronError, Polyhedron, primitive
+
+    pa = pts[a]
+    d = len(pa) - 1
+    order = sorted((sum(abs(x - y) for x, y in zip(pa[:-1], pb)), b) for b, pb in enumerate(pts) if b != a)
+    rows: list[tuple[int, ...]] = []
+    for _, b in order:
+        diff = [x - y for x, y in zip(pa, pts[b])]  # c_a - c_b + <α_a - α_b, x> >= 0 on R_a
+        if any(diff[:d]):
+            rows.append(primitive(diff))
+        elif diff[d] < 0:
+            return None
+    poly = Polyhedron.whole_space(d)
+    try:
+        for h in rows:  # nearest first: the region shrinks early and most later rows hold already
+            for g in poly.gens:
+                if sum(map(_mul, h, g)) < 0:
+                    break
+            else:
+                if not any(sum(map(_mul, h, ln)) for ln in poly.lines_):
+                    continue
+            poly = poly._cut(h, True)
+    except EmptyPolyhedronError:
+        return None
+    facets = [h for i, h in enumerate(poly.ineqs) if poly.active >> i & 1]
+    return facets, poly.gens, poly.lines_
+
+
+def _facets_separate(A: tuple[list[tuple[int, ...]], ...], B: tuple[list[tuple[int, ...]], ...]) -> bool:
+    """True if a facet hyperplane of one region weakly separates it from the other (disjoint interiors).
+
+    Always sound; also complete in dimension ``<= 2``, where the facet normals of ``A - B`` are facet normals
+    of ``A`` or ``B`` (the separating axis theorem for polygons).
+    """
+    for (fa, _, _), (_, gb, lb) in ((A, B), (B, A)):
+        for h in fa:
+            if any(sum(map(_mul, h, ln)) for ln in lb):
+                continue
+            for g in gb:
+                if sum(map(_mul, h, g)) > 0:
+                    break
+            else:
+                return True
+    return False
+
+
 def product_vertex_mask(
     P: Sequence[Sequence[object]], Q: Sequence[Sequence[object]], *, samples: int | None = None, seed: int = 0
 ) -> tuple[list[Point], list[bool]]:
@@ -539,6 +595,22 @@ def product_vertex_mask(
         if not certified[t]:
             _, a, b = best[k]
             known[t] = _slab_conflict(slabP[a], slabQ[b])
+    if guided() and d <= 3:
+        # exact region geometry: a + b is a vertex iff the regions of a in P and b in Q overlap with interior;
+        # a facet of one region separating the other proves redundancy (sound in any dimension), and in
+        # dimension <= 2 facets are the only separating directions, so no overlap-test failure means vertex
+        regP: dict[int, Any] = {}
+        regQ: dict[int, Any] = {}
+        for t, k in enumerate(keys):
+            if certified[t] or known[t]:
+                continue
+            _, a, b = best[k]
+            A = regP[a] if a in regP else regP.setdefault(a, _region_cone(ip, a))
+            B = regQ[b] if b in regQ else regQ.setdefault(b, _region_cone(iq, b))
+            if A is None or B is None or _facets_separate(A, B):
+                known[t] = True
+            elif d <= 2:
+                certified[t] = True
     mask = _decide(ipts, [], 0, seed, certified, initial, beaters, known) if len(ipts) > 1 else [True]
     sums = [
         tuple(normalize(Fraction(v, da)) for v in k) + (normalize(Fraction(best[k][0], dc)),) for k in keys
