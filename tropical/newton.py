@@ -500,9 +500,14 @@ def product_vertex_mask(
 ) -> tuple[list[Point], list[bool]]:
     """Upper vertices of ``conv(P) + conv(Q)`` for lifted point sets with distinct exponents each.
 
-    Witnesses are found factor-wise (a point where ``P`` and ``Q`` both have a unique maximiser certifies
-    the sum), which is much cheaper than sampling the ``|P|·|Q|`` sums; the rest is decided exactly as in
-    :func:`upper_hull_vertex_mask`.
+    On the fast path (:func:`tropical.backend.guided` on) each candidate ``a + b`` is decided by the exact
+    regions ``R_a`` of ``a`` in ``P`` and ``R_b`` of ``b`` in ``Q`` (double description, integers only):
+    ``a + b`` is an upper vertex iff ``R_a`` and ``R_b`` overlap with interior. A facet hyperplane of one
+    weakly separating the other proves redundancy in any dimension; in dimension ``<= 2`` facets give the
+    only separating directions (the separating axis theorem), so the regions decide everything there. In
+    dimension 3, and on the reference path, witnesses are found factor-wise (a point where ``P`` and ``Q``
+    both have a unique maximiser certifies the sum) and the rest is decided exactly as in
+    :func:`upper_hull_vertex_mask` (exact LPs, float-proposed and exactly certified when guided).
 
     Returns
     -------
@@ -535,6 +540,21 @@ def product_vertex_mask(
                 best[key] = (s[-1], a, b)
     keys = list(best)
     ipts = [(*k, best[k][0]) for k in keys]
+    d = len(ip[0]) - 1
+    # exact region geometry (fast path): a + b is a vertex iff the regions of a in P and b in Q overlap with
+    # interior; a facet of one region weakly separating the other proves redundancy (sound in any dimension),
+    # and in dimension <= 2 facets give the only separating directions (separating axis theorem), so there
+    # the regions decide every candidate with no sampling and no LP; in dimension 3 they filter the LPs
+    regP: dict[int, Any] = {}
+    regQ: dict[int, Any] = {}
+    if guided() and d <= 2 and len(ipts) > 1:
+        mask = []
+        for k in keys:
+            _, a, b = best[k]
+            A = regP[a] if a in regP else regP.setdefault(a, _region_cone(ip, a))
+            B = regQ[b] if b in regQ else regQ.setdefault(b, _region_cone(iq, b))
+            mask.append(A is not None and B is not None and not _facets_separate(A, B))
+        return _sums(keys, best, da, dc), mask
     index = {(best[k][1], best[k][2]): t for t, k in enumerate(keys)}
     certified = [False] * len(ipts)
     rng = random.Random(seed)
@@ -546,7 +566,6 @@ def product_vertex_mask(
         if a >= 0 and b >= 0 and (a, b) in index:
             certified[index[(a, b)]] = True
     key_index = {k: t for t, k in enumerate(keys)}
-    d = len(ip[0]) - 1
     kn = d + 2
     nearP = [_nearest_indices(u, ip, a, kn) for a, u in enumerate(ip)]
     nearQ = [_nearest_indices(v, iq, b, kn) for b, v in enumerate(iq)]
@@ -596,11 +615,6 @@ def product_vertex_mask(
             _, a, b = best[k]
             known[t] = _slab_conflict(slabP[a], slabQ[b])
     if guided() and d <= 3:
-        # exact region geometry: a + b is a vertex iff the regions of a in P and b in Q overlap with interior;
-        # a facet of one region separating the other proves redundancy (sound in any dimension), and in
-        # dimension <= 2 facets are the only separating directions, so no overlap-test failure means vertex
-        regP: dict[int, Any] = {}
-        regQ: dict[int, Any] = {}
         for t, k in enumerate(keys):
             if certified[t] or known[t]:
                 continue
@@ -612,10 +626,13 @@ def product_vertex_mask(
             elif d <= 2:
                 certified[t] = True
     mask = _decide(ipts, [], 0, seed, certified, initial, beaters, known) if len(ipts) > 1 else [True]
-    sums = [
-        tuple(normalize(Fraction(v, da)) for v in k) + (normalize(Fraction(best[k][0], dc)),) for k in keys
-    ]
-    return sums, mask
+    return _sums(keys, best, da, dc), mask
+
+
+def _sums(keys: list[tuple[int, ...]], best: dict[tuple[int, ...], tuple[int, int, int]], da: int,
+          dc: int) -> list[Point]:
+    """The candidate sums back in the input's units (entries normalised)."""
+    return [tuple(normalize(Fraction(v, da)) for v in k) + (normalize(Fraction(best[k][0], dc)),) for k in keys]
 
 
 def upper_hull_vertices(points: Iterable[Sequence[object]]) -> tuple[Point, ...]:
