@@ -449,7 +449,7 @@ def _region_cone(pts: Sequence[tuple[int, ...]], a: int) -> tuple[list[tuple[int
     the homogenized generators and lines of :class:`tropical.polyhedron.Polyhedron`; ``None`` when ``R_a``
     has empty interior (``pts[a]`` is not an upper vertex).
     """
-    from tropical.polyhedron import EmptyPolyhedronError, Polyhedron, primitive
+    from tropical.polyhedron import EmptyPolyhedronError, Polyhedron
 
     pa = pts[a]
     d = len(pa) - 1
@@ -458,7 +458,7 @@ def _region_cone(pts: Sequence[tuple[int, ...]], a: int) -> tuple[list[tuple[int
     for _, b in order:
         diff = [x - y for x, y in zip(pa, pts[b])]  # c_a - c_b + <α_a - α_b, x> >= 0 on R_a
         if any(diff[:d]):
-            rows.append(primitive(diff))
+            rows.append(tuple(diff))  # only signs of values are used: no need to make it primitive
         elif diff[d] < 0:
             return None
     poly = Polyhedron.whole_space(d)
