@@ -46,3 +46,17 @@ def test_regions_and_separation():
     assert _facets_separate(left, other)
     assert _region_cone([(0, 0), (1, 0), (2, -5)], 1) is not None
     assert _region_cone([(0, 0), (1, -5), (2, 0)], 1) is None   # below the hull: no interior
+
+
+def test_superset_regions_in_dimension_three_stay_exact(monkeypatch):
+    """With only the 2 nearest inequalities per region (loose supersets), separations are still proofs."""
+    import tropical.newton as newton
+
+    monkeypatch.setattr(newton, "NEAREST_ROWS", 2)
+    rng = random.Random(7)
+    for _ in range(80):
+        P, Q = _points(rng, 3, rng.randint(2, 9)), _points(rng, 3, rng.randint(2, 9))
+        fast = product_vertex_mask(P, Q)
+        with use_guided(False), use_backend("python"):
+            ref = product_vertex_mask(P, Q)
+        assert fast == ref, (P, Q)

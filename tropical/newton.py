@@ -441,19 +441,23 @@ def _slab_conflict(A: dict[tuple[int, ...], Slab], B: dict[tuple[int, ...], Slab
     return False
 
 
-def _region_cone(pts: Sequence[tuple[int, ...]], a: int) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]],
-                                                                   list[tuple[int, ...]]] | None:
+def _region_cone(pts: Sequence[tuple[int, ...]], a: int, nearest: int | None = None
+                 ) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]], list[tuple[int, ...]]] | None:
     """The region ``R_a`` of ``pts[a]`` (where it attains the max) in double description, or None if thin.
 
     Returns ``(facets, gens, lines)``: the irredundant inequalities ``h`` (``h . (x, 1) >= 0`` on ``R_a``) and
     the homogenized generators and lines of :class:`tropical.polyhedron.Polyhedron`; ``None`` when ``R_a``
-    has empty interior (``pts[a]`` is not an upper vertex).
+    has empty interior (``pts[a]`` is not an upper vertex). With ``nearest`` only the inequalities of the
+    ``nearest`` points nearest to ``pts[a]`` (exponents, L1) are used: a polyhedron containing ``R_a``, for
+    which a separation by :func:`_facets_separate` is still a proof (but ``None`` never comes back).
     """
     from tropical.polyhedron import EmptyPolyhedronError, Polyhedron
 
     pa = pts[a]
     d = len(pa) - 1
     order = sorted((sum(abs(x - y) for x, y in zip(pa[:-1], pb)), b) for b, pb in enumerate(pts) if b != a)
+    if nearest is not None:
+        order = order[:nearest]
     rows: list[tuple[int, ...]] = []
     for _, b in order:
         diff = [x - y for x, y in zip(pa, pts[b])]  # c_a - c_b + <α_a - α_b, x> >= 0 on R_a
@@ -475,6 +479,10 @@ def _region_cone(pts: Sequence[tuple[int, ...]], a: int) -> tuple[list[tuple[int
         return None
     facets = [h for i, h in enumerate(poly.ineqs) if poly.active >> i & 1]
     return facets, poly.gens, poly.lines_
+
+
+#: in dimension 3 the region filter uses only the inequalities of this many nearest points (a superset region)
+NEAREST_ROWS = 64
 
 
 def _facets_separate(A: tuple[list[tuple[int, ...]], ...], B: tuple[list[tuple[int, ...]], ...]) -> bool:
@@ -615,12 +623,13 @@ def product_vertex_mask(
             _, a, b = best[k]
             known[t] = _slab_conflict(slabP[a], slabQ[b])
     if guided() and d <= 3:
+        near = None if d <= 2 else NEAREST_ROWS
         for t, k in enumerate(keys):
             if certified[t] or known[t]:
                 continue
             _, a, b = best[k]
-            A = regP[a] if a in regP else regP.setdefault(a, _region_cone(ip, a))
-            B = regQ[b] if b in regQ else regQ.setdefault(b, _region_cone(iq, b))
+            A = regP[a] if a in regP else regP.setdefault(a, _region_cone(ip, a, near))
+            B = regQ[b] if b in regQ else regQ.setdefault(b, _region_cone(iq, b, near))
             if A is None or B is None or _facets_separate(A, B):
                 known[t] = True
             elif d <= 2:
