@@ -29,6 +29,7 @@ from tropical.errors import (
     TropicalError,
     TropicalSubtractionError,
 )
+from tropical.graph import GraphNetwork, count_graph_regions
 from tropical.lp import LPResult, solve_lp
 from tropical.network import ReLUNetwork
 from tropical.newton import (
@@ -62,6 +63,8 @@ __all__ = [
     "dual_subdivision",
     # networks
     "ReLUNetwork",
+    "GraphNetwork",
+    "count_graph_regions",
     "network_to_tropical",
     "POLICIES",
     "to_rational",
