@@ -21,6 +21,7 @@ from tropical.regions import Box, count_regions
 
 torch = pytest.importorskip("torch")
 
+from _lower_models import ConvSkipPool, fill, torch_out  # noqa: E402
 from _torch_threads import one_torch_thread  # noqa: E402,F401  (fixture)
 
 from canopy.cli import main  # noqa: E402
@@ -29,21 +30,6 @@ from canopy.nas.lower import count_linear_regions, export_graph, lower_module, w
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 nn = torch.nn
 F = torch.nn.functional
-
-
-class ConvSkipPool(nn.Module):
-    def __init__(self, c: int = 2) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, c, 3, padding=1)
-        self.bn = nn.BatchNorm2d(c)
-        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
-        self.pool = nn.MaxPool2d(2)
-        self.fc = nn.Linear(c, 1)
-
-    def forward(self, x):
-        h = F.relu(self.bn(self.conv1(x)))
-        h = self.conv2(h) + h
-        return self.fc(torch.flatten(self.pool(h), 1))
 
 
 class Zoo(nn.Module):
@@ -102,24 +88,6 @@ class TwoInputs(nn.Module):
 MODELS = {"convskippool": (ConvSkipPool, (1, 1, 3, 3)), "zoo": (Zoo, (1, 2, 4, 4)), "dyadic": (Dyadic, (1, 1, 3, 3))}
 
 
-def _fill(model: nn.Module, rng: np.random.Generator, dyadic: bool = False) -> nn.Module:
-    with torch.no_grad():
-        for p in model.parameters():
-            v = rng.normal(size=p.shape)
-            p.copy_(torch.as_tensor(np.round(v * 8) / 8 if dyadic else v))
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.copy_(torch.as_tensor(rng.normal(size=m.num_features)))
-                m.running_var.copy_(torch.as_tensor(rng.uniform(0.5, 2, size=m.num_features)))
-    return model.double().eval()
-
-
-def _torch_out(model: nn.Module, shape: tuple[int, ...], x: list[Fraction]) -> list[float]:
-    with torch.no_grad():
-        t = torch.tensor([float(v) for v in x], dtype=torch.float64).reshape(shape)
-        return model(t).reshape(-1).tolist()
-
-
 def _points(n: int, count: int, rng: np.random.Generator) -> list[list[Fraction]]:
     return [[Fraction(int(rng.integers(-64, 65)), 16) for _ in range(n)] for _ in range(count)]
 
@@ -130,27 +98,27 @@ def _points(n: int, count: int, rng: np.random.Generator) -> list[list[Fraction]
 def test_graph_forward_equals_torch(name, seed):
     cls, shape = MODELS[name]
     rng = np.random.default_rng(seed)
-    model = _fill(cls(), rng)
+    model = fill(cls(), rng)
     g = export_graph(model, shape)
     for x in _points(g.input_dim, 5, rng):
         got = [float(v) for v in g.forward(x)]
-        np.testing.assert_allclose(got, _torch_out(model, shape, x), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got, torch_out(model, x, shape), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_graph_forward_is_exact_on_dyadic_weights(seed):
     rng = np.random.default_rng(seed)
-    model = _fill(Dyadic(), rng, dyadic=True)
+    model = fill(Dyadic(), rng, dyadic=True)
     g = export_graph(model, (1, 1, 3, 3))
     for x in _points(9, 5, rng):
-        assert [Fraction(v) for v in _torch_out(model, (1, 1, 3, 3), x)] == list(g.forward(x))
+        assert [Fraction(v) for v in torch_out(model, x, (1, 1, 3, 3))] == list(g.forward(x))
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_json_round_trip_and_lowering_agree(name, tmp_path):
     cls, shape = MODELS[name]
     rng = np.random.default_rng(3)
-    model = _fill(cls(), rng)
+    model = fill(cls(), rng)
     path = tmp_path / "g.json"
     g = write_graph_json(model, shape, path)
     h = GraphNetwork.from_json(path)
@@ -176,7 +144,7 @@ def test_explicit_batch_norm_with_square_variance_equals_folded():
 @pytest.mark.parametrize("seed", [0, 1])
 def test_region_counts_equal_the_lower_path(seed):
     rng = np.random.default_rng(seed)
-    model = _fill(ConvSkipPool(1), rng)
+    model = fill(ConvSkipPool(1), rng)
     box = Box(-1, 1)
     g = GraphNetwork.from_json(json.dumps(export_graph(model, (1, 1, 2, 2)).to_json()))
     counts, net = count_graph_regions(g, box)
@@ -196,7 +164,7 @@ def test_max_of_three_has_three_pieces():
 
 # ----------------------------------------------------------------------------------------------- no torch needed
 def test_reading_and_counting_a_graph_needs_no_torch(tmp_path):
-    model = _fill(ConvSkipPool(1), np.random.default_rng(0))
+    model = fill(ConvSkipPool(1), np.random.default_rng(0))
     path = tmp_path / "g.json"
     g = write_graph_json(model, (1, 1, 2, 2), path)
     expected = count_graph_regions(g, Box(-1, 1))[0].linear_regions
@@ -272,7 +240,7 @@ def test_forward_and_lowering_refuse_bad_arguments():
 
 # ----------------------------------------------------------------------------------------------- command line
 def test_cli_verify_and_regions_read_a_graph(tmp_path, capsys):
-    model = _fill(TwoInputs(), np.random.default_rng(1))
+    model = fill(TwoInputs(), np.random.default_rng(1))
     path = tmp_path / "g.json"
     g = write_graph_json(model, (1, 1, 1, 2), path)
     ref = count_linear_regions(model, (1, 1, 1, 2), Box(-1, 1))

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
+from _lower_models import ConvSkipPool, fill, torch_out  # noqa: E402
 from _torch_threads import one_torch_thread  # noqa: E402,F401  (fixture)
 
 from canopy.errors import InvalidArgumentError, UnsupportedOperationError  # noqa: E402
@@ -29,23 +30,6 @@ F = torch.nn.functional
 
 
 # ----------------------------------------------------------------------------------------------- models
-class ConvSkipPool(nn.Module):
-    """conv-BN-relu, conv, residual add, 2x2 max pool, flatten, linear."""
-
-    def __init__(self, c: int = 2) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, c, 3, padding=1)
-        self.bn = nn.BatchNorm2d(c)
-        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
-        self.pool = nn.MaxPool2d(2)
-        self.fc = nn.Linear(c, 1)
-
-    def forward(self, x):
-        h = F.relu(self.bn(self.conv1(x)))
-        h = self.conv2(h) + h
-        return self.fc(torch.flatten(self.pool(h), 1))
-
-
 class Zoo(nn.Module):
     """Strides, dilation, groups, avg / adaptive pools, cat, method relu, sub and scalar arithmetic."""
 
@@ -117,27 +101,6 @@ class Embed(nn.Module):
         return self.body(self.embed(z).view(-1, *self.shape[1:]))
 
 
-def _fill(model: nn.Module, rng: np.random.Generator, dyadic: bool = False) -> nn.Module:
-    """Random parameters and BN statistics from ``rng`` (integers / 4 when ``dyadic``), then eval mode."""
-    model = model.double()
-    with torch.no_grad():
-        for p in model.parameters():
-            vals = rng.integers(-4, 5, size=p.shape) / 4 if dyadic else rng.normal(size=p.shape)
-            p.copy_(torch.as_tensor(vals))
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                mean = rng.integers(-4, 5, size=m.num_features) / 4 if dyadic else rng.normal(size=m.num_features)
-                var = rng.choice([0.25, 1.0, 4.0], size=m.num_features) if dyadic else rng.uniform(0.5, 2, m.num_features)
-                m.running_mean.copy_(torch.as_tensor(mean))
-                m.running_var.copy_(torch.as_tensor(var))
-    return model.eval()
-
-
-def _torch_out(model, x, shape):
-    with torch.no_grad():
-        return model(torch.tensor([float(v) for v in x], dtype=torch.float64).reshape(shape)).reshape(-1).tolist()
-
-
 MODELS = {
     "conv_skip_pool": (lambda: ConvSkipPool(2), (1, 1, 3, 3)),
     "conv_skip_pool_1ch_2x2": (lambda: ConvSkipPool(1), (1, 1, 2, 2)),
@@ -152,7 +115,7 @@ MODELS = {
 def test_forward_equals_torch_float64(name, seed):
     rng = np.random.default_rng(seed)
     build, shape = MODELS[name]
-    model = _fill(build(), rng)
+    model = fill(build(), rng)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     net = lower_module(model, shape)
     assert net.policy == "exact"
@@ -160,7 +123,7 @@ def test_forward_equals_torch_float64(name, seed):
     for _ in range(3):
         x = [Fraction(int(v), 64) for v in rng.integers(-256, 257, size=int(np.prod(shape)))]
         got = [float(v) for v in net.forward(x)]
-        want = _torch_out(model, x, shape)
+        want = torch_out(model, x, shape)
         assert np.allclose(got, want, rtol=1e-9, atol=1e-9), (got, want)
 
 
@@ -168,23 +131,23 @@ def test_forward_equals_torch_float64(name, seed):
 def test_forward_exact_on_dyadic_weights(seed, name):
     rng = np.random.default_rng(seed)
     build, shape = MODELS[name]
-    model = _fill(build(), rng, dyadic=True)
+    model = fill(build(), rng, dyadic=True)
     for m in model.modules():  # sqrt(var + eps) must be exact: eps = 0, var a square of a dyadic
         if isinstance(m, nn.BatchNorm2d):
             m.eps = 0.0
     net = lower_module(model, shape)
     for _ in range(3):
         x = [Fraction(int(v), 8) for v in rng.integers(-32, 33, size=int(np.prod(shape)))]
-        want = [Fraction(v) for v in _torch_out(model, x, shape)]
+        want = [Fraction(v) for v in torch_out(model, x, shape)]
         assert list(net.forward(x)) == want
 
 
 def test_limit_denominator_policy_is_recorded():
-    model = _fill(ConvSkipPool(1), np.random.default_rng(0))
+    model = fill(ConvSkipPool(1), np.random.default_rng(0))
     net = lower_module(model, (1, 1, 2, 2), policy="limit_denominator", max_denominator=1000)
     assert net.policy == "limit_denominator"
     x = [Fraction(1, 2), Fraction(-1), Fraction(3, 4), Fraction(2)]
-    assert np.allclose([float(v) for v in net.forward(x)], _torch_out(model, x, (1, 1, 2, 2)), atol=1e-2)
+    assert np.allclose([float(v) for v in net.forward(x)], torch_out(model, x, (1, 1, 2, 2)), atol=1e-2)
 
 
 # ----------------------------------------------------------------------------------------------- regions
@@ -210,7 +173,7 @@ def _grid_linear_pieces(model, lo, hi, n=100_000):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_linear_regions_on_a_line_match_a_grid_walk(seed):
     rng = np.random.default_rng(seed)
-    model = _fill(Embed(1, (1, 1, 3, 3), ConvSkipPool(2)), rng)
+    model = fill(Embed(1, (1, 1, 3, 3), ConvSkipPool(2)), rng)
     res = count_linear_regions(model, (1, 1), Box(-4, 4))
     assert not res["partial"]
     assert res["activation_regions_lowered"] >= res["linear_regions"] >= 1
@@ -220,7 +183,7 @@ def test_linear_regions_on_a_line_match_a_grid_walk(seed):
 @given(seed=st.integers(0, 2**32 - 1))
 def test_plane_slice_counts_are_ordered(seed):
     rng = np.random.default_rng(seed)
-    model = _fill(Embed(2, (1, 1, 2, 2), ConvSkipPool(1)), rng)
+    model = fill(Embed(2, (1, 1, 2, 2), ConvSkipPool(1)), rng)
     c = count_regions(lower_module(model, (1, 2)), Box(-2, 2))
     assert c.activation_regions >= c.linear_regions >= c.distinct_affine_maps >= 1
 
@@ -251,14 +214,14 @@ class _ConvHead(nn.Module):
 def test_linear_skip_keeps_linear_regions(seed):
     """f + (linear) has the linear regions of f: carried (skip) and uncarried lowerings agree."""
     rng = np.random.default_rng(seed)
-    with_skip = _fill(_MLP(True), rng)
+    with_skip = fill(_MLP(True), rng)
     plain = nn.Sequential(with_skip.l1, nn.ReLU(), with_skip.l2)
     a = count_regions(lower_module(with_skip, (1, 2)))
     b = count_regions(ReLUNetwork.from_torch(plain))
     assert (a.linear_regions, a.distinct_affine_maps) == (b.linear_regions, b.distinct_affine_maps)
     assert a.activation_regions >= b.activation_regions
 
-    conv = _fill(Embed(2, (1, 1, 3, 3), _ConvHead(True)), rng)
+    conv = fill(Embed(2, (1, 1, 3, 3), _ConvHead(True)), rng)
     noskip = Embed(2, (1, 1, 3, 3), _ConvHead(False)).double().eval()
     noskip.load_state_dict({k: v for k, v in conv.state_dict().items() if ".s." not in k})
     a = count_regions(lower_module(conv, (1, 2)), Box(-3, 3))
@@ -269,7 +232,7 @@ def test_linear_skip_keeps_linear_regions(seed):
 @given(seed=st.integers(0, 2**32 - 1))
 def test_input_lower_carry_is_exact_on_the_box_and_adds_no_hyperplanes(seed):
     rng = np.random.default_rng(seed)
-    model = _fill(Embed(2, (1, 1, 2, 2), ConvSkipPool(1)), rng)
+    model = fill(Embed(2, (1, 1, 2, 2), ConvSkipPool(1)), rng)
     plain = lower_module(model, (1, 2))
     boxed = lower_module(model, (1, 2), input_lower=[-2, Fraction(-3, 2)])
     for _ in range(3):
@@ -340,4 +303,4 @@ def test_bad_input_lower(lower, match):
 
 def test_neuron_budget():
     with pytest.raises(UnsupportedOperationError, match="max_neurons"):
-        lower_module(_fill(ConvSkipPool(2), np.random.default_rng(0)), (1, 1, 3, 3), max_neurons=3)
+        lower_module(fill(ConvSkipPool(2), np.random.default_rng(0)), (1, 1, 3, 3), max_neurons=3)
