@@ -196,3 +196,15 @@ def test_local_on_cells_and_errors():
         score_graph(b.graph, "generic", pixel=(0,))
     with pytest.raises(InvalidArchitectureError, match="not a position"):
         score_graph(b.graph, "local", pixel=(5,))
+
+
+def test_traced_torch_models_float32_and_float64_agree():
+    torch = pytest.importorskip("torch")
+    from canopy.nas.trace import score_module
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(2, 2, 1),
+                              torch.nn.ReLU())
+    single = score_module(net, (1, 4, 4), "local")
+    assert score_module(net.double(), (1, 4, 4), "local") == single  # was an error: float probe, double weights
+    # corner pixel: 2 channels x 4 positions per level -> 9 * 9; an inner pixel: 2 x 9 per level -> 19 * 19
+    assert 10 ** single == pytest.approx(19 * 19)

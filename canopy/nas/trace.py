@@ -89,8 +89,10 @@ def trace_module(model, input_shape):
         placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
         if len(placeholders) != 1:
             raise UnsupportedOperationError(f"the model takes {len(placeholders)} inputs; exactly 1 is supported")
+        # the probe input takes the dtype of the model's floating-point parameters (a float64 model works too)
+        dtype = next((t.dtype for t in model.state_dict().values() if t.is_floating_point()), torch.float32)
         with torch.no_grad():
-            ShapeProp(gm).propagate(torch.zeros((1, *shape)))
+            ShapeProp(gm).propagate(torch.zeros((1, *shape), dtype=dtype))
     except UnsupportedOperationError:
         raise
     except Exception as exc:
