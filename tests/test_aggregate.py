@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from canopy.errors import ProxySettingsError
-from canopy.proxies.aggregate import AGGREGATES, combine, get_aggregate, log_rank_sum
+from canopy.errors import InvalidArgumentError, ProxySettingsError
+from canopy.metrics import log_rank_sum
+from canopy.proxies.aggregate import AGGREGATES, combine, get_aggregate
 
 
 def _oracle_rank(values, i):
@@ -55,9 +56,9 @@ def test_errors_name_the_problem():
         combine("nope", {})
     with pytest.raises(ProxySettingsError, match="needs the scores of flops"):
         combine("realized_agg", {"realized_regions": [1.0]})
-    with pytest.raises(ProxySettingsError, match="has 1 values, expected 2"):
+    with pytest.raises(InvalidArgumentError, match="component 'b' has 1 values, expected 2"):
         log_rank_sum({"a": [1.0, 2.0], "b": [1.0]})
-    with pytest.raises(ProxySettingsError, match="at least one component"):
+    with pytest.raises(InvalidArgumentError, match="at least one component"):
         log_rank_sum({})
     with pytest.raises(ProxySettingsError, match="aleph"):
         combine("vkdnw_agg", {c: [1.0] for c in AGGREGATES["vkdnw_agg"].components}, {"vkdnw": [0.5]})

@@ -7,7 +7,8 @@ import math
 import pytest
 
 from canopy.errors import CanopyError
-from canopy.proxies.aggregate import AGGREGATES, AggregateSpec, log_rank_sum
+from canopy.metrics import log_rank_sum
+from canopy.proxies.aggregate import AGGREGATES, AggregateSpec
 from canopy.search.fitness import ReferenceAggregateFitness, make_fitness
 from canopy.search.runner import SearchConfig, run_seeds
 from canopy.search.spaces import get_space

@@ -34,7 +34,15 @@ from canopy.metrics.protocol import (
     correlate,
     select_architectures,
 )
-from canopy.metrics.ranking import RELEVANCES, TIE_POLICIES, kendall_tau, ndcg, spearman_rho, top_k_hit_rate
+from canopy.metrics.ranking import (
+    RELEVANCES,
+    TIE_POLICIES,
+    kendall_tau,
+    log_rank_sum,
+    ndcg,
+    spearman_rho,
+    top_k_hit_rate,
+)
 from canopy.metrics.resampling import (
     NAN_POLICIES,
     ConfidenceInterval,
@@ -50,6 +58,7 @@ __all__ = [
     "spearman_rho",
     "ndcg",
     "top_k_hit_rate",
+    "log_rank_sum",
     "bootstrap_ci",
     "ConfidenceInterval",
     "Protocol",

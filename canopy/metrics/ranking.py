@@ -1,4 +1,4 @@
-"""Rank metrics of proxy scores against accuracies: Kendall τ-b, Spearman ρ, nDCG@k, top-k hit rate.
+"""Rank metrics of proxy scores against accuracies: Kendall τ-b, Spearman ρ, nDCG@k, top-k hit rate; log-rank sums.
 
 Examples
 --------
@@ -14,7 +14,7 @@ import numpy as np
 
 from canopy.errors import InvalidArgumentError
 
-__all__ = ["TIE_POLICIES", "RELEVANCES", "kendall_tau", "spearman_rho", "ndcg", "top_k_hit_rate"]
+__all__ = ["TIE_POLICIES", "RELEVANCES", "kendall_tau", "spearman_rho", "ndcg", "top_k_hit_rate", "log_rank_sum"]
 
 TIE_POLICIES = ("ignore", "average")
 RELEVANCES = ("exp2", "linear")
@@ -207,3 +207,42 @@ def top_k_hit_rate(acc, score, k: int | float = 10) -> float:
     true_top = set(np.argsort(-a, kind="stable")[:kk].tolist())
     pred_top = set(np.argsort(-s, kind="stable")[:kk].tolist())
     return len(true_top & pred_top) / kk
+
+
+def log_rank_sum(components) -> np.ndarray:
+    """Sum over the components of ``log`` of the average rank (ascending) over the population.
+
+    The aggregation of AZ-NAS and VKDNW_agg (:mod:`canopy.proxies.aggregate`): a larger score gets a larger
+    rank; NaN / infinite values take the component's minimum over the population (as the released VKDNW
+    analysis does for jacov).
+
+    Parameters
+    ----------
+    components : mapping of str to sequence of float
+        Component name -> its scores over the population (all of one length).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> log_rank_sum({"a": [1.0, 3.0, 2.0], "b": [10.0, 30.0, 20.0]}).round(3).tolist()
+    [0.0, 2.197, 1.386]
+    >>> log_rank_sum({"x": [5.0, float("nan"), 7.0]}).round(3).tolist()   # NaN counts as the minimum 5.0
+    [0.405, 0.405, 1.099]
+    """
+    if not components:
+        raise InvalidArgumentError("a log-rank sum needs at least one component")
+    n = len(next(iter(components.values())))
+    total = np.zeros(n)
+    for name, values in components.items():
+        arr = np.asarray(values, dtype=float)
+        if arr.shape != (n,):
+            raise InvalidArgumentError(f"component {name!r} has {arr.size} values, expected {n}")
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            arr = arr.copy()
+            arr[bad] = np.nanmin(np.where(bad, np.nan, arr)) if (~bad).any() else 0.0
+        total = total + np.log(_average_ranks(arr))
+    return total

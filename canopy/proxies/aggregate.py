@@ -28,7 +28,7 @@ reports the aggregate over the evaluated set beside them.
 
 Examples
 --------
->>> log_rank_sum({"a": [1.0, 3.0, 2.0], "b": [10.0, 30.0, 20.0]}).round(3).tolist()
+>>> log_rank_sum({"a": [1.0, 3.0, 2.0], "b": [10.0, 30.0, 20.0]}).round(3).tolist()   # canopy.metrics
 [0.0, 2.197, 1.386]
 >>> AGGREGATES["realized_agg"].components
 ('realized_regions', 'flops')
@@ -43,47 +43,9 @@ from typing import Any
 import numpy as np
 
 from canopy.errors import ProxySettingsError
+from canopy.metrics.ranking import log_rank_sum
 
-__all__ = ["AggregateSpec", "AGGREGATES", "log_rank_sum", "get_aggregate", "combine"]
-
-
-def _filled(values: Sequence[float], name: str, n: int) -> np.ndarray:
-    arr = np.asarray(values, dtype=float)
-    if arr.shape != (n,):
-        raise ProxySettingsError(f"component {name!r} has {arr.size} values, expected {n}")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        arr = arr.copy()
-        arr[bad] = np.nanmin(np.where(bad, np.nan, arr)) if (~bad).any() else 0.0
-    return arr
-
-
-def log_rank_sum(components: Mapping[str, Sequence[float]]) -> np.ndarray:
-    """Sum over the components of ``log`` of the average rank (ascending) over the population.
-
-    Parameters
-    ----------
-    components : mapping of str to sequence of float
-        Component name -> its scores over the population (all of one length; NaN -> the component minimum).
-
-    Returns
-    -------
-    numpy.ndarray
-
-    Examples
-    --------
-    >>> log_rank_sum({"x": [5.0, float("nan"), 7.0]}).round(3).tolist()   # NaN counts as the minimum 5.0
-    [0.405, 0.405, 1.099]
-    """
-    from scipy.stats import rankdata
-
-    if not components:
-        raise ProxySettingsError("an aggregate needs at least one component")
-    n = len(next(iter(components.values())))
-    total = np.zeros(n)
-    for name, values in components.items():
-        total = total + np.log(rankdata(_filled(values, name, n), method="average"))
-    return total
+__all__ = ["AggregateSpec", "AGGREGATES", "get_aggregate", "combine"]
 
 
 @dataclass(frozen=True)

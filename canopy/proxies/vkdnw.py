@@ -597,9 +597,10 @@ def vkdnw_agg(
     >>> [round(float(v), 3) for v in s]
     [0.0, 1.792, 1.792]
     """
-    from scipy.stats import rankdata
+    from canopy.metrics.ranking import log_rank_sum
 
     total = vkdnw_single(results, log=True)
+    components = {}
     for name, comp in (("flops", flops), ("expressivity", expressivity), ("trainability", trainability),
                        ("jacov", jacov)):
         if comp is None:
@@ -607,10 +608,6 @@ def vkdnw_agg(
         arr = np.asarray(comp, dtype=float)
         if arr.shape != total.shape:
             raise ProxySettingsError(f"{name} has {arr.size} values, expected {total.size}")
-        bad = ~np.isfinite(arr)
-        if bad.any():
-            arr = arr.copy()
-            arr[bad] = np.nanmin(np.where(bad, np.nan, arr)) if (~bad).any() else 0.0
-        total = total + np.log(rankdata(arr, method="average"))
-    return total
+        components[name] = arr
+    return total + log_rank_sum(components) if components else total
 

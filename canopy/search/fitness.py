@@ -339,7 +339,8 @@ class ReferenceAggregateFitness:
     Examples
     --------
     >>> from canopy.search.spaces import BitStrings
-    >>> from canopy.proxies.aggregate import AggregateSpec, log_rank_sum
+    >>> from canopy.metrics import log_rank_sum
+    >>> from canopy.proxies.aggregate import AggregateSpec
     >>> agg = AggregateSpec("demo", ("params",), "log R(params)", lambda s, r: log_rank_sum(s))
     >>> f = ReferenceAggregateFitness(BitStrings(4), agg, settings={"reference_size": 5})
     >>> f.reference_size
