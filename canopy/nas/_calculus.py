@@ -221,7 +221,8 @@ class CalculusResult:
     input_dim: int
     bound: ProductBound
     levels: tuple[LevelInfo, ...] = field(default=())
-    #: node id -> receptive field (per axis, per position, ``(lo, hi)``; ``None`` unknown), ``proofs/local.md``
+    #: node id -> receptive field (per axis, per position, ``(lo, hi)``; ``None`` unknown), ``proofs/local.md``;
+    #: tracked in ``mode="local"`` only (``None`` everywhere in the other modes)
     receptive_fields: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
@@ -405,8 +406,8 @@ def score_graph(graph: nx.DiGraph, mode: str = "generic", *, pixel: tuple[int, .
     outputs = []
     d0 = sum(_prod(a["shape"]) for _, a in g.nodes(data=True) if a["op"] == "input")
     in_shapes = [a["shape"] for _, a in g.nodes(data=True) if a["op"] == "input"]
-    # receptive fields are tracked for one input with spatial axes (C0, *grid); otherwise unknown
-    grid: tuple[int, ...] = tuple(in_shapes[0][1:]) if len(in_shapes) == 1 else ()
+    # receptive fields are tracked for one input with spatial axes (C0, *grid), and only where a mode uses them
+    grid: tuple[int, ...] = tuple(in_shapes[0][1:]) if len(in_shapes) == 1 and mode == "local" else ()
     rf: dict[int, object] = {}
 
     def same_rf(v, u):
