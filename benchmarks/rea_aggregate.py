@@ -30,15 +30,6 @@ from pathlib import Path
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 
 
-def _load_realized(path: Path) -> dict[str, float]:
-    table: dict[str, float] = {}
-    for ln in path.read_text().splitlines()[1:]:
-        parts = ln.rsplit(",", 4)
-        if len(parts) == 5:
-            table[parts[0]] = float(parts[1])
-    return table
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--realized", required=True, help="CSV of realized_regions scores (arch,score,...)")
@@ -60,27 +51,23 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args.realized)
     if not path.is_file():
         sys.exit(f"error: {path} not found; write it with benchmarks/realized_regions.py --space all --out {path}")
-    table = _load_realized(path)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import torch
+    from realized_regions import append_row, open_table, score_cell
+
+    torch.set_num_threads(1)
+    rows_in, cache = open_table(path, resume=True)
+    table = {arch: row[1] for arch, row in rows_in.items()}
     data = resolve_data_dir(args.data)
     space = NB201Space()
     computed = {"n": 0}
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import torch
-    from realized_regions import score_cell
-
-    torch.set_num_threads(1)
-    text = path.read_text()
-    if text and not text.endswith("\n"):  # a row cut by an interrupted write
-        path.write_text(text[: text.rfind("\n") + 1])
-    cache = path.open("a")
 
     def realized(cell) -> float:
         key = space.key(cell)
         if key not in table:  # scored as benchmarks/realized_regions.py does, and appended to its table
             row = score_cell(key, 0)
             table[key] = row[1]
-            cache.write(f"{row[0]},{row[1]!r},{row[2]},{row[3]},{row[4]:.4f}\n")
-            cache.flush()
+            append_row(cache, row)
             computed["n"] += 1
         return table[key]
 

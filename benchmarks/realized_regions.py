@@ -30,6 +30,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_FILE = REPO / "results" / "nb201_sample1000.txt"
@@ -49,6 +50,37 @@ def arch_order() -> list[str]:
     rest = [a for a in sample if a not in chosen]
     perm = np.random.default_rng(0).permutation(len(rest))
     return subset + [rest[i] for i in perm]
+
+
+HEADER = "arch,score,pieces,uncertain,cpu_s\n"
+
+
+def open_table(path: Path, resume: bool) -> tuple[dict[str, tuple], Any]:
+    """``(rows already in the table, file handle to append to)``; a row cut by an interrupted write is dropped.
+
+    Without ``resume`` (or without the file) the table starts afresh with its header.
+    """
+    done: dict[str, tuple] = {}
+    if resume and path.is_file():
+        text = path.read_text()
+        if text and not text.endswith("\n"):  # a row cut by an interrupted write: drop it
+            text = text[: text.rfind("\n") + 1]
+            path.write_text(text)
+        for ln in text.splitlines()[1:]:
+            parts = ln.rsplit(",", 4)
+            if len(parts) == 5:
+                done[parts[0]] = (parts[0], float(parts[1]), int(parts[2]), int(parts[3]), float(parts[4]), 0.0)
+        return done, path.open("a")
+    fh = path.open("w")
+    fh.write(HEADER)
+    return done, fh
+
+
+def append_row(fh: Any, row: tuple) -> None:
+    """Write one :func:`score_cell` row and flush it (an interrupted run loses at most this row)."""
+    a, sc, pc, un, t, _ = row
+    fh.write(f"{a},{sc!r},{pc},{un},{t:.4f}\n")
+    fh.flush()
 
 
 def score_cell(arch: str, seed: int = 0, **settings) -> tuple:
@@ -105,25 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         archs = arch_order()
     archs = archs[: args.n] if args.n is not None else archs
+    if args.resume and not args.out:
+        ap.error("--resume needs --out")
     done: dict[str, tuple] = {}
-    if args.resume:
-        if not args.out:
-            ap.error("--resume needs --out")
-        if Path(args.out).is_file():
-            text = Path(args.out).read_text()
-            if text and not text.endswith("\n"):  # a row cut by an interrupted write: drop it
-                text = text[: text.rfind("\n") + 1]
-                Path(args.out).write_text(text)
-            for ln in text.splitlines()[1:]:
-                parts = ln.rsplit(",", 4)
-                if len(parts) == 5:
-                    done[parts[0]] = (parts[0], float(parts[1]), int(parts[2]), int(parts[3]), float(parts[4]), 0.0)
     out_fh = None
     if args.out:
-        fresh = not (args.resume and Path(args.out).is_file())
-        out_fh = open(args.out, "w" if fresh else "a")
-        if fresh:
-            out_fh.write("arch,score,pieces,uncertain,cpu_s\n")
+        done, out_fh = open_table(Path(args.out), args.resume)
     settings = dict(num_segments=args.num_segments, input_shape=(3, args.resolution, args.resolution),
                     length=args.length, aggregate=args.aggregate, bn=args.bn, init=args.init)
     rows = []
@@ -135,9 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(score_cell(arch, args.seed, **settings))
         spent += rows[-1][4] + rows[-1][5]
         if out_fh is not None:
-            a, sc, pc, un, t, _ = rows[-1]
-            out_fh.write(f"{a},{sc!r},{pc},{un},{t:.4f}\n")
-            out_fh.flush()
+            append_row(out_fh, rows[-1])
         if (i + 1) % 50 == 0:
             print(f"# {i + 1} cells, {spent:.0f} s CPU", file=sys.stderr, flush=True)
         if args.time_budget and spent > args.time_budget:
