@@ -119,7 +119,7 @@ def sample_aggregates(data: Path, n_boot: int) -> None:
     import pandas as pd
 
     sys.path.insert(0, str(REPO / "benchmarks"))
-    from vkdnw_agg import AZ_FILE, EXTRA_FILE, SCORES_FILE, _archs
+    from vkdnw_agg import components
 
     from canopy.metrics import bootstrap_ci
     from canopy.nas.cells import nb201_cell_score
@@ -129,12 +129,7 @@ def sample_aggregates(data: Path, n_boot: int) -> None:
         print(f"\n# {REALIZED_FILE.name} missing: run benchmarks/realized_regions.py --out {REALIZED_FILE}; "
               "skipping the 1,000-cell aggregates", file=sys.stderr)
         return
-    scores = pd.read_csv(SCORES_FILE).set_index("arch")
-    archs = _archs()
-    frame = scores.loc[archs].join(pd.read_csv(AZ_FILE).set_index("arch").loc[archs])
-    extra = pd.read_csv(EXTRA_FILE).set_index("arch")
-    extra["flops"] = scores.loc[extra.index, "flops"]
-    frame = pd.concat([frame[extra.columns.tolist()], extra])
+    frame = components(1000)
     frame["realized"] = pd.read_csv(REALIZED_FILE).set_index("arch").loc[frame.index, "score"]
     frame["local"] = [nb201_cell_score(a, "local") for a in frame.index]
     acc = pd.read_csv(data / "nb201" / "nats_bench_tss_test_acc_200ep.csv").set_index("ArchitectureString")

@@ -106,22 +106,33 @@ def compute_extra(store_path: str, workers: int, budget: float) -> None:
     _fill_and_export(archs, EXTRA_COLUMNS, EXTRA_FILE, store_path, budget, workers=workers, chunk=40)
 
 
+def components(sample: int = 200):
+    """The stored VKDNW_agg components (and FLOPs) of the 200-cell subset or the whole 1,000-cell sample.
+
+    A ``pandas.DataFrame`` indexed by arch: the 200-subset from ``SCORES_FILE`` / ``AZ_FILE``; with
+    ``sample=1000`` the other 800 cells from ``EXTRA_FILE`` (FLOPs: the closed form of ``SCORES_FILE``).
+    """
+    import pandas as pd
+
+    archs = _archs()
+    scores = pd.read_csv(SCORES_FILE).set_index("arch")
+    frame = scores.loc[archs].join(pd.read_csv(AZ_FILE).set_index("arch").loc[archs])
+    if sample == 1000:
+        extra = pd.read_csv(EXTRA_FILE).set_index("arch")
+        extra["flops"] = scores.loc[extra.index, "flops"]
+        frame = pd.concat([frame[extra.columns.tolist()], extra])
+    return frame
+
+
 def table(data_dir: Path, n_boot: int, sample: int = 200) -> list[dict]:
     import numpy as np
-    import pandas as pd
 
     from canopy.benchmarks import NB201Table
     from canopy.evaluation import correlate_scores
     from canopy.proxies.vkdnw import vkdnw_agg, vkdnw_single
     from canopy.spaces.nb201 import NB201Cell
 
-    archs = _archs()
-    scores = pd.read_csv(SCORES_FILE).set_index("arch")
-    frame = scores.loc[archs].join(pd.read_csv(AZ_FILE).set_index("arch").loc[archs])
-    if sample == 1000:  # the 200-subset as above, the other 800 cells from EXTRA_FILE (flops: closed form)
-        extra = pd.read_csv(EXTRA_FILE).set_index("arch")
-        extra["flops"] = scores.loc[extra.index, "flops"]
-        frame = pd.concat([frame[extra.columns.tolist()], extra])
+    frame = components(sample)
     ok = frame[["vkdnw", "vkdnw_aleph", "flops", "jacov", "az_expressivity", "az_trainability"]].notna().all(axis=1)
     if not ok.all():
         print(f"# {int((~ok).sum())} of {len(frame)} cells lack a component; the table uses the other "
