@@ -12,7 +12,9 @@ Issue 11's evidence, measured in one run:
    ``benchmarks/realized_regions.py --out``) and documented log-rank aggregates (the VKDNW_agg / AZ-NAS
    recipe: sum of ``log R(component)``, R the average rank ascending) with and without the tropical
    components, against VKDNW_agg (components from the stored CSVs of ``benchmarks/vkdnw_agg.py``).
-3. **DARTS** (500 architectures with NAS-Bench-301 *surrogate* predictions -- agreement with the surrogate, not
+3. **All 9,445 fully-effective cells**: ``realized_agg`` ranked over them, from the realized-region table
+   ``results/nb201_realized_regions_table.csv`` (``benchmarks/realized_regions.py --space all --n 9445``).
+4. **DARTS** (500 architectures with NAS-Bench-301 *surrogate* predictions -- agreement with the surrogate, not
    with training): ``generic`` and ``local`` against #params (``nb301_darts/naslib_zc_nasbench301_subset.json``).
 
 Usage::
@@ -35,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "results"
 SAMPLE_FILE = RESULTS / "nb201_sample1000.txt"
 REALIZED_FILE = RESULTS / "nb201_realized_regions_cifar10.csv"
+TABLE_FILE = RESULTS / "nb201_realized_regions_table.csv"
 DATASETS = {"cifar10": "CIFAR10TestAccuracy200Epochs", "cifar100": "CIFAR100TestAccuracy200Epochs",
             "ImageNet16-120": "ImageNetTestAccuracy200Epochs"}
 
@@ -161,6 +164,50 @@ def sample_aggregates(data: Path, n_boot: int) -> None:
         print(f"| {name} | " + " | ".join(cells_txt) + " |")
 
 
+def fully_effective_aggregate(data: Path, n_boot: int) -> None:
+    """``realized_agg`` over all 9,445 fully-effective cells, from ``TABLE_FILE`` (skipped if it lacks any)."""
+    import numpy as np
+    import pandas as pd
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from realized_regions import open_table
+
+    from canopy.metrics import bootstrap_ci, log_rank_sum
+    from canopy.spaces.nb201 import all_cells
+
+    if not TABLE_FILE.is_file():
+        print(f"\n# {TABLE_FILE.name} missing; skipping the fully-effective aggregate", file=sys.stderr)
+        return
+    done, fh = open_table(TABLE_FILE, resume=True)
+    fh.close()
+    cells = [c for c in all_cells() if c.is_fully_effective]
+    missing = sum(c.to_string() not in done for c in cells)
+    if missing:
+        print(f"\n# {missing} fully-effective cells lack a realized score in {TABLE_FILE.name} (fill it with "
+              "benchmarks/realized_regions.py --space all --n 9445 --resume); skipping", file=sys.stderr)
+        return
+    keys = [c.to_string() for c in cells]
+    realized = np.array([done[k][1] for k in keys])
+    acc = pd.read_csv(data / "nb201" / "nats_bench_tss_test_acc_200ep.csv").set_index("ArchitectureString")
+    print(f"\n## All {len(cells)} fully-effective cells: Spearman rho [95% bootstrap CI, {n_boot} resamples]; "
+          "realized_agg ranks over these cells")
+    print("| score | " + " | ".join(DATASETS) + " |")
+    print("|---|" + "---|" * len(DATASETS))
+    classes = {"cifar10": (10, 32), "cifar100": (100, 32), "ImageNet16-120": (120, 16)}
+    rows: dict[str, list[str]] = {}
+    for d, col in DATASETS.items():
+        y = acc.loc[keys, col].to_numpy()
+        ncls, res = classes[d]
+        flops = np.array([c.flops(num_classes=ncls, resolution=res) for c in cells], dtype=float)
+        params = np.array([c.num_params(num_classes=ncls) for c in cells], dtype=float)
+        for name, vals in (("realized_regions", realized), ("#params", params), ("FLOPs", flops),
+                           ("realized_agg", log_rank_sum({"realized_regions": realized, "flops": flops}))):
+            ci = bootstrap_ci("spearman", vals, y, n_boot=n_boot, seed=0)
+            rows.setdefault(name, []).append(f"{ci.estimate:.3f} [{ci.low:.3f}, {ci.high:.3f}]")
+    for name, cells_txt in rows.items():
+        print(f"| {name} | " + " | ".join(cells_txt) + " |")
+
+
 def darts(data: Path) -> None:
     import numpy as np
 
@@ -197,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     data = _data_dir(args.data)
     nb201_space(data, args.quick)
     sample_aggregates(data, args.n_boot)
+    fully_effective_aggregate(data, args.n_boot)
     if not args.skip_darts:
         darts(data)
     return 0
