@@ -235,6 +235,7 @@ TABLE: dict[str, tuple[list[str], dict[str, list[str]]]] = {
         "--box": BAD_BOX,
         "--max-regions": ["0", "-1", "x", "100000000000000000000"],
         "--time-budget": ["0", "-1", "nan", "inf", "x"],
+        "--workers": ["0", "-2", "x", "1.5", "100000"],
         "--backend": ["gmp"],
         "--distribution": ["uniform"],
     }),

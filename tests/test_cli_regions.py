@@ -16,6 +16,17 @@ def test_counts_json(capsys):
     assert out["activation_regions"] == 11 and out["linear_regions"] == 11 and not out["partial"]
 
 
+def test_workers_give_the_same_counts(capsys):
+    argv = ["regions", "--input", "3", "--widths", "6,6", "--seed", "4", "--box=-2,2", "--json"]
+    assert main(argv) == 0
+    serial = json.loads(capsys.readouterr().out)
+    assert main(argv + ["--workers", "2"]) == 0
+    par = json.loads(capsys.readouterr().out)
+    keys = ("activation_regions", "linear_regions", "distinct_affine_maps", "partial")
+    assert [par[k] for k in keys] == [serial[k] for k in keys] and par["workers"] == 2
+    assert serial["activation_regions"] > 20
+
+
 def test_box_network_file_and_picture(tmp_path, capsys):
     net = ReLUNetwork([[[1, -1], [2, 1]], [[1, -1]]], [[0, -1], [0]])
     path = tmp_path / "net.json"

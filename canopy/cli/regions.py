@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-regions", type=int, default=100_000, help="refuse above this many regions")
     parser.add_argument("--time-budget", type=float, default=None, metavar="S",
                         help="stop after S seconds with partial counts")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="processes for the exact count (default 1; the counts do not depend on it; see "
+                             "tropical.parallel)")
     parser.add_argument("--crosscheck", action="store_true",
                         help="also print the tropical cross-check (monomials of F, G and N(F*G))")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -82,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     check_limit("--scale", args.scale, "width", allow=args.allow_costly)
     if args.time_budget is not None and not (0 < args.time_budget < float("inf")):
         raise InvalidArgumentError(f"--time-budget must be a positive number of seconds, got {args.time_budget}")
+    if not 1 <= args.workers <= 256:
+        raise InvalidArgumentError(f"--workers must be between 1 and 256, got {args.workers}")
     box = parse_box(args.box) if args.box is not None else None
     if args.out is not None:
         check_output(args.out, "--out", figure=True)
@@ -94,10 +99,16 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidArgumentError(f"--out draws 2-input networks only; this one has {net.input_dim} inputs")
     domain = Box(*box) if box else None
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    counts = count_regions(net, domain, max_regions=args.max_regions, time_budget=args.time_budget,
-                           progress=progress)
+    if args.workers > 1:
+        from tropical.parallel import count_regions_parallel
+
+        counts = count_regions_parallel(net, domain, workers=args.workers, max_regions=args.max_regions,
+                                        time_budget=args.time_budget, progress=progress)
+    else:
+        counts = count_regions(net, domain, max_regions=args.max_regions, time_budget=args.time_budget,
+                               progress=progress)
     result: dict[str, Any] = {"layer_sizes": list(net.layer_sizes), "domain": args.box or "R^n",
-                              **counts.as_dict()}
+                              **counts.as_dict(), "workers": args.workers}
     if graph is not None:
         result["graph"] = {"nodes": len(graph), "ops": sorted(set(graph.ops)), "input_shape": list(graph.input_shape),
                            "note": "activation_regions are those of the lowered dense network, not the graph's; "
