@@ -18,6 +18,10 @@ Usage::
     python benchmarks/regions.py            # full run (several minutes)
     python benchmarks/regions.py --quick    # about a minute
     python benchmarks/regions.py --sections issue10
+    python benchmarks/regions.py --sections parallel   # 1 vs 2 processes (tropical.parallel), wall clock
+
+Section ``parallel`` times the serial count against ``tropical.parallel.count_regions_parallel`` with 2 workers on
+the same nets in the same run (wall clock: that is what processes buy; the workers' summed CPU is printed too).
 """
 
 from __future__ import annotations
@@ -181,6 +185,37 @@ def issue10(quick):
 
 
 
+def parallel(quick):
+    """Wall-clock time of the exact count on 1 process (the serial enumerator) and on 2 (tropical.parallel), same
+    nets, same run; the counts must be identical (asserted). CPU of the workers is read from RUSAGE_CHILDREN."""
+    import os
+    import resource
+
+    from tropical.parallel import count_regions_parallel
+
+    nets = [(4, [8, 8, 8]), (3, [10, 10])] if quick else [(4, [10, 10, 10]), (6, [8, 8]), (4, [12, 12, 12])]
+    print(f"## parallel: serial vs tropical.parallel on {os.cpu_count()} cores (wall s; the counts are asserted equal)")
+    print("| net (Gaussian, seed 0) | activation / linear | serial wall s | 2 workers wall s | serial / parallel | "
+          "worker CPU s (sum) |")
+    print("|---|---|---|---|---|---|")
+    for n, widths in nets:
+        net = ReLUNetwork.random(n, widths, seed=0, distribution="gaussian")
+        t0 = time.perf_counter()
+        s = count_regions(net, max_regions=None)
+        ts = time.perf_counter() - t0
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        p = count_regions_parallel(net, workers=2, max_regions=None)
+        tp = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        key = (s.activation_regions, s.linear_regions, s.distinct_affine_maps)
+        assert key == (p.activation_regions, p.linear_regions, p.distinct_affine_maps), "parallel disagrees!"
+        print(f"| [{n}, {', '.join(map(str, widths))}] | {s.activation_regions} / {s.linear_regions} | {ts:.2f} | "
+              f"{tp:.2f} | {ts / tp:.2f} | {cpu:.2f} |", flush=True)
+    print()
+
+
 def timed(net, **kw):
     t, cpu = time.perf_counter(), time.process_time()
     c = count_regions(net, max_regions=None, **kw)
@@ -201,14 +236,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes only (about a minute)")
     ap.add_argument("--seeds", type=int, default=3, help="seeds of the target network (default 3)")
-    ap.add_argument("--sections", default="issue10,same,target,ladder",
-                    help="comma-separated subset of: issue10, same (baseline ratio), target, ladder")
+    ap.add_argument("--sections", default="issue10,parallel,same,target,ladder",
+                    help="comma-separated subset of: issue10, parallel (1 vs 2 processes), same (baseline ratio), "
+                         "target, ladder")
     args = ap.parse_args(argv)
     sections = set(args.sections.split(","))
     print(f"python {sys.version.split()[0]}; times are wall-clock seconds on this machine\n")
 
     if "issue10" in sections:
         issue10(args.quick)
+    if "parallel" in sections:
+        parallel(args.quick)
 
     # 1. baseline vs fast on the same network
     same = [(2, [6, 6], 0, "integer")] if args.quick else [
