@@ -1,5 +1,6 @@
-"""The region-geometry shortcut of ``product_vertex_mask`` (facet separation of the factors' regions) against
-the exact LP reference path, on random and degenerate lifted point sets in dimensions 1 to 3."""
+"""The region-geometry path of ``product_vertex_mask`` (the factors' regions from one double description each,
+facet separation, exact intersection in dimension 3) against the exact LP reference path, and the regions
+against a slow one-region-at-a-time oracle, on random and degenerate lifted point sets in dimensions 1 to 3."""
 
 from __future__ import annotations
 
@@ -9,7 +10,35 @@ from fractions import Fraction
 import pytest
 
 from tropical.backend import use_backend, use_guided
-from tropical.newton import _facets_separate, _region_cone, product_vertex_mask
+from tropical.newton import _facets_separate, _region_cones, product_vertex_mask
+from tropical.polyhedron import EmptyPolyhedronError, Polyhedron, primitive
+
+
+def _region_cone(pts, a):
+    """Oracle: the region of ``pts[a]`` by cutting the whole space with every other point's inequality
+    (``c_a - c_b + <α_a - α_b, x> >= 0``), or None when it has empty interior."""
+    d = len(pts[a]) - 1
+    poly = Polyhedron.whole_space(d)
+    try:
+        for b, pb in enumerate(pts):
+            if b != a:
+                diff = tuple(x - y for x, y in zip(pts[a], pb))
+                if not any(diff[:d]):
+                    if diff[d] < 0:
+                        return None
+                    continue
+                poly = poly._cut(diff, True)
+    except EmptyPolyhedronError:
+        return None
+    return [h for i, h in enumerate(poly.ineqs) if poly.active >> i & 1], poly.gens, poly.lines_
+
+
+def _same_polyhedron(A, B):
+    """Mutual containment of two regions given as (inequalities, generators, lines)."""
+    def inside(X, Y):
+        return all(sum(p * q for p, q in zip(h, g)) >= 0 for h in Y[0] for g in X[1]) and all(
+            sum(p * q for p, q in zip(h, ln)) == 0 for h in Y[0] for ln in X[2])
+    return inside(A, B) and inside(B, A)
 
 
 def _points(rng: random.Random, d: int, k: int) -> list[tuple]:
@@ -48,14 +77,49 @@ def test_regions_and_separation():
     assert _region_cone([(0, 0), (1, -5), (2, 0)], 1) is None   # below the hull: no interior
 
 
-def test_superset_regions_in_dimension_three_stay_exact(monkeypatch):
-    """With only the 2 nearest inequalities per region (loose supersets), separations are still proofs."""
-    import tropical.newton as newton
+def _degenerate_points(rng: random.Random, d: int, k: int) -> list[tuple]:
+    """Exponents on a line or a plane (regions with lineality), repeated heights, collinear lifts."""
+    kind = rng.randrange(3)
+    out, seen = [], set()
+    u = tuple(rng.randint(-2, 2) for _ in range(d)) or (1,)
+    v = tuple(rng.randint(-2, 2) for _ in range(d))
+    for _ in range(4 * k):
+        s, t = rng.randint(-3, 3), rng.randint(-3, 3)
+        e = tuple(s * a + (t * b if kind == 1 else 0) + 3 for a, b in zip(u, v))
+        if kind == 2:
+            e = tuple(rng.randint(0, 2) for _ in range(d))
+        if e in seen:
+            continue
+        seen.add(e)
+        c = 0 if kind == 2 else (s * s if rng.random() < 0.5 else rng.randint(-2, 2))
+        out.append((*e, c))
+        if len(out) == k:
+            break
+    return out or [(0,) * d + (0,)]
 
-    monkeypatch.setattr(newton, "NEAREST_ROWS", 2)
-    rng = random.Random(7)
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_all_regions_at_once_equal_the_one_at_a_time_oracle(d):
+    rng = random.Random(100 + d)
+    for trial in range(150):
+        k = rng.randint(1, 10)
+        pts = _points(rng, d, k) if trial % 2 else _degenerate_points(rng, d, k)
+        ipts = [tuple(int(v * 420) for v in p) for p in pts]  # integer lifts (the function's input)
+        fast = _region_cones(ipts)
+        for a in range(len(ipts)):
+            slow = _region_cone(ipts, a)
+            assert (fast[a] is None) == (slow is None), (ipts, a)
+            if slow is not None:
+                assert _same_polyhedron(fast[a], slow), (ipts, a)
+                # every facet of the region is among the inequalities (up to a positive factor)
+                assert {primitive(h) for h in slow[0]} - {(0,) * d + (1,)} <= {primitive(h) for h in fast[a][0]}
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_degenerate_sets_equal_the_lp_reference(d):
+    rng = random.Random(50 + d)
     for _ in range(80):
-        P, Q = _points(rng, 3, rng.randint(2, 9)), _points(rng, 3, rng.randint(2, 9))
+        P, Q = _degenerate_points(rng, d, rng.randint(1, 8)), _degenerate_points(rng, d, rng.randint(1, 8))
         fast = product_vertex_mask(P, Q)
         with use_guided(False), use_backend("python"):
             ref = product_vertex_mask(P, Q)

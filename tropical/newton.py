@@ -441,48 +441,81 @@ def _slab_conflict(A: dict[tuple[int, ...], Slab], B: dict[tuple[int, ...], Slab
     return False
 
 
-def _region_cone(pts: Sequence[tuple[int, ...]], a: int, nearest: int | None = None
-                 ) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]], list[tuple[int, ...]]] | None:
-    """The region ``R_a`` of ``pts[a]`` (where it attains the max) in double description, or None if thin.
+def _region_cones(pts: Sequence[tuple[int, ...]]) -> list[Any]:
+    """Every region ``R_a`` at once, from one double description of the graph of ``max_a`` (exact).
 
-    Returns ``(facets, gens, lines)``: the irredundant inequalities ``h`` (``h . (x, 1) >= 0`` on ``R_a``) and
-    the homogenized generators and lines of :class:`tropical.polyhedron.Polyhedron`; ``None`` when ``R_a``
-    has empty interior (``pts[a]`` is not an upper vertex). With ``nearest`` only the inequalities of the
-    ``nearest`` points nearest to ``pts[a]`` (exponents, L1) are used: a polyhedron containing ``R_a``, for
-    which a separation by :func:`_facets_separate` is still a proof (but ``None`` never comes back).
+    The epigraph ``U = {(x, y) : y >= <α_a, x> + c_a for all a}`` is built by one double-description step
+    per point. ``R_a`` is the projection (drop ``y``) of the face of ``U`` on ``a``'s inequality: ``None``
+    when that inequality is not a facet of ``U`` (``R_a`` has empty interior), else its generators and lines
+    are the projected generators and lines of the facet. Its inequalities are those of the points ``b`` whose
+    facet shares at least ``d - (lineality)`` generators with ``a``'s (a superset of the ridges of ``U`` at
+    ``a``, hence of the facets of ``R_a``; every such inequality is valid on ``R_a``), and ``t >= 0``.
+    Tested against cutting the whole space by every other point's inequality, one region at a time (same
+    polyhedron, same thin regions); this takes ``len(pts)`` steps instead of up to ``len(pts) ** 2``.
+    Points must have distinct exponents.
     """
-    from tropical.polyhedron import EmptyPolyhedronError, Polyhedron
+    from tropical.polyhedron import Polyhedron
 
-    pa = pts[a]
-    d = len(pa) - 1
-    order = sorted((sum(abs(x - y) for x, y in zip(pa[:-1], pb)), b) for b, pb in enumerate(pts) if b != a)
-    if nearest is not None:
-        order = order[:nearest]
-    rows: list[tuple[int, ...]] = []
-    for _, b in order:
-        diff = [x - y for x, y in zip(pa, pts[b])]  # c_a - c_b + <α_a - α_b, x> >= 0 on R_a
-        if any(diff[:d]):
-            rows.append(tuple(diff))  # only signs of values are used: no need to make it primitive
-        elif diff[d] < 0:
-            return None
+    d = len(pts[0]) - 1
+    poly = Polyhedron.whole_space(d + 1)
+    bit_of: list[int] = []
+    for pa in pts:  # y - <α_a, x> - c_a >= 0, homogenized over (x, y, t)
+        h = tuple(-v for v in pa[:d]) + (1, -pa[d])
+        before = len(poly.ineqs)
+        poly = poly._cut(h, True)  # never empty: U contains every point high enough above the graph
+        bit_of.append(1 << before if len(poly.ineqs) > before else 0)
+    active = poly.active
+    gens, incs = poly.gens, poly.incs
+    lines = [ln[:d] + ln[d + 1:] for ln in poly.lines_]
+    need = d - len(lines)
+    tight: list[list[int]] = []
+    for bit in bit_of:
+        tight.append([j for j, z in enumerate(incs) if z & bit] if bit and active & bit else [])
+    sets = [set(t) for t in tight]
+    out: list[Any] = []
+    infinity = (0,) * d + (1,)
+    for a, pa in enumerate(pts):
+        if not tight[a]:
+            out.append(None)
+            continue
+        mine = sets[a]
+        facets = [infinity]
+        for b, pb in enumerate(pts):
+            if b != a and tight[b] and len(mine.intersection(tight[b])) >= need:
+                facets.append(tuple(x - y for x, y in zip(pa, pb)))
+        out.append((facets, [gens[j][:d] + gens[j][d + 1:] for j in tight[a]], lines))
+    return out
+
+
+def _inside(A: tuple[list[tuple[int, ...]], ...], B: tuple[list[tuple[int, ...]], ...]) -> bool:
+    """True if the interior point of ``A`` (the sum of its generators) lies in the interior of ``B``."""
+    gens = A[1]
+    pt = [sum(col) for col in zip(*gens)]
+    return all(sum(map(_mul, h, pt)) > 0 for h in B[0])
+
+
+def _cone_polyhedron(facets: list[tuple[int, ...]], d: int) -> Any:
+    """The polyhedron ``{x : h . (x, 1) >= 0 for h in facets}`` in double description."""
+    from tropical.polyhedron import Polyhedron
+
     poly = Polyhedron.whole_space(d)
+    for h in facets:
+        poly = poly._cut(h, True)
+    return poly
+
+
+def _meets_interior(poly: Any, facets: list[tuple[int, ...]]) -> bool:
+    """Whether ``poly`` meets ``{h . (x, 1) >= 0 for h in facets}`` in a full-dimensional set (exact)."""
+    from tropical.polyhedron import EmptyPolyhedronError
+
     try:
-        for h in rows:  # nearest first: the region shrinks early and most later rows hold already
-            for g in poly.gens:
-                if sum(map(_mul, h, g)) < 0:
-                    break
-            else:
-                if not any(sum(map(_mul, h, ln)) for ln in poly.lines_):
-                    continue
+        for h in facets:
             poly = poly._cut(h, True)
     except EmptyPolyhedronError:
-        return None
-    facets = [h for i, h in enumerate(poly.ineqs) if poly.active >> i & 1]
-    return facets, poly.gens, poly.lines_
+        return False
+    return True
 
 
-#: in dimension 3 the region filter uses only the inequalities of this many nearest points (a superset region)
-NEAREST_ROWS = 64
 
 
 def _facets_separate(A: tuple[list[tuple[int, ...]], ...], B: tuple[list[tuple[int, ...]], ...]) -> bool:
@@ -508,14 +541,17 @@ def product_vertex_mask(
 ) -> tuple[list[Point], list[bool]]:
     """Upper vertices of ``conv(P) + conv(Q)`` for lifted point sets with distinct exponents each.
 
-    On the fast path (:func:`tropical.backend.guided` on) each candidate ``a + b`` is decided by the exact
-    regions ``R_a`` of ``a`` in ``P`` and ``R_b`` of ``b`` in ``Q`` (double description, integers only):
-    ``a + b`` is an upper vertex iff ``R_a`` and ``R_b`` overlap with interior. A facet hyperplane of one
-    weakly separating the other proves redundancy in any dimension; in dimension ``<= 2`` facets give the
-    only separating directions (the separating axis theorem), so the regions decide everything there. In
-    dimension 3, and on the reference path, witnesses are found factor-wise (a point where ``P`` and ``Q``
-    both have a unique maximiser certifies the sum) and the rest is decided exactly as in
-    :func:`upper_hull_vertex_mask` (exact LPs, float-proposed and exactly certified when guided).
+    On the fast path (:func:`tropical.backend.guided` on, dimension ``<= 3``) each candidate ``a + b`` is
+    decided by the exact regions ``R_a`` of ``a`` in ``P`` and ``R_b`` of ``b`` in ``Q`` (all of them from one
+    double description per factor, :func:`_region_cones`; integers only): ``a + b`` is an upper vertex iff
+    ``R_a`` and ``R_b`` overlap with interior. A facet hyperplane of one weakly separating the other proves
+    redundancy; in dimension ``<= 2`` facets give the only separating directions (the separating axis
+    theorem), so that decides. In dimension 3 an interior point of one region strictly inside the other
+    proves a vertex, and what is left is decided by intersecting the two regions exactly (one
+    double-description step per inequality). No LP and no sampling is needed there. Above dimension 3, and
+    on the reference path, witnesses are found factor-wise (a point where ``P`` and ``Q`` both have a unique
+    maximiser certifies the sum) and the rest is decided exactly as in :func:`upper_hull_vertex_mask` (exact
+    LPs, float-proposed and exactly certified when guided).
 
     Returns
     -------
@@ -550,18 +586,25 @@ def product_vertex_mask(
     ipts = [(*k, best[k][0]) for k in keys]
     d = len(ip[0]) - 1
     # exact region geometry (fast path): a + b is a vertex iff the regions of a in P and b in Q overlap with
-    # interior; a facet of one region weakly separating the other proves redundancy (sound in any dimension),
-    # and in dimension <= 2 facets give the only separating directions (separating axis theorem), so there
-    # the regions decide every candidate with no sampling and no LP; in dimension 3 they filter the LPs
-    regP: dict[int, Any] = {}
-    regQ: dict[int, Any] = {}
-    if guided() and d <= 2 and len(ipts) > 1:
+    # interior; a facet of one region weakly separating the other proves redundancy (sound in any dimension,
+    # complete in dimension <= 2 by the separating axis theorem); in dimension 3 a shared interior point proves
+    # a vertex and an exact intersection decides the rest: no sampling and no LP up to dimension 3
+    if guided() and d <= 3 and len(ipts) > 1:
+        regP, regQ = _region_cones(ip), _region_cones(iq)
+        polys: dict[int, Any] = {}
         mask = []
         for k in keys:
             _, a, b = best[k]
-            A = regP[a] if a in regP else regP.setdefault(a, _region_cone(ip, a))
-            B = regQ[b] if b in regQ else regQ.setdefault(b, _region_cone(iq, b))
-            mask.append(A is not None and B is not None and not _facets_separate(A, B))
+            A, B = regP[a], regQ[b]
+            if A is None or B is None or _facets_separate(A, B):
+                mask.append(False)
+            elif d <= 2 or _inside(A, B) or _inside(B, A):
+                mask.append(True)
+            else:  # dimension 3: intersect exactly (one double-description step per facet of R_b)
+                PA = polys.get(a)
+                if PA is None:
+                    PA = polys[a] = _cone_polyhedron(A[0], d)
+                mask.append(_meets_interior(PA, B[0]))
         return _sums(keys, best, da, dc), mask
     index = {(best[k][1], best[k][2]): t for t, k in enumerate(keys)}
     certified = [False] * len(ipts)
@@ -622,18 +665,6 @@ def product_vertex_mask(
         if not certified[t]:
             _, a, b = best[k]
             known[t] = _slab_conflict(slabP[a], slabQ[b])
-    if guided() and d <= 3:
-        near = None if d <= 2 else NEAREST_ROWS
-        for t, k in enumerate(keys):
-            if certified[t] or known[t]:
-                continue
-            _, a, b = best[k]
-            A = regP[a] if a in regP else regP.setdefault(a, _region_cone(ip, a, near))
-            B = regQ[b] if b in regQ else regQ.setdefault(b, _region_cone(iq, b, near))
-            if A is None or B is None or _facets_separate(A, B):
-                known[t] = True
-            elif d <= 2:
-                certified[t] = True
     mask = _decide(ipts, [], 0, seed, certified, initial, beaters, known) if len(ipts) > 1 else [True]
     return _sums(keys, best, da, dc), mask
 
