@@ -18,7 +18,8 @@ cells, two residual blocks, BN-ReLU-GAP-linear head); ``darts_cell_score`` the D
 (stem, ``layers`` cells with reductions at ``layers//3`` and ``2*layers//3``, GAP, linear).  Both are the same
 calculus that :func:`canopy.nas.trace.score_module` applies to the torch modules of those spaces; a
 cached fast path (:mod:`canopy.nas._fast`) gives the same values for whole-space scoring
-(``benchmarks/scores.py``).  The networks' wiring is :mod:`canopy.spaces.skeleton` (shared with the torch
+(``benchmarks/scores.py``); for NB201 in mode ``"local"``, :mod:`canopy.nas._local_fast` (the same float as the
+walker, bit for bit).  The networks' wiring is :mod:`canopy.spaces.skeleton` (shared with the torch
 builders and the fast path), their blocks :mod:`canopy.nas._blocks`.
 """
 
@@ -31,6 +32,7 @@ from canopy.nas._blocks import DARTS_OPS as _DARTS_OPS
 from canopy.nas._blocks import NB201_EDGES, GraphDarts, GraphNB201
 from canopy.nas._calculus import CalculusResult, GraphBuilder, check_mode, score_graph
 from canopy.nas._fast import darts_score_fast, nb201_fast
+from canopy.nas._local_fast import nb201_local_fast
 from canopy.spaces.skeleton import darts_skeleton, darts_widths, nb201_skeleton
 
 __all__ = [
@@ -270,13 +272,16 @@ def nb201_cell_score(cell, mode: str = "generic", *, input_shape=(3, 32, 32), C:
     shape = _check_shape(input_shape)
     _check_pos(C, "C"), _check_pos(N, "N")
     if mode == "local":
-        return _nb201_local(tuple(ops), shape, C, N)
+        fast = nb201_local_fast(tuple(ops), shape, C, N)
+        return _nb201_local_walker(tuple(ops), shape, C, N) if fast is None else fast
     return nb201_fast(ops, mode, shape, C, N)
 
 
-@lru_cache(maxsize=1 << 14)
-def _nb201_local(ops: tuple, shape: tuple, C: int, N: int) -> float:
-    """The ``"local"`` line bound of an NB201 network (the calculus walker, memoised per cell)."""
+@lru_cache(maxsize=1 << 10)
+def _nb201_local_walker(ops: tuple, shape: tuple, C: int, N: int) -> float:
+    """The ``"local"`` line bound of an NB201 network from the calculus walker (the reference of
+    :func:`canopy.nas._local_fast.nb201_local_fast`, which :func:`nb201_cell_score` uses; here it only raises
+    the walker's error for a network that cannot be built)."""
     return score_graph(build_nb201_graph(ops, input_shape=shape, C=C, N=N), "local").log10
 
 
