@@ -61,9 +61,12 @@ def test_hull_mask_guided_equals_exact(dim, data):
 
 
 def test_wrong_proposals_are_rejected(monkeypatch):
-    """Garbage from the floats (a dominated support that is not, a witness that loses) never reaches a result."""
+    """Garbage from the floats (a dominated support that is not, a witness that loses) never reaches a result.
+
+    In 4 variables: up to 3 the guided path decides upper hulls from the exact regions and asks no float LP."""
     rng = random.Random(0)
-    sets = [[(rng.randint(0, 3), rng.randint(0, 3), rng.randint(-5, 5)) for _ in range(8)] for _ in range(30)]
+    sets = [[tuple(rng.randint(0, 2) for _ in range(4)) + (rng.randint(-5, 5),) for _ in range(12)]
+            for _ in range(30)]
     sets = [merge_duplicates(s) for s in sets]
     with use_guided(False):
         want = [upper_hull_vertex_mask(s) for s in sets]

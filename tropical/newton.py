@@ -51,6 +51,7 @@ __all__ = [
     "convex_hull_vertices",
     "minkowski_sum",
     "product_vertex_mask",
+    "product_upper_vertices",
     "dual_subdivision",
 ]
 
@@ -256,11 +257,20 @@ def upper_hull_vertex_mask(
     mask = [False] * n
     if not keep:
         return mask
-    ipts = _integerize([pts[i] for i in keep])
-    # a tied duplicate blocks its exponent, but the blocked copies still count as "other points"
-    blocked = [pts[i] for idx in groups.values() for i in idx if i not in set(keep)]
-    iblocked = _integerize([pts[i] for i in keep] + blocked)[len(keep):] if blocked else []
-    status = _decide(ipts, iblocked, samples, seed)
+    # a tied duplicate blocks its exponent, but the blocked copies still count as "other points"; everything
+    # is scaled by the same two integers (scaling the blocked copies apart from the kept points moved them)
+    kept = set(keep)
+    blocked = [pts[i] for idx in groups.values() for i in idx if i not in kept]
+    scaled = _integerize([pts[i] for i in keep] + blocked)
+    ipts, iblocked = scaled[:len(keep)], scaled[len(keep):]
+    d = len(pts[0]) - 1
+    if guided() and 1 <= d <= 3:
+        # exact and LP-free: a point is an upper vertex iff its region has interior (one double description)
+        reps = ipts + sorted(set(iblocked))
+        regions = _region_cones(reps)
+        status = [regions[j] is not None for j in range(len(ipts))]
+    else:
+        status = _decide(ipts, iblocked, samples, seed)
     for j, i in enumerate(keep):
         mask[i] = status[j]
     return mask
@@ -564,10 +574,53 @@ def product_vertex_mask(
     >>> [s for s, k in zip(sums, mask) if k]
     [(0, 0), (2, 0)]
     """
+    r = _product(P, Q, samples, seed)
+    return r.sums(), r.mask
+
+
+def product_upper_vertices(P: Sequence[Sequence[object]], Q: Sequence[Sequence[object]]) -> list[Point]:
+    """The upper vertices of ``conv(P) + conv(Q)`` only (what :func:`product_vertex_mask` flags), same order.
+
+    Parameters
+    ----------
+    P, Q : sequences of lifted points ``(α_1, ..., α_d, c)``, distinct exponents within each
+
+    Returns
+    -------
+    list of tuple
+        The upper vertices of the sum, entries normalised; the non-vertex candidate sums are never converted
+        back to rationals (what :meth:`tropical.polynomial.TropicalPolynomial.mul_pruned` needs).
+
+    Examples
+    --------
+    >>> product_upper_vertices([(0, 0), (1, 0)], [(0, 0), (1, 0)])
+    [(0, 0), (2, 0)]
+    """
+    r = _product(P, Q, None, 0)
+    return r.sums(only_vertices=True)
+
+
+class _Product:
+    """Candidate sums in integer units and their vertex flags."""
+
+    __slots__ = ("keys", "best", "da", "dc", "mask")
+
+    def __init__(self, keys: list[tuple[int, ...]], best: dict[tuple[int, ...], tuple[int, int, int]], da: int,
+                 dc: int, mask: list[bool]) -> None:
+        self.keys, self.best, self.da, self.dc, self.mask = keys, best, da, dc, mask
+
+    def sums(self, only_vertices: bool = False) -> list[Point]:
+        keys = [k for k, m in zip(self.keys, self.mask) if m] if only_vertices else self.keys
+        return _sums(keys, self.best, self.da, self.dc)
+
+
+def _product(P: Sequence[Sequence[object]], Q: Sequence[Sequence[object]], samples: int | None,
+             seed: int) -> _Product:
+    """The work of :func:`product_vertex_mask` (its sums are converted back only on request)."""
     p = _points(P, "lifted point")
     q = _points(Q, "lifted point")
     if not p or not q:
-        return [], []
+        return _Product([], {}, 1, 1, [])
     if len(p[0]) != len(q[0]):
         raise DimensionMismatchError(f"points of dimension {len(p[0])} and {len(q[0])} cannot be added")
     da = _lcm_den(v for s in (p, q) for pt in s for v in pt[:-1])
@@ -605,7 +658,7 @@ def product_vertex_mask(
                 if PA is None:
                     PA = polys[a] = _cone_polyhedron(A[0], d)
                 mask.append(_meets_interior(PA, B[0]))
-        return _sums(keys, best, da, dc), mask
+        return _Product(keys, best, da, dc, mask)
     index = {(best[k][1], best[k][2]): t for t, k in enumerate(keys)}
     certified = [False] * len(ipts)
     rng = random.Random(seed)
@@ -666,7 +719,7 @@ def product_vertex_mask(
             _, a, b = best[k]
             known[t] = _slab_conflict(slabP[a], slabQ[b])
     mask = _decide(ipts, [], 0, seed, certified, initial, beaters, known) if len(ipts) > 1 else [True]
-    return _sums(keys, best, da, dc), mask
+    return _Product(keys, best, da, dc, mask)
 
 
 def _sums(keys: list[tuple[int, ...]], best: dict[tuple[int, ...], tuple[int, int, int]], da: int,

@@ -39,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from math import gcd, lcm
+from operator import mul
 from typing import Any
 
 from tropical.errors import DimensionMismatchError, InexactInputError, TropicalError
@@ -250,7 +251,7 @@ def dd_step(
 
 
 def _dot(a: Sequence[int], g: Sequence[int]) -> int:
-    return sum(x * y for x, y in zip(a, g))
+    return sum(map(mul, a, g))
 
 
 def _exact(v: object, what: str) -> Fraction:

@@ -362,7 +362,7 @@ class TropicalPolynomial:
         >>> print(x.mul_pruned(x))
         x1^2 ⊕ 0
         """
-        from tropical.newton import product_vertex_mask
+        from tropical.newton import product_upper_vertices
 
         o = self._coerce(other)
         if o is None:
@@ -373,8 +373,8 @@ class TropicalPolynomial:
         if len(P) == 1 or len(Q) == 1:
             out = P * Q
         else:
-            sums, mask = product_vertex_mask(P.lifted_points(), Q.lifted_points())
-            out = TropicalPolynomial._raw({s[:-1]: s[-1] for s, k in zip(sums, mask) if k}, self._nvars)
+            verts = product_upper_vertices(P.lifted_points(), Q.lifted_points())
+            out = TropicalPolynomial._raw({s[:-1]: s[-1] for s in verts}, self._nvars)
         out._cache["mask"] = [True] * len(out._terms)
         out._cache["pruned"] = out
         return out
