@@ -147,9 +147,10 @@ def test_max_regions_and_time_budget():
         count_regions_parallel(net, workers=2, max_regions=10)
     big = ReLUNetwork.random(4, [12, 12, 12], seed=0, distribution="gaussian")
     t = time.perf_counter()
-    c = count_regions_parallel(big, workers=2, max_regions=None, time_budget=1.0)
+    c = count_regions_parallel(big, workers=2, max_regions=None, time_budget=1.0, pieces_per_worker=16)
     assert c.partial and c.stopped == "time_budget" and 0 < c.activation_regions
-    assert time.perf_counter() - t < 30
+    # every piece stops at the call's deadline, also the ones that start late (32 pieces on 2 processes)
+    assert time.perf_counter() - t < 8
     assert total > 0
 
 

@@ -105,7 +105,9 @@ def _count_piece(task: tuple[Any, ...]) -> dict[str, Any]:
     """Enumerate one piece (runs in a worker process); see the module docstring for what it reports."""
     import signal
 
-    net, piece, planes, max_regions, budget, (backend, guided_on) = task
+    net, piece, planes, max_regions, deadline, (backend, guided_on) = task
+    # the budget is what is left of the call's wall-clock deadline when this piece starts
+    budget = None if deadline is None else max(deadline - time.time(), 1e-3)
     set_backend(backend)
     set_guided(guided_on)
     # Ctrl-C interrupts the enumeration (which returns its partial counts); an idle worker ignores it
@@ -249,7 +251,7 @@ def count_regions_parallel(net: Any, domain: Any = None, *, workers: int | None 
     pieces, planes = partition_pieces(net, domain, target=workers * pieces_per_worker)
     if len(pieces) < 2:
         return count_regions(net, domain, max_regions=max_regions, time_budget=time_budget, progress=progress)
-    deadline = None if time_budget is None else start + time_budget
+    deadline = None if time_budget is None else time.time() + time_budget  # wall clock, shared by the processes
     n = probe.n
     results: list[dict[str, Any] | None] = [None] * len(pieces)
     stopped = None
@@ -261,8 +263,7 @@ def count_regions_parallel(net: Any, domain: Any = None, *, workers: int | None 
     settings = (get_backend(), guided())  # the workers use this process's exact backend and guidance
     try:
         for idx, piece in enumerate(pieces):
-            budget = None if deadline is None else max(deadline - time.perf_counter(), 1e-3)
-            futures[pool.submit(_count_piece, (net, piece, planes, max_regions, budget, settings))] = idx
+            futures[pool.submit(_count_piece, (net, piece, planes, max_regions, deadline, settings))] = idx
         done_regions = 0
         for fut in cf.as_completed(futures):
             res = fut.result()
