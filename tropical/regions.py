@@ -48,6 +48,10 @@ so this is known when the stack drops below the split's minus side), the plus-si
 linear-region merge are released; per region only one 8-byte union-find slot stays, plus the exact keys of
 the distinct affine maps.
 
+Kept regions (:func:`activation_regions`, :func:`linear_regions`) are compact: a :class:`Region` holds one
+``bytes`` object (pattern bits, facet bits, the exact generator sums) and a reference to its run's shared
+context; its facets and affine map are recomputed from the pattern on access.
+
 Examples
 --------
 >>> from tropical.network import ReLUNetwork
@@ -236,6 +240,177 @@ def _domain_polyhedron(domain: Box | Polytope | None, n: int) -> Polyhedron:
 
 
 # ----------------------------------------------------------------------------------------------- regions
+def _compose(W: Sequence[Sequence[int]], b: Sequence[int], M: Sequence[tuple[int, ...]] | None,
+             bits: Sequence[bool], n: int) -> list[tuple[int, ...]]:
+    """Rows ``(a, c)`` of ``x -> W (D M x) + b`` in homogenized coordinates (``M`` None: the input itself).
+
+    ``D`` is the diagonal 0/1 matrix of ``bits`` (the activation pattern of the layer that ``M`` maps to);
+    shared by the enumeration and by :class:`Region`, which recomputes its facets and map from its pattern.
+    """
+    if M is None:
+        return [tuple(W[k]) + (b[k],) for k in range(len(W))]
+    on = [j for j, o in enumerate(bits) if o]
+    if not on:
+        return [(0,) * n + (b[k],) for k in range(len(W))]
+    P = int_matmul([[wrow[j] for j in on] for wrow in W], [M[j] for j in on])
+    return [row[:n] + (row[n] + bk,) for row, bk in zip(P, b)]
+
+
+class _RegionContext:
+    """What all regions of one enumeration share, so that a :class:`Region` stores only its own bits.
+
+    Holds the integer layers, the output scale, the domain's homogenized inequalities (index 0 is the face
+    at infinity, never a facet), the bit layout and interned label / pattern tuples. A region's pattern fixes
+    the pre-activation of every neuron as an affine function of ``x`` (:func:`_compose` layer by layer), so
+    its neuron facets and affine map are recomputed from the pattern; the matrices of recently used pattern
+    prefixes are cached (bounded, dropped on pickling).
+
+    Bit layout of a region: pattern bit ``offsets[l] + k`` is neuron ``k`` of hidden layer ``l``; facet bit
+    ``i < ndom`` is domain inequality ``i``, facet bit ``ndom + offsets[l] + k`` the hyperplane of neuron
+    ``(l, k)``. Ascending facet bits are the enumeration's facet order (domain first, then the splits of one
+    root-to-leaf path, which go layer by layer and by increasing neuron index).
+    """
+
+    __slots__ = ("n", "layers", "scale", "out", "domain", "ndom", "offsets", "widths", "prefix", "pbytes",
+                 "fbytes", "labels", "_layer_ints", "_layer_tuples", "_cache")
+
+    CACHE_SIZE = 1024
+
+    def __init__(self, n: int, layers: Sequence[tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]],
+                 scale: int, domain: Sequence[tuple[int, ...]]) -> None:
+        self.n = n
+        self.layers = tuple(layers)
+        self.scale = scale
+        self.out = len(self.layers[-1][0])
+        self.domain = tuple(domain)
+        self.ndom = len(self.domain)
+        self.widths = tuple(len(W) for W, _ in self.layers[:-1])
+        offsets = [0]
+        for w in self.widths:
+            offsets.append(offsets[-1] + w)
+        self.offsets = tuple(offsets)  # one entry more than hidden layers: offsets[-1] = hidden neurons
+        # prefix[l]: the pattern bits of the layers before l (what M_l depends on); l = L is the output layer
+        self.prefix = tuple((1 << o) - 1 for o in offsets)
+        self.pbytes = (offsets[-1] + 7) // 8
+        self.fbytes = (self.ndom + offsets[-1] + 7) // 8
+        labels: list[tuple[Any, ...]] = [("infinity",)] + [("domain",)] * (self.ndom - 1)
+        labels += [("neuron", li, k) for li, w in enumerate(self.widths) for k in range(w)]
+        self.labels = tuple(labels)
+        self._setup()
+
+    def _setup(self) -> None:
+        self._layer_ints: dict[tuple[bool, ...], int] = {}
+        self._layer_tuples: dict[tuple[int, int], tuple[bool, ...]] = {}
+        self._cache: dict[tuple[int, int], list[Any]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__ if not k.startswith("_")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        self._setup()
+
+    # ---------------------------------------------------------------- encoding (hot: once per region)
+    def encode(self, raw: tuple[Any, ...]) -> bytes:
+        """The region's bytes: pattern bits, facet bits, then the ``n + 1`` generator sums (equal widths)."""
+        pattern, gens, _incs, _lines, _ineqs, labels, active, _mapkey = raw
+        pbits = 0
+        layer_ints = self._layer_ints
+        for off, layer in zip(self.offsets, pattern):
+            v = layer_ints.get(layer)
+            if v is None:
+                v = sum(1 << k for k, on in enumerate(layer) if on)
+                layer_ints[layer] = v
+            pbits |= v << off
+        ndom = self.ndom
+        fbits = active & ((1 << ndom) - 2)  # domain facets keep their index; bit 0 (infinity) is never one
+        offsets = self.offsets
+        for i in range(ndom, len(labels)):
+            if active >> i & 1:
+                lab = labels[i]
+                fbits |= 1 << (ndom + offsets[lab[1]] + lab[2])
+        np1 = self.n + 1
+        psum = [0] * np1
+        for g in gens:
+            for c in range(np1):
+                psum[c] += g[c]
+        w = max((v if v >= 0 else ~v).bit_length() for v in psum) // 8 + 1  # bytes of the widest signed sum
+        return b"".join([pbits.to_bytes(self.pbytes, "little"), fbits.to_bytes(self.fbytes, "little"),
+                         *(v.to_bytes(w, "little", signed=True) for v in psum)])
+
+    # ---------------------------------------------------------------- decoding (lazy: per property access)
+    def layer_tuple(self, li: int, pbits: int) -> tuple[bool, ...]:
+        """The interned pattern tuple of hidden layer ``li``."""
+        v = pbits >> self.offsets[li] & ((1 << self.widths[li]) - 1)
+        key = (li, v)
+        t = self._layer_tuples.get(key)
+        if t is None:
+            t = tuple(bool(v >> k & 1) for k in range(self.widths[li]))
+            self._layer_tuples[key] = t
+        return t
+
+    def _entry(self, li: int, pbits: int) -> list[Any]:
+        """``[M, plus, minus]`` of hidden layer ``li`` under the pattern ``pbits``: its homogenized
+        pre-activations ``M`` and their primitive rows in both orientations (``None`` until needed); cached by
+        the pattern of the layers before ``li``."""
+        key = (li, pbits & self.prefix[li])
+        cache = self._cache
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        W, b = self.layers[li]
+        if li == 0:
+            M = _compose(W, b, None, (), self.n)
+        else:
+            M = _compose(W, b, self._entry(li - 1, pbits)[0], self.layer_tuple(li - 1, pbits), self.n)
+        if len(cache) >= self.CACHE_SIZE:
+            cache.clear()
+        entry = [M, None, None]
+        cache[key] = entry
+        return entry
+
+    def map_rows(self, pbits: int) -> list[tuple[int, ...]]:
+        """The output layer's homogenized rows (times :attr:`scale`) under the pattern ``pbits``.
+
+        Not cached: the key would be the whole pattern, which no other region shares.
+        """
+        L = len(self.widths)
+        W, b = self.layers[L]
+        if L == 0:
+            return _compose(W, b, None, (), self.n)
+        return _compose(W, b, self._entry(L - 1, pbits)[0], self.layer_tuple(L - 1, pbits), self.n)
+
+    def facet_rows(self, pbits: int, fbits: int) -> list[tuple[int, ...]]:
+        """The facets ``f`` (meaning ``f . (x, 1) >= 0``, primitive integers) of a region, in ascending bit
+        order: the domain's, then neuron ``(l, k)``'s pre-activation row oriented by the neuron's sign."""
+        rows = []
+        ndom = self.ndom
+        dom = fbits & ((1 << ndom) - 1)
+        while dom:
+            low = dom & -dom
+            rows.append(self.domain[low.bit_length() - 1])
+            dom ^= low
+        nbits = fbits >> ndom
+        for li, w in enumerate(self.widths):
+            off = self.offsets[li]
+            m = nbits >> off & ((1 << w) - 1)
+            if not m:
+                continue
+            entry = self._entry(li, pbits)
+            if entry[1] is None:
+                plus = [primitive(row) for row in entry[0]]
+                entry[1], entry[2] = plus, [tuple(-c for c in h) for h in plus]
+            plus, minus = entry[1], entry[2]
+            signs = pbits >> off
+            while m:
+                low = m & -m
+                k = low.bit_length() - 1
+                rows.append(plus[k] if signs >> k & 1 else minus[k])
+                m ^= low
+        return rows
+
+
 class Region:
     """One activation region: pattern, irredundant H-representation, interior point, exact affine map.
 
@@ -245,6 +420,15 @@ class Region:
         ``pattern[l][k]`` is True iff neuron ``k`` of hidden layer ``l`` is positive on the interior.
     facet_labels : tuple
         One label per facet: ``("neuron", layer, index)`` or ``("domain",)``.
+
+    Notes
+    -----
+    A region stores one ``bytes`` object (its pattern bits, one bit per facet among the domain's
+    inequalities and the hidden neurons, and the exact sums of its generators) and a reference to what the
+    regions of one run share (the integer layers and the domain). The facets and the affine map are
+    functions of the pattern and are recomputed on access: the facet of neuron ``(l, k)`` is the primitive
+    integer row of its pre-activation under the pattern of the layers before ``l``, oriented by the
+    neuron's sign in the region.
 
     Examples
     --------
@@ -257,52 +441,80 @@ class Region:
     ((((-1,), 0),), (Fraction(1, 1),), (((Fraction(1, 1),),), (Fraction(0, 1),)))
     """
 
-    __slots__ = ("pattern", "_n", "_facets", "facet_labels", "_psum", "_map", "_scale", "_out")
+    __slots__ = ("_ctx", "_data")
 
-    def __init__(self, pattern: tuple[tuple[bool, ...], ...], n: int, facets: tuple[tuple[int, ...], ...],
-                 labels: tuple[tuple[Any, ...], ...], psum: Sequence[int], mapkey: Sequence[int],
-                 scale: int, out: int) -> None:
-        self.pattern = pattern
-        self._n = n
-        self._facets = facets
-        self.facet_labels = labels
-        self._psum = psum
-        self._map = mapkey
-        self._scale = scale
-        self._out = out
+    def __init__(self, ctx: _RegionContext, data: bytes) -> None:
+        self._ctx = ctx
+        self._data = data
+
+    def _bits(self) -> tuple[int, int]:
+        ctx, data = self._ctx, self._data
+        pb = ctx.pbytes
+        return (int.from_bytes(data[:pb], "little"), int.from_bytes(data[pb:pb + ctx.fbytes], "little"))
+
+    def _facet_rows(self) -> list[tuple[int, ...]]:
+        """The facets ``f`` (``f . (x, 1) >= 0``) in the enumeration's order."""
+        return self._ctx.facet_rows(*self._bits())
+
+    @property
+    def pattern(self) -> tuple[tuple[bool, ...], ...]:
+        """``pattern[l][k]``: whether neuron ``k`` of hidden layer ``l`` is positive on the interior."""
+        ctx = self._ctx
+        pbits = int.from_bytes(self._data[:ctx.pbytes], "little")
+        return tuple(ctx.layer_tuple(li, pbits) for li in range(len(ctx.widths)))
+
+    @property
+    def facet_labels(self) -> tuple[tuple[Any, ...], ...]:
+        """One label per facet: ``("neuron", layer, index)`` or ``("domain",)``."""
+        labels = self._ctx.labels
+        fbits = self._bits()[1]
+        out = []
+        while fbits:
+            low = fbits & -fbits
+            out.append(labels[low.bit_length() - 1])
+            fbits ^= low
+        return tuple(out)
 
     @property
     def inequalities(self) -> tuple[tuple[tuple[int, ...], int], ...]:
         """Irredundant H-representation: pairs ``(a, b)`` meaning ``a . x <= b`` (primitive integers)."""
-        n = self._n
-        return tuple((tuple(-c for c in f[:n]), f[n]) for f in self._facets)
+        n = self._ctx.n
+        return tuple((tuple(-c for c in f[:n]), f[n]) for f in self._facet_rows())
+
+    def _psum(self) -> list[int]:
+        ctx, data = self._ctx, self._data
+        start = ctx.pbytes + ctx.fbytes
+        w = (len(data) - start) // (ctx.n + 1)
+        return [int.from_bytes(data[i:i + w], "little", signed=True) for i in range(start, len(data), w)]
 
     @property
     def interior_point(self) -> tuple[Fraction, ...]:
         """An exact point of the interior (the dehomogenized sum of the region's generators)."""
-        n = self._n
-        t = self._psum[n]
-        return tuple(Fraction(c, t) for c in self._psum[:n])
+        psum = self._psum()
+        t = psum[-1]
+        return tuple(Fraction(c, t) for c in psum[:-1])
 
     @property
     def affine_map(self) -> tuple[tuple[tuple[Fraction, ...], ...], tuple[Fraction, ...]]:
         """``(A, c)``: the network output is ``A x + c`` on this region (exact)."""
-        n, s = self._n, self._scale
-        rows = [self._map[r * (n + 1):(r + 1) * (n + 1)] for r in range(self._out)]
+        ctx = self._ctx
+        n, s = ctx.n, ctx.scale
+        rows = ctx.map_rows(self._bits()[0])
         return (tuple(tuple(Fraction(v, s) for v in row[:n]) for row in rows),
                 tuple(Fraction(row[n], s) for row in rows))
 
     @property
     def map_key(self) -> tuple[int, ...]:
         """A hashable exact key of the affine map (equal keys iff equal maps within one network)."""
-        return tuple(self._map)
+        return tuple(x for row in self._ctx.map_rows(self._bits()[0]) for x in row)
 
     def contains(self, x: Sequence[int | Fraction], *, strict: bool = False) -> bool:
         """Whether ``x`` lies in the closed region (in its interior when ``strict``)."""
         xs = [_rat(v, "x") for v in x] + [Fraction(1)]
-        if len(xs) != self._n + 1:
-            raise DimensionMismatchError(f"x has {len(xs) - 1} entries, the region lives in dimension {self._n}")
-        for f in self._facets:
+        if len(xs) != self._ctx.n + 1:
+            raise DimensionMismatchError(
+                f"x has {len(xs) - 1} entries, the region lives in dimension {self._ctx.n}")
+        for f in self._facet_rows():
             s = sum(a * b for a, b in zip(f, xs))
             if s < 0 or (strict and s == 0):
                 return False
@@ -316,7 +528,7 @@ class Region:
 
     def __repr__(self) -> str:
         bits = "|".join("".join("1" if b else "0" for b in layer) for layer in self.pattern)
-        return f"Region(pattern={bits}, facets={len(self._facets)})"
+        return f"Region(pattern={bits}, facets={self._bits()[1].bit_count()})"
 
 
 @dataclass(frozen=True)
@@ -456,14 +668,7 @@ class _Enumerator:
 
         def compose(W: Any, b: Any, M: list[tuple[int, ...]] | None,
                     bits: tuple[bool, ...]) -> list[tuple[int, ...]]:
-            """Rows ``(a, c)`` of ``x -> W (D M x) + b`` in homogenized coordinates (``M`` None: the input)."""
-            if M is None:
-                return [tuple(W[k]) + (b[k],) for k in range(len(W))]
-            on = [j for j, o in enumerate(bits) if o]
-            if not on:
-                return [(0,) * n + (b[k],) for k in range(len(W))]
-            P = int_matmul([[wrow[j] for j in on] for wrow in W], [M[j] for j in on])
-            return [row[:n] + (row[n] + bk,) for row, bk in zip(P, b)]
+            return _compose(W, b, M, bits, n)
 
         def mapkey_of(M: list[tuple[int, ...]] | None, bits: tuple[bool, ...]) -> tuple[int, ...]:
             return tuple(x for row in compose(wout, bout, M, bits) for x in row)
@@ -601,36 +806,14 @@ class _Enumerator:
         closed.extend(sid for _, sid in reversed(open_splits))
 
 
-def _region_from_raw(raw: tuple[Any, ...], n: int, scale: int, out: int,
-                     shared: dict[Any, Any] | None = None) -> Region:
-    """Build a :class:`Region`; ``shared`` interns equal label tuples across the regions of one run."""
-    pattern, gens, incs, lines, ineqs, labels, active, mapkey = raw
-    if shared is None:
-        shared = {}
-    facets = []
-    labs = []
-    for i, h in enumerate(ineqs):
-        if active >> i & 1 and labels[i][0] != "infinity":
-            facets.append(h)
-            lab = labels[i]
-            if lab[0] == "neuron":
-                lab = lab[:3]
-                lab = shared.setdefault(lab, lab)
-            labs.append(lab)
-    np1 = n + 1
-    psum = [0] * np1
-    for g in gens:
-        for c in range(np1):
-            psum[c] += g[c]
-    try:
-        packed: Any = array("q", psum)  # 8 bytes per entry instead of an int object each
-    except OverflowError:
-        packed = tuple(psum)
-    try:
-        mapkey = array("q", mapkey)  # packed like the sums; map_key gives the tuple back
-    except OverflowError:
-        pass
-    return Region(pattern, n, tuple(facets), tuple(labs), packed, mapkey, scale, out)
+def _region_from_raw(raw: tuple[Any, ...], ctx: _RegionContext) -> Region:
+    """Build a :class:`Region` from the enumerator's raw tuple; ``ctx`` is shared by the regions of one run."""
+    return Region(ctx, ctx.encode(raw))
+
+
+def _region_context(en: _Enumerator) -> _RegionContext:
+    """The shared context of the regions of one enumeration."""
+    return _RegionContext(en.n, en.layers, en.scale, en.poly.ineqs)
 
 
 def activation_regions(
@@ -673,10 +856,9 @@ def activation_regions(
     [((False, False),), ((False, True),), ((True, False),), ((True, True),)]
     """
     en = _Enumerator(net, domain, max_regions=max_regions, time_budget=time_budget, progress=progress)
-    out = len(en.layers[-1][0])
-    shared: dict[Any, Any] = {}
+    ctx = _region_context(en)
     for raw in en.run():
-        yield _region_from_raw(raw, en.n, en.scale, out, shared)
+        yield _region_from_raw(raw, ctx)
     if en.partial:
         raise BudgetExceededError(f"time_budget={time_budget} s exceeded after {en.count} activation regions")
 
@@ -936,13 +1118,12 @@ def _collect(net: ReLUNetwork, domain: Box | Polytope | None, max_regions: int |
              time_budget: float | None) -> tuple[list[Region], _Merger, _UnionFind, bool]:
     en = _Enumerator(net, domain, max_regions=max_regions, time_budget=time_budget, progress=False)
     merger = _Merger(en.n)
-    out = len(en.layers[-1][0])
-    shared: dict[Any, Any] = {}
+    ctx = _region_context(en)
     regions = []
     for raw in en.run():
         merger.release(en.closed)
         merger.add(raw)
-        regions.append(_region_from_raw(raw, en.n, en.scale, out, shared))
+        regions.append(_region_from_raw(raw, ctx))
     return regions, merger, merger.finish(), en.partial
 
 
