@@ -271,7 +271,7 @@ class _RegionContext:
     root-to-leaf path, which go layer by layer and by increasing neuron index).
     """
 
-    __slots__ = ("n", "layers", "scale", "out", "domain", "ndom", "offsets", "widths", "prefix", "pbytes",
+    __slots__ = ("n", "layers", "scale", "domain", "ndom", "offsets", "widths", "prefix", "pbytes",
                  "fbytes", "labels", "_layer_ints", "_layer_tuples", "_cache")
 
     CACHE_SIZE = 1024
@@ -281,7 +281,6 @@ class _RegionContext:
         self.n = n
         self.layers = tuple(layers)
         self.scale = scale
-        self.out = len(self.layers[-1][0])
         self.domain = tuple(domain)
         self.ndom = len(self.domain)
         self.widths = tuple(len(W) for W, _ in self.layers[:-1])
@@ -289,7 +288,7 @@ class _RegionContext:
         for w in self.widths:
             offsets.append(offsets[-1] + w)
         self.offsets = tuple(offsets)  # one entry more than hidden layers: offsets[-1] = hidden neurons
-        # prefix[l]: the pattern bits of the layers before l (what M_l depends on); l = L is the output layer
+        # prefix[l]: the pattern bits of the layers before hidden layer l (what its pre-activations depend on)
         self.prefix = tuple((1 << o) - 1 for o in offsets)
         self.pbytes = (offsets[-1] + 7) // 8
         self.fbytes = (self.ndom + offsets[-1] + 7) // 8
