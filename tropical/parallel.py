@@ -164,29 +164,6 @@ def _enumerate_piece(net: Any, piece: Any, planes: list[Vec], max_regions: int |
     }
 
 
-def _relation(plus: list[Vec], h: Vec, tight: list[Vec], lines: list[Vec]) -> bool | None:
-    """The cheap test of the serial merger: the minus region's facet on ``h = 0`` (generators ``tight``,
-    lineality ``lines``) lies in the closed plus region (True), beyond one of its facets (False), or undecided."""
-    inside = True
-    for f in plus:
-        if f == h:
-            continue
-        pos = neg = False
-        for g in tight:
-            v = sum(a * b for a, b in zip(f, g))
-            if v > 0:
-                pos = True
-            elif v < 0:
-                neg = True
-        if any(sum(a * b for a, b in zip(f, x)) for x in lines):
-            pos = neg = True
-        if not pos:
-            return False
-        if neg:
-            inside = False
-    return True if inside else None
-
-
 def _shares_facet(n: int, plus: list[Vec], minus: list[Vec], h: Vec) -> bool:
     """Whether the closed regions ``plus`` (on ``h >= 0``) and ``minus`` share an ``(n-1)``-face in ``h = 0``."""
     p = Polyhedron.whole_space(n)
@@ -238,7 +215,7 @@ def count_regions_parallel(net: Any, domain: Any = None, *, workers: int | None 
     import multiprocessing as mp
     import signal
 
-    from tropical.regions import RegionCounts, _Enumerator, count_regions
+    from tropical.regions import RegionCounts, _Enumerator, _facet_relation, count_regions
 
     workers = _check_workers(os.cpu_count() or 1 if workers is None else workers)
     if isinstance(pieces_per_worker, bool) or not isinstance(pieces_per_worker, int) or pieces_per_worker < 1:
@@ -324,7 +301,7 @@ def count_regions_parallel(net: Any, domain: Any = None, *, workers: int | None 
                 ra, rb = find(a), find(b)
                 if ra == rb:
                     continue
-                rel = _relation(fa, h, tb, lb)
+                rel = _facet_relation([f for f in fa if f != h], tb, lb)
                 if rel is None:
                     rel = _shares_facet(n, fa, fb, h)
                 if not rel:

@@ -888,6 +888,44 @@ class _UnionFind:
         return True
 
 
+def _facet_relation(facets: Sequence[tuple[int, ...]], tight: Sequence[tuple[int, ...]],
+                   lines: Sequence[tuple[int, ...]]) -> bool | None:
+    """The cheap exact test behind the linear-region merge.
+
+    A facet of one region (its generators ``tight`` and lineality ``lines``, homogenized) against another
+    closed region given by ``facets`` (``f . (x, 1) >= 0``, the shared hyperplane left out): True if the facet
+    lies in that region, False if it lies beyond one of its facets (the relative interiors are disjoint), None
+    when this does not decide (an exact double-description clip does).
+
+    Examples
+    --------
+    >>> _facet_relation([(1, 0)], [(0, 1), (1, 1)], [])    # the facet {0 <= x <= 1} lies in x >= 0
+    True
+    >>> _facet_relation([(-1, 0)], [(1, 1), (2, 1)], [])   # {1 <= x <= 2} lies beyond x <= 0
+    False
+    """
+    inside = True
+    for f in facets:
+        pos = neg = False
+        for g in tight:
+            v = sum(map(mul, f, g))
+            if v > 0:
+                pos = True
+                if neg:
+                    break
+            elif v < 0:
+                neg = True
+                if pos:
+                    break
+        if lines and any(sum(map(mul, f, ln)) for ln in lines):
+            pos = neg = True
+        if not pos:
+            return False
+        if neg:
+            inside = False
+    return True if inside else None
+
+
 class _Merger:
     """Counts regions and finds the same-map facet adjacencies (certified), in bounded memory.
 
@@ -987,31 +1025,11 @@ class _Merger:
 
     def _relation(self, tight: list[tuple[int, ...]], lines: list[tuple[int, ...]], j: int,
                   sid: int) -> bool | None:
-        """True: the facet (generators ``tight``) lies in closed region ``j``; False: it lies beyond a facet
-        of ``j`` (disjoint relative interiors); None: undecided."""
-        inside = True
+        """:func:`_facet_relation` of the facet (generators ``tight``) and region ``j`` without its facet on
+        membrane ``sid``."""
         facets, labs = self.region_facets[j]
-        for f, lab in zip(facets, labs):
-            if lab[0] == "neuron" and lab[3] == sid:
-                continue
-            pos = neg = False
-            for g in tight:
-                v = sum(map(mul, f, g))
-                if v > 0:
-                    pos = True
-                    if neg:
-                        break
-                elif v < 0:
-                    neg = True
-                    if pos:
-                        break
-            if lines and any(sum(map(mul, f, ln)) for ln in lines):
-                pos = neg = True
-            if not pos:
-                return False
-            if neg:
-                inside = False
-        return True if inside else None
+        return _facet_relation([f for f, lab in zip(facets, labs) if not (lab[0] == "neuron" and lab[3] == sid)],
+                              tight, lines)
 
     def _exact_adjacent(self, i: int, j: int, sid: int) -> bool:
         """Whether regions ``i`` (plus side) and ``j`` (minus side) share an (n-1)-face on membrane ``sid``."""

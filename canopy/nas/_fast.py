@@ -52,14 +52,13 @@ __all__ = ["NotSaturated", "SatBuilder", "nb201_fast", "darts_fast", "darts_prog
 _NB201_EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
 
 
-@lru_cache(maxsize=1 << 15)
-def nb201_signature(ops) -> tuple:
-    """What the calculus sees of an NB201 cell: its cut nodes (relative level, on the cell input?, input
-    structure), the output's level, alias and structure -- computed from the effective edges.
+def nb201_reach(ops) -> tuple[list[bool], list[bool]]:
+    """Which nodes of an NB201 cell a live (non-``none``) path joins to the input, and to the output.
 
-    Every tensor of an NB201 cell has the cell input's shape, every cell op reads every position, so all live
-    tensors of a cell share the input's rank and sources; the programs :class:`SatBuilder` compiles for a cell
-    are therefore functions of this signature and of the input descriptor (tested on the whole space).
+    Examples
+    --------
+    >>> nb201_reach(("nor_conv_3x3", "none", "none", "none", "none", "skip_connect"))
+    ([True, True, False, False], [False, False, True, True])
     """
     live = [o != "none" for o in ops]
     reach0 = [True, False, False, False]
@@ -70,6 +69,19 @@ def nb201_signature(ops) -> tuple:
     for (i, j), ok in reversed(tuple(zip(_NB201_EDGES, live))):
         if ok and reach3[j]:
             reach3[i] = True
+    return reach0, reach3
+
+
+@lru_cache(maxsize=1 << 15)
+def nb201_signature(ops) -> tuple:
+    """What the calculus sees of an NB201 cell: its cut nodes (relative level, on the cell input?, input
+    structure), the output's level, alias and structure -- computed from the effective edges.
+
+    Every tensor of an NB201 cell has the cell input's shape, every cell op reads every position, so all live
+    tensors of a cell share the input's rank and sources; the programs :class:`SatBuilder` compiles for a cell
+    are therefore functions of this signature and of the input descriptor (tested on the whole space).
+    """
+    reach0, reach3 = nb201_reach(ops)
     if not reach0[3]:
         return ("dead",)
     lam: list[Any] = [0, None, None, None]

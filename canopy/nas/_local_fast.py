@@ -49,10 +49,10 @@ from typing import Any
 from canopy.bounds.branches import ProductBound
 from canopy.bounds.conv import axis_windows
 from canopy.nas._calculus import _axis_cover, _rf_union, _rf_windows
+from canopy.nas._fast import _NB201_EDGES, nb201_reach
 
 __all__ = ["nb201_local_signature", "nb201_local_cuts", "nb201_local_fast"]
 
-_NB201_EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))
 
 
 @lru_cache(maxsize=1 << 15)
@@ -81,15 +81,7 @@ def nb201_local_signature(ops: tuple) -> tuple:
     >>> nb201_local_signature(("nor_conv_3x3", "none", "none", "skip_connect", "nor_conv_1x1", "none"))
     (((1, 0, True), (2, 1, False)), 2, 1, False)
     """
-    live = [o != "none" for o in ops]
-    reach0 = [True, False, False, False]
-    for (i, j), ok in zip(_NB201_EDGES, live):
-        if ok and reach0[i]:
-            reach0[j] = True
-    reach3 = [False, False, False, True]
-    for (i, j), ok in reversed(tuple(zip(_NB201_EDGES, live))):
-        if ok and reach3[j]:
-            reach3[i] = True
+    reach0, reach3 = nb201_reach(ops)
     if not reach0[3]:
         return ("dead",)
     lam = [0, 0, 0, 0]  # level offset from the cell input
