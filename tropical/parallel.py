@@ -126,7 +126,7 @@ def _ignore_sigint() -> None:
 
 def _enumerate_piece(net: Any, piece: Any, planes: list[Vec], max_regions: int | None,
                      budget: float | None) -> dict[str, Any]:
-    from tropical.regions import _Enumerator, _Merger
+    from tropical.regions import _Enumerator, _key_bytes, _Merger
 
     sides: dict[Vec, tuple[Vec, int]] = {}
     for h in planes:
@@ -149,7 +149,7 @@ def _enumerate_piece(net: Any, piece: Any, planes: list[Vec], max_regions: int |
                     on.append(sides[h] + ([g[:np1] for g, z in zip(gens, incs) if z & fb],))
             if on:
                 every = [h for bit, h in enumerate(ineqs) if active >> bit & 1 and labels[bit][0] != "infinity"]
-                touching.append((i, str(mapkey), on, every, [x[:np1] for x in lines]))
+                touching.append((i, _key_bytes(mapkey), on, every, [x[:np1] for x in lines]))
     except KeyboardInterrupt:
         stopped = "interrupted"
     if en.partial:
@@ -287,7 +287,7 @@ def count_regions_parallel(net: Any, domain: Any = None, *, workers: int | None 
             parent[a], a = root, parent[a]
         return root
 
-    groups: dict[tuple[Vec, str], tuple[list[Any], list[Any]]] = {}
+    groups: dict[tuple[Vec, bytes], tuple[list[Any], list[Any]]] = {}
     for pid, got_piece in enumerate(results):
         if got_piece is None:
             continue

@@ -888,6 +888,24 @@ class _UnionFind:
         return True
 
 
+def _key_bytes(key: Sequence[int]) -> bytes:
+    """An exact, injective and compact encoding of an integer tuple (each entry length-prefixed, in binary).
+
+    Half the memory of the decimal text for large integers, and linear-time to build (the decimal text is not).
+
+    Examples
+    --------
+    >>> _key_bytes((1, -1, 256)) != _key_bytes((1, -1, 255)) and _key_bytes((0,)) != _key_bytes((0, 0))
+    True
+    """
+    out = bytearray()
+    for v in key:
+        b = v.to_bytes(v.bit_length() // 8 + 1, "little", signed=True)
+        out += len(b).to_bytes(4, "little")
+        out += b
+    return bytes(out)
+
+
 def _facet_relation(facets: Sequence[tuple[int, ...]], tight: Sequence[tuple[int, ...]],
                    lines: Sequence[tuple[int, ...]]) -> bool | None:
     """The cheap exact test behind the linear-region merge.
@@ -945,7 +963,7 @@ class _Merger:
 
     def __init__(self, n: int, keep_edges: bool = True) -> None:
         self.n = n
-        self.mapids: dict[str, int] = {}
+        self.mapids: dict[bytes, int] = {}
         self.count = 0
         self.merges = 0
         self.region_facets: dict[int, tuple[list[tuple[int, ...]], list[tuple[Any, ...]]]] = {}
@@ -983,8 +1001,7 @@ class _Merger:
         _pattern, gens, incs, lines, ineqs, labels, active, mapkey = raw
         i = self.count
         self.count += 1
-        # the exact key as its decimal text: injective, and about a third of the tuple's memory
-        mid = self.mapids.setdefault(str(mapkey), len(self.mapids))
+        mid = self.mapids.setdefault(_key_bytes(mapkey), len(self.mapids))
         self.uf.add()
         facets = []
         labs = []
