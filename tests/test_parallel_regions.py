@@ -132,6 +132,8 @@ def test_bad_arguments_are_named():
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(InvalidArgumentError, match="workers"):
             count_regions_parallel(net, workers=bad)
+    with pytest.raises(InvalidArgumentError, match="target"):
+        partition_pieces(net, target=0)
     with pytest.raises(InvalidArgumentError, match="pieces_per_worker"):
         count_regions_parallel(net, workers=2, pieces_per_worker=0)
     with pytest.raises(InvalidArgumentError, match="time_budget"):

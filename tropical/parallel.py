@@ -85,6 +85,8 @@ def partition_pieces(net: Any, domain: Any = None, *, target: int = 8) -> tuple[
     from tropical.network import ReLUNetwork
     from tropical.regions import Polytope, activation_regions
 
+    if isinstance(target, bool) or not isinstance(target, int) or target < 1:
+        raise InvalidArgumentError(f"target must be a positive int, got {target!r}")
     W, b = net.weights[0], net.biases[0]
     live = [k for k in range(len(W)) if any(W[k])]
     chosen: list[int] = []
