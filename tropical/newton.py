@@ -526,8 +526,6 @@ def _meets_interior(poly: Any, facets: list[tuple[int, ...]]) -> bool:
     return True
 
 
-
-
 def _facets_separate(A: tuple[list[tuple[int, ...]], ...], B: tuple[list[tuple[int, ...]], ...]) -> bool:
     """True if a facet hyperplane of one region weakly separates it from the other (disjoint interiors).
 
