@@ -55,16 +55,20 @@ def _points(rng: random.Random, d: int, k: int) -> list[tuple]:
     return out
 
 
+def _check_against_the_lp_reference(P, Q):
+    """The default path's mask and vertices equal the pure-Python LP path's."""
+    fast = product_vertex_mask(P, Q)
+    with use_guided(False), use_backend("python"):
+        ref = product_vertex_mask(P, Q)
+    assert fast == ref, (P, Q)
+    assert product_upper_vertices(P, Q) == [s for s, k in zip(*ref) if k]
+
+
 @pytest.mark.parametrize("d", [1, 2, 3])
 def test_product_vertex_mask_equals_the_lp_reference(d):
     rng = random.Random(d)
     for _ in range(120):
-        P, Q = _points(rng, d, rng.randint(1, 9)), _points(rng, d, rng.randint(1, 9))
-        fast = product_vertex_mask(P, Q)
-        with use_guided(False), use_backend("python"):
-            ref = product_vertex_mask(P, Q)
-        assert fast == ref, (P, Q)
-        assert product_upper_vertices(P, Q) == [s for s, k in zip(*ref) if k]
+        _check_against_the_lp_reference(_points(rng, d, rng.randint(1, 9)), _points(rng, d, rng.randint(1, 9)))
 
 
 def test_regions_and_separation():
@@ -120,11 +124,8 @@ def test_all_regions_at_once_equal_the_one_at_a_time_oracle(d):
 def test_degenerate_sets_equal_the_lp_reference(d):
     rng = random.Random(50 + d)
     for _ in range(80):
-        P, Q = _degenerate_points(rng, d, rng.randint(1, 8)), _degenerate_points(rng, d, rng.randint(1, 8))
-        fast = product_vertex_mask(P, Q)
-        with use_guided(False), use_backend("python"):
-            ref = product_vertex_mask(P, Q)
-        assert fast == ref, (P, Q)
+        _check_against_the_lp_reference(_degenerate_points(rng, d, rng.randint(1, 8)),
+                                        _degenerate_points(rng, d, rng.randint(1, 8)))
 
 
 def _hull_1d_oracle(pts):

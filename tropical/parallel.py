@@ -142,8 +142,9 @@ def _enumerate_piece(net: Any, piece: Any, planes: list[Vec], max_regions: int |
     try:
         for raw in en.run():
             merger.release(en.closed)
-            i = merger.add(raw)
             _pattern, gens, incs, lines, ineqs, labels, active, mapkey = raw
+            key = _key_bytes(mapkey)
+            i = merger.add(raw, key)
             on = []
             for bit, h in enumerate(ineqs):
                 if active >> bit & 1 and labels[bit][0] == "domain" and h in sides:
@@ -151,7 +152,7 @@ def _enumerate_piece(net: Any, piece: Any, planes: list[Vec], max_regions: int |
                     on.append(sides[h] + ([g[:np1] for g, z in zip(gens, incs) if z & fb],))
             if on:
                 every = [h for bit, h in enumerate(ineqs) if active >> bit & 1 and labels[bit][0] != "infinity"]
-                touching.append((i, _key_bytes(mapkey), on, every, [x[:np1] for x in lines]))
+                touching.append((i, key, on, every, [x[:np1] for x in lines]))
     except KeyboardInterrupt:
         stopped = "interrupted"
     if en.partial:

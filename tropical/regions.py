@@ -997,11 +997,12 @@ class _Merger:
                         del facets[i]
         sids.clear()
 
-    def add(self, raw: tuple[Any, ...]) -> int:
+    def add(self, raw: tuple[Any, ...], key: bytes | None = None) -> int:
+        """Count one region and merge it; ``key`` is its :func:`_key_bytes` map key when already built."""
         _pattern, gens, incs, lines, ineqs, labels, active, mapkey = raw
         i = self.count
         self.count += 1
-        mid = self.mapids.setdefault(_key_bytes(mapkey), len(self.mapids))
+        mid = self.mapids.setdefault(_key_bytes(mapkey) if key is None else key, len(self.mapids))
         self.uf.add()
         facets = []
         labs = []
