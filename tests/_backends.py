@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import pytest
 
-from tropical.backend import available_backends, use_backend
+from tropical.backend import available_backends, compiled_available, use_backend, use_compiled
 
-BACKENDS = available_backends()
+# "python" and "flint": the arithmetic backends, with the Python region enumerator; "compiled": the default
+# arithmetic backend with the compiled region-count kernel (tropical._cregions), when it is built.
+BACKENDS = available_backends() + (("compiled",) if compiled_available() else ())
 
 
 @pytest.fixture(params=BACKENDS)
 def each_backend(request):
-    """Run the test once per available exact backend (``python`` always, ``flint`` when installed)."""
-    with use_backend(request.param):
+    """Run the test once per available exact backend (``python`` always, ``flint`` and ``compiled`` when
+    installed)."""
+    with ExitStack() as stack:
+        if request.param == "compiled":
+            stack.enter_context(use_compiled(True))
+        else:
+            stack.enter_context(use_backend(request.param))
+            if compiled_available():
+                stack.enter_context(use_compiled(False))
         yield request.param

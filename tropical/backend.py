@@ -17,6 +17,13 @@ Independently, float *guidance* (:mod:`tropical.guided`: floats propose certific
 exactly) is on by default; ``set_guided(False)``, ``use_guided(False)`` or ``TROPICAL_GUIDED=0`` switch it
 off. ``use_backend("python")`` with ``use_guided(False)`` is the pure exact reference path.
 
+Independently again, the exact region count (:func:`tropical.regions.count_regions`) runs in a *compiled*
+kernel, ``tropical._cregions`` (C with GMP integers, built by ``pip install`` when a C compiler and GMP's
+headers are present, skipped otherwise), which performs the same exact decisions as the Python enumerator
+on the same integers. ``set_compiled(False)``, ``use_compiled(False)`` or ``TROPICAL_COMPILED=0`` use the
+Python enumerator; ``compiled_available()`` says whether the kernel is built. The pure reference path is
+``use_backend("python")``, ``use_guided(False)`` and ``use_compiled(False)`` together.
+
 Without python-flint installed everything works on the reference backend (``"auto"`` resolves to
 ``"python"``; asking for ``"flint"`` explicitly raises :class:`BackendError`). python-flint is imported only
 when the flint backend is selected, so ``import tropical`` stays light.
@@ -52,6 +59,10 @@ __all__ = [
     "guided",
     "set_guided",
     "use_guided",
+    "compiled_available",
+    "compiled",
+    "set_compiled",
+    "use_compiled",
     "int_matmul",
     "solve_rational",
     "int_det",
@@ -66,7 +77,7 @@ class BackendError(TropicalError, ValueError):
     """An unknown backend name, or a backend whose library is not installed."""
 
 
-_state: dict[str, Any] = {"name": None, "flint": None, "guided": None}
+_state: dict[str, Any] = {"name": None, "flint": None, "guided": None, "compiled": None, "cmod": None}
 
 
 def _flint() -> Any:
@@ -209,6 +220,101 @@ def use_guided(on: bool) -> Iterator[bool]:
         yield set_guided(on)
     finally:
         _state["guided"] = old
+
+
+def compiled_module() -> Any:
+    """The compiled region-count kernel when it is built and switched on, else None (internal seam)."""
+    if not compiled():
+        return None
+    return _state["cmod"] or None
+
+
+def compiled_available() -> bool:
+    """Whether the compiled kernel ``tropical._cregions`` is built in this installation.
+
+    Examples
+    --------
+    >>> compiled_available() in (True, False)
+    True
+    """
+    if _state["cmod"] is None:
+        try:
+            from tropical import _cregions  # type: ignore[attr-defined]
+        except ImportError:
+            _state["cmod"] = False
+        else:
+            _state["cmod"] = _cregions
+    return bool(_state["cmod"])
+
+
+def compiled() -> bool:
+    """Whether exact region counts run in the compiled kernel (first use: ``TROPICAL_COMPILED``, default
+    ``auto``: on when built).
+
+    Raises
+    ------
+    BackendError
+        ``TROPICAL_COMPILED=1`` although the kernel is not built, or an unknown value.
+
+    Examples
+    --------
+    >>> with use_compiled(False):
+    ...     compiled()
+    False
+    """
+    if _state["compiled"] is None:
+        env = os.environ.get("TROPICAL_COMPILED", "auto").strip().lower()
+        if env not in ("auto", "0", "1", "true", "false", "on", "off", "yes", "no"):
+            raise BackendError(f"TROPICAL_COMPILED={env!r}: use auto, 1 (on) or 0 (off)")
+        if env == "auto":
+            _state["compiled"] = compiled_available()
+        else:
+            try:
+                set_compiled(env in ("1", "true", "on", "yes"))
+            except BackendError as exc:
+                raise BackendError(f"TROPICAL_COMPILED={env!r}: {exc}") from None
+    return bool(_state["compiled"])
+
+
+def set_compiled(on: bool) -> bool:
+    """Use the compiled region-count kernel (True) or the Python enumerator (False); returns the setting.
+
+    Raises
+    ------
+    BackendError
+        ``True`` although the kernel is not built (it needs a C compiler and GMP when installing).
+
+    Examples
+    --------
+    >>> old = compiled()
+    >>> set_compiled(False)
+    False
+    >>> _ = set_compiled(old)
+    """
+    if not isinstance(on, bool):
+        raise BackendError(f"set_compiled takes True or False, got {on!r}")
+    if on and not compiled_available():
+        raise BackendError("the compiled kernel tropical._cregions is not built; reinstall with a C compiler and "
+                           "GMP's headers (Debian: apt-get install gcc libgmp-dev; then pip install -e .)")
+    _state["compiled"] = on
+    return on
+
+
+@contextmanager
+def use_compiled(on: bool) -> Iterator[bool]:
+    """Context manager: run a block with the compiled kernel on or off, restoring the previous setting.
+
+    Examples
+    --------
+    >>> with use_compiled(False) as c:
+    ...     c
+    False
+    """
+    old = _state["compiled"]
+    try:
+        yield set_compiled(on)
+    finally:
+        _state["compiled"] = old
 
 
 # ------------------------------------------------------------------------------------------------ kernels

@@ -73,7 +73,7 @@ from math import comb, lcm
 from operator import mul
 from typing import TYPE_CHECKING, Any
 
-from tropical.backend import int_matmul
+from tropical.backend import compiled_module, int_matmul
 from tropical.errors import (
     BudgetExceededError,
     DimensionMismatchError,
@@ -944,6 +944,33 @@ def _facet_relation(facets: Sequence[tuple[int, ...]], tight: Sequence[tuple[int
     return True if inside else None
 
 
+def _exact_adjacent_rows(n: int, plus: Sequence[tuple[int, ...]], plus_on: Sequence[bool],
+                         minus: Sequence[tuple[int, ...]], minus_on: Sequence[bool]) -> bool:
+    """Whether a plus-side and a minus-side region share an ``(n-1)``-face on their common membrane (exact).
+
+    Each region is given by its facets ``f`` (``f . (x, 1) >= 0``) and, per facet, whether it lies on the
+    membrane. The plus region is rebuilt by double description; its facet on the membrane is clipped by the
+    minus region's other facets (:func:`tropical.polyhedron.facets_overlap`). Shared by the Python merger and
+    the compiled kernel, which calls it for the rare pairs its cheap test leaves undecided.
+
+    Examples
+    --------
+    >>> _exact_adjacent_rows(1, [(1, 0)], [True], [(-1, 0)], [True])        # x >= 0 and x <= 0 meet at 0
+    True
+    """
+    p = Polyhedron.whole_space(n)
+    hbit = -1
+    for h, on in zip(plus, plus_on):
+        before = len(p.ineqs)
+        p = p._cut(h, strict_error=True)
+        if on:
+            hbit = 1 << before if len(p.ineqs) > before else -1
+    if hbit < 0:
+        return False
+    others = [h for h, on in zip(minus, minus_on) if not on]
+    return facets_overlap(p.gens, p.incs, p.lines_, hbit, others)
+
+
 class _Merger:
     """Counts regions and finds the same-map facet adjacencies (certified), in bounded memory.
 
@@ -1053,17 +1080,8 @@ class _Merger:
         """Whether regions ``i`` (plus side) and ``j`` (minus side) share an (n-1)-face on membrane ``sid``."""
         fi, li = self.region_facets[i]
         fj, lj = self.region_facets[j]
-        p = Polyhedron.whole_space(self.n)
-        hbit = -1
-        for h, lab in zip(fi, li):
-            before = len(p.ineqs)
-            p = p._cut(h, strict_error=True)
-            if lab[0] == "neuron" and lab[3] == sid:
-                hbit = 1 << before if len(p.ineqs) > before else -1
-        if hbit < 0:
-            return False
-        others = [h for h, lab in zip(fj, lj) if not (lab[0] == "neuron" and lab[3] == sid)]
-        return facets_overlap(p.gens, p.incs, p.lines_, hbit, others)
+        return _exact_adjacent_rows(self.n, fi, [lab[0] == "neuron" and lab[3] == sid for lab in li],
+                                    fj, [lab[0] == "neuron" and lab[3] == sid for lab in lj])
 
     def finish(self) -> _UnionFind:
         return self.uf
@@ -1128,6 +1146,9 @@ def count_regions(
     3
     """
     en = _Enumerator(net, domain, max_regions=max_regions, time_budget=time_budget, progress=progress)
+    kernel = compiled_module()
+    if kernel is not None and en.widths:
+        return _count_compiled(kernel, en)
     merger = _Merger(en.n, keep_edges=False)
     stopped = None
     try:
@@ -1142,6 +1163,41 @@ def count_regions(
         activation_regions=merger.count,
         linear_regions=merger.linear_regions,
         distinct_affine_maps=len(merger.mapids),
+        partial=stopped is not None,
+        upper_bound=en.bound,
+        seconds=time.perf_counter() - en.start,
+        stopped=stopped,
+    )
+
+
+_STOPPED = {0: None, 1: "time_budget", 2: "interrupted"}
+
+
+def _count_compiled(kernel: Any, en: _Enumerator) -> RegionCounts:
+    """:func:`count_regions` in the compiled kernel (the same exact algorithm as :class:`_Enumerator` and
+    :class:`_Merger`, on the same integers; see :mod:`tropical.backend`)."""
+    poly = en.poly
+    nw = (len(poly.ineqs) + sum(en.widths) + 1 + 63) // 64
+    mask = (1 << 64) - 1
+
+    def words(z: int) -> list[int]:
+        return [(z >> (64 * w)) & mask for w in range(nw)]
+
+    budget = 0.0
+    if en.time_budget is not None:
+        budget = max(en.time_budget - (time.perf_counter() - en.start), 1e-9)
+    act, lin, dist, status, en.splits, _fallbacks = kernel.count(
+        en.n, en.layers, list(poly.ineqs), list(poly.gens), [words(z) for z in poly.incs], list(poly.lines_),
+        words(poly.active), nw, -1 if en.max_regions is None else en.max_regions, budget, en.progress,
+        _exact_adjacent_rows)
+    en.count = act
+    if status == 3:
+        en._check_cap()  # raises BudgetExceededError with the reference path's message
+    stopped = _STOPPED[status]
+    return RegionCounts(
+        activation_regions=act,
+        linear_regions=lin,
+        distinct_affine_maps=dist,
         partial=stopped is not None,
         upper_bound=en.bound,
         seconds=time.perf_counter() - en.start,

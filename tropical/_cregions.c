@@ -1,0 +1,1366 @@
+/*
+ * tropical._cregions: the exact region count of tropical.regions.count_regions, compiled (GMP integers).
+ *
+ * This is the same algorithm as tropical.regions._Enumerator + _Merger, step for step, on the same exact
+ * integers: layer-wise hyperplane insertion by the double-description method, depth-first, with every
+ * generator carrying the exact values of the current layer's cutting neurons; the linear-region merge
+ * compares each minus-side region's facet on a membrane with the plus-side regions of that membrane that
+ * carry the same exact affine map.  Every decision is the sign of an exact GMP integer; the rare pairs the
+ * cheap test cannot decide are handed back to Python (an exact double-description clip, the same function
+ * the reference path uses).  Nothing here is a float.
+ *
+ * The Python reference path stays the specification: the test suite checks that both give identical counts.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <gmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ------------------------------------------------------------------------------------ memory helpers */
+static void *xmalloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "tropical._cregions: out of memory\n");
+        abort();
+    }
+    return p;
+}
+static void *xrealloc(void *p, size_t n) {
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fprintf(stderr, "tropical._cregions: out of memory\n");
+        abort();
+    }
+    return q;
+}
+static void *xcalloc(size_t a, size_t b) {
+    void *p = calloc(a ? a : 1, b ? b : 1);
+    if (!p) {
+        fprintf(stderr, "tropical._cregions: out of memory\n");
+        abort();
+    }
+    return p;
+}
+
+/* A reference-counted vector of exact integers (generators, inequalities, matrix rows, map keys). */
+typedef struct Vec {
+    int rc;
+    int len;
+    int dirty; /* a generator not yet divided by its content (see reduce) */
+    mpz_t v[];
+} Vec;
+
+/* Freed vectors are kept on per-length free lists with their GMP limbs allocated, so that the next vector of
+   that length costs no malloc (the run is single-threaded: it holds the GIL throughout). */
+#define FREE_LENS 512
+#define FREE_CAP 4096
+static Vec **free_lists[FREE_LENS];
+static int free_n[FREE_LENS];
+
+static Vec *vec_new(int len) {
+    if (len < FREE_LENS && free_n[len]) {
+        Vec *x = free_lists[len][--free_n[len]];
+        x->rc = 1;
+        x->dirty = 0;
+        for (int i = 0; i < len; i++) mpz_set_ui(x->v[i], 0);
+        return x;
+    }
+    Vec *x = xmalloc(sizeof(Vec) + sizeof(mpz_t) * (size_t)len);
+    x->rc = 1;
+    x->len = len;
+    x->dirty = 0;
+    for (int i = 0; i < len; i++) mpz_init(x->v[i]);
+    return x;
+}
+static inline Vec *vec_ref(Vec *x) {
+    x->rc++;
+    return x;
+}
+static void vec_unref(Vec *x) {
+    if (x && --x->rc == 0) {
+        int len = x->len;
+        if (len < FREE_LENS && free_n[len] < FREE_CAP) {
+            if (!free_lists[len]) free_lists[len] = xmalloc(sizeof(Vec *) * FREE_CAP);
+            free_lists[len][free_n[len]++] = x;
+            return;
+        }
+        for (int i = 0; i < len; i++) mpz_clear(x->v[i]);
+        free(x);
+    }
+}
+
+/* release the free lists (end of a run) */
+static void vec_pool_clear(void) {
+    for (int len = 0; len < FREE_LENS; len++) {
+        for (int j = 0; j < free_n[len]; j++) {
+            Vec *x = free_lists[len][j];
+            for (int i = 0; i < len; i++) mpz_clear(x->v[i]);
+            free(x);
+        }
+        free_n[len] = 0;
+        free(free_lists[len]);
+        free_lists[len] = NULL;
+    }
+}
+
+/* ---------------------------------------------------------------------------------- the run's context */
+typedef struct Ineq { /* a split inequality on a root-to-leaf path (persistent list, shared by subtrees) */
+    int rc;
+    struct Ineq *parent;
+    Vec *h;    /* homogenized primitive row, h . (x, t) >= 0 */
+    long sid;  /* split id */
+    int sign;  /* +1 plus side, -1 minus side */
+    int index; /* bit index of the inequality */
+} Ineq;
+
+static void ineq_unref(Ineq *q) {
+    while (q && --q->rc == 0) {
+        Ineq *p = q->parent;
+        vec_unref(q->h);
+        free(q);
+        q = p;
+    }
+}
+
+typedef struct Layer { /* one hidden layer's composed pre-activations inside one lineage of cells */
+    int rc;
+    int li;
+    int width;
+    Vec **M; /* width rows of n + 1 (homogenized pre-activations) */
+    int ncut;
+    int *cidx;      /* neuron index of cut neuron k */
+    Vec **hp, **hm; /* primitive rows (both orientations) of cut neuron k, made on first use */
+} Layer;
+
+static void layer_unref(Layer *L) {
+    if (L && --L->rc == 0) {
+        for (int k = 0; k < L->width; k++) vec_unref(L->M[k]);
+        for (int k = 0; k < L->ncut; k++) {
+            vec_unref(L->hp[k]);
+            vec_unref(L->hm[k]);
+        }
+        free(L->M);
+        free(L->cidx);
+        free(L->hp);
+        free(L->hm);
+        free(L);
+    }
+}
+
+typedef struct Cell {
+    int ng, nl;
+    Vec **gens;
+    uint64_t *incs; /* ng * NW words */
+    Vec **lines;
+    uint64_t *active; /* NW words */
+    Ineq *path;
+    int nineq; /* number of inequalities on the path (domain included): the next bit index */
+    Layer *lay;
+    int k;
+    uint8_t *pat; /* H bytes: the activation pattern so far */
+} Cell;
+
+typedef struct {
+    int n, np1, NW, L, H, ndom;
+    int *widths, *offsets;
+    Vec ***W;  /* W[l][k]: row k of layer l (integers); l = L is the output layer */
+    Vec **B;   /* B[l]: the biases of layer l */
+    int *wdim; /* input width of layer l */
+    Vec **dom; /* the domain's homogenized inequalities (index 0: the face at infinity) */
+    mpz_t t1, t2, t3;
+    /* the distinct affine maps */
+    Vec **maps;
+    long *mapid;
+    long mapcap, nmaps;
+    /* union-find and per-region facets kept for open splits */
+    int64_t *uf;
+    long ufcap;
+    long count, merges, splits, fallback_pairs;
+    struct RF **rf;
+    long rfcap;
+    struct SidTab **plus;
+    long pluscap;
+    PyObject *fallback;
+} Ctx;
+
+/* ------------------------------------------------------------------------------------------ bitsets */
+static inline int bs_test(const uint64_t *b, int i) { return (int)((b[i >> 6] >> (i & 63)) & 1u); }
+static inline void bs_set(uint64_t *b, int i) { b[i >> 6] |= (uint64_t)1 << (i & 63); }
+static inline int bs_count(const uint64_t *b, int NW) {
+    int c = 0;
+    for (int w = 0; w < NW; w++) c += __builtin_popcountll(b[w]);
+    return c;
+}
+
+/* ----------------------------------------------------------------------------- Python <-> GMP integers */
+static int py_to_mpz(PyObject *o, mpz_t z) {
+    if (!PyLong_Check(o)) {
+        PyErr_SetString(PyExc_TypeError, "tropical._cregions: expected an int");
+        return -1;
+    }
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    if (!overflow) {
+        mpz_set_si(z, (long)v);
+        return 0;
+    }
+    PyObject *s = PyNumber_ToBase(o, 16);
+    if (!s) return -1;
+    const char *c = PyUnicode_AsUTF8(s);
+    if (!c) {
+        Py_DECREF(s);
+        return -1;
+    }
+    int neg = c[0] == '-';
+    int rc = mpz_set_str(z, c + (neg ? 3 : 2), 16);
+    Py_DECREF(s);
+    if (rc != 0) {
+        PyErr_SetString(PyExc_ValueError, "tropical._cregions: could not read an int");
+        return -1;
+    }
+    if (neg) mpz_neg(z, z);
+    return 0;
+}
+
+static PyObject *mpz_to_py(const mpz_t z) {
+    if (mpz_fits_slong_p(z)) return PyLong_FromLong(mpz_get_si(z));
+    char *s = mpz_get_str(NULL, 16, z);
+    PyObject *r = PyLong_FromString(s, NULL, 16);
+    void (*freefunc)(void *, size_t);
+    mp_get_memory_functions(NULL, NULL, &freefunc);
+    freefunc(s, strlen(s) + 1);
+    return r;
+}
+
+static Vec *py_to_vec(PyObject *seq, int len) {
+    PyObject *f = PySequence_Fast(seq, "tropical._cregions: expected a sequence of ints");
+    if (!f) return NULL;
+    if (PySequence_Fast_GET_SIZE(f) != len) {
+        Py_DECREF(f);
+        PyErr_SetString(PyExc_ValueError, "tropical._cregions: a row has the wrong length");
+        return NULL;
+    }
+    Vec *x = vec_new(len);
+    for (int i = 0; i < len; i++) {
+        if (py_to_mpz(PySequence_Fast_GET_ITEM(f, i), x->v[i]) < 0) {
+            Py_DECREF(f);
+            vec_unref(x);
+            return NULL;
+        }
+    }
+    Py_DECREF(f);
+    return x;
+}
+
+static PyObject *vec_to_py(const Vec *x, int len) {
+    PyObject *t = PyTuple_New(len);
+    if (!t) return NULL;
+    for (int i = 0; i < len; i++) {
+        PyObject *o = mpz_to_py(x->v[i]);
+        if (!o) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, o);
+    }
+    return t;
+}
+
+/* --------------------------------------------------------------------------------- small integer utils */
+/* d = gcd of x[0..m). The content of a new generator is large and usually settled by its first two entries,
+   so each further entry is first tested for divisibility (about the cost of one product), and a gcd is taken
+   only when the test fails. */
+static void gcd_prefix(mpz_t d, Vec *x, int m) {
+    mpz_set_ui(d, 0);
+    for (int i = 0; i < m; i++) {
+        if (mpz_sgn(d) && mpz_divisible_p(x->v[i], d)) continue;
+        mpz_gcd(d, d, x->v[i]);
+        if (mpz_cmp_ui(d, 1) == 0) return;
+    }
+}
+
+/* the primitive row of x[0..m) as a new vector (the zero vector stays zero) */
+static Vec *primitive_row(Ctx *C, Vec *x, int m, int negate) {
+    Vec *r = vec_new(m);
+    gcd_prefix(C->t1, x, m);
+    for (int i = 0; i < m; i++) {
+        if (mpz_cmp_ui(C->t1, 1) > 0)
+            mpz_divexact(r->v[i], x->v[i], C->t1);
+        else
+            mpz_set(r->v[i], x->v[i]);
+        if (negate) mpz_neg(r->v[i], r->v[i]);
+    }
+    return r;
+}
+
+/* Divide a generator by the gcd of its coordinates, in place (its carried values are integer linear functions
+   of the coordinates, so they divide exactly). New generators are reduced lazily, only when they become the
+   parent of another one: most are never combined, and the gcd is the dearest operation of the step. A
+   positive multiple of a generator is the same ray, so signs, incidences and counts do not depend on when
+   this happens. */
+static void reduce(Ctx *C, Vec *x) {
+    gcd_prefix(C->t1, x, C->np1);
+    if (mpz_cmp_ui(C->t1, 1) > 0)
+        for (int i = 0; i < x->len; i++) mpz_divexact(x->v[i], x->v[i], C->t1);
+    x->dirty = 0;
+}
+
+/* sign of a . b over the first m entries */
+static int dot_sign(Ctx *C, Vec *a, Vec *b, int m) {
+    mpz_set_ui(C->t3, 0);
+    for (int i = 0; i < m; i++) mpz_addmul(C->t3, a->v[i], b->v[i]);
+    return mpz_sgn(C->t3);
+}
+
+/* ----------------------------------------------------------------------------- distinct affine maps */
+static uint64_t vec_hash(const Vec *x) {
+    uint64_t h = 1469598103934665603ULL;
+    for (int i = 0; i < x->len; i++) {
+        int s = x->v[i]->_mp_size;
+        h ^= (uint64_t)(int64_t)s;
+        h *= 1099511628211ULL;
+        size_t m = mpz_size(x->v[i]);
+        for (size_t j = 0; j < m; j++) {
+            h ^= (uint64_t)mpz_getlimbn(x->v[i], (mp_size_t)j);
+            h *= 1099511628211ULL;
+        }
+    }
+    return h ^ (h >> 29);
+}
+
+static int vec_equal(const Vec *a, const Vec *b) {
+    if (a->len != b->len) return 0;
+    for (int i = 0; i < a->len; i++)
+        if (mpz_cmp(a->v[i], b->v[i]) != 0) return 0;
+    return 1;
+}
+
+/* the id of the map key (takes ownership of key) */
+static long map_id(Ctx *C, Vec *key) {
+    if (2 * (C->nmaps + 1) > C->mapcap) {
+        long cap = C->mapcap ? 2 * C->mapcap : 1024;
+        Vec **maps = xcalloc((size_t)cap, sizeof(Vec *));
+        long *ids = xmalloc(sizeof(long) * (size_t)cap);
+        for (long i = 0; i < C->mapcap; i++) {
+            if (!C->maps[i]) continue;
+            uint64_t h = vec_hash(C->maps[i]) & (uint64_t)(cap - 1);
+            while (maps[h]) h = (h + 1) & (uint64_t)(cap - 1);
+            maps[h] = C->maps[i];
+            ids[h] = C->mapid[i];
+        }
+        free(C->maps);
+        free(C->mapid);
+        C->maps = maps;
+        C->mapid = ids;
+        C->mapcap = cap;
+    }
+    uint64_t h = vec_hash(key) & (uint64_t)(C->mapcap - 1);
+    while (C->maps[h]) {
+        if (vec_equal(C->maps[h], key)) {
+            vec_unref(key);
+            return C->mapid[h];
+        }
+        h = (h + 1) & (uint64_t)(C->mapcap - 1);
+    }
+    C->maps[h] = key;
+    C->mapid[h] = C->nmaps;
+    return C->nmaps++;
+}
+
+/* ------------------------------------------------------------------------------------- union-find */
+static void uf_add(Ctx *C) {
+    if (C->count >= C->ufcap) {
+        C->ufcap = C->ufcap ? 2 * C->ufcap : 4096;
+        C->uf = xrealloc(C->uf, sizeof(int64_t) * (size_t)C->ufcap);
+        C->rf = xrealloc(C->rf, sizeof(struct RF *) * (size_t)C->ufcap);
+    }
+    C->uf[C->count] = C->count;
+    C->rf[C->count] = NULL;
+}
+static int64_t uf_find(Ctx *C, int64_t a) {
+    int64_t *p = C->uf;
+    while (p[a] != a) {
+        p[a] = p[p[a]];
+        a = p[a];
+    }
+    return a;
+}
+static void uf_union(Ctx *C, int64_t a, int64_t b) {
+    int64_t ra = uf_find(C, a), rb = uf_find(C, b);
+    if (ra == rb) return;
+    if (ra < rb)
+        C->uf[rb] = ra;
+    else
+        C->uf[ra] = rb;
+    C->merges++;
+}
+
+/* ---------------------------------------------------------------- plus-side lists of open splits */
+typedef struct RF { /* a region's facets (kept while an open split lists the region) */
+    int refs;
+    int nf;
+    Vec **rows;
+    long *sids; /* membrane split id of each facet, -1 for the domain's */
+} RF;
+
+static void rf_free(RF *r) {
+    for (int i = 0; i < r->nf; i++) vec_unref(r->rows[i]);
+    free(r->rows);
+    free(r->sids);
+    free(r);
+}
+
+typedef struct {
+    int n, cap;
+    int64_t *a;
+} IList;
+
+typedef struct SidTab { /* map id -> list of plus-side regions, for one split */
+    long cap, used;
+    long *mids; /* -1: empty */
+    IList *lists;
+} SidTab;
+
+static void sidtab_free(SidTab *t) {
+    for (long i = 0; i < t->cap; i++) free(t->lists[i].a);
+    free(t->mids);
+    free(t->lists);
+    free(t);
+}
+
+static SidTab *sidtab_new(long cap) {
+    SidTab *t = xmalloc(sizeof(SidTab));
+    t->cap = cap;
+    t->used = 0;
+    t->mids = xmalloc(sizeof(long) * (size_t)cap);
+    for (long i = 0; i < cap; i++) t->mids[i] = -1;
+    t->lists = xcalloc((size_t)cap, sizeof(IList));
+    return t;
+}
+
+static inline uint64_t mix(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
+
+static IList *sidtab_get(SidTab *t, long mid, int create) {
+    uint64_t h = mix((uint64_t)mid) & (uint64_t)(t->cap - 1);
+    while (t->mids[h] != -1) {
+        if (t->mids[h] == mid) return &t->lists[h];
+        h = (h + 1) & (uint64_t)(t->cap - 1);
+    }
+    if (!create) return NULL;
+    t->mids[h] = mid;
+    t->used++;
+    return &t->lists[h];
+}
+
+static SidTab *sidtab_grow(SidTab *t) {
+    SidTab *u = sidtab_new(2 * t->cap);
+    for (long i = 0; i < t->cap; i++) {
+        if (t->mids[i] == -1) continue;
+        IList *dst = sidtab_get(u, t->mids[i], 1);
+        *dst = t->lists[i];
+        t->lists[i].a = NULL;
+    }
+    sidtab_free(t);
+    return u;
+}
+
+static void plus_add(Ctx *C, long sid, long mid, int64_t region) {
+    if (sid >= C->pluscap) {
+        long cap = C->pluscap ? C->pluscap : 1024;
+        while (cap <= sid) cap *= 2;
+        C->plus = xrealloc(C->plus, sizeof(SidTab *) * (size_t)cap);
+        for (long i = C->pluscap; i < cap; i++) C->plus[i] = NULL;
+        C->pluscap = cap;
+    }
+    SidTab *t = C->plus[sid];
+    if (!t) t = C->plus[sid] = sidtab_new(8);
+    if (2 * (t->used + 1) > t->cap) t = C->plus[sid] = sidtab_grow(t);
+    IList *l = sidtab_get(t, mid, 1);
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 2;
+        l->a = xrealloc(l->a, sizeof(int64_t) * (size_t)l->cap);
+    }
+    l->a[l->n++] = region;
+}
+
+static void release_sid(Ctx *C, long sid) {
+    if (sid >= C->pluscap || !C->plus[sid]) return;
+    SidTab *t = C->plus[sid];
+    for (long i = 0; i < t->cap; i++) {
+        if (t->mids[i] == -1) continue;
+        IList *l = &t->lists[i];
+        for (int j = 0; j < l->n; j++) {
+            RF *r = C->rf[l->a[j]];
+            if (--r->refs == 0) {
+                rf_free(r);
+                C->rf[l->a[j]] = NULL;
+            }
+        }
+    }
+    sidtab_free(t);
+    C->plus[sid] = NULL;
+}
+
+/* ------------------------------------------------------------------------------------- the merge */
+/* the cheap exact test: 1 the facet lies in region r (membrane facet left out), 0 beyond one of its facets,
+   -1 undecided */
+static int relation(Ctx *C, Vec **tight, int nt, Vec **lines, int nl, RF *r, long sid) {
+    int inside = 1;
+    int np1 = C->np1;
+    for (int f = 0; f < r->nf; f++) {
+        if (r->sids[f] == sid) continue;
+        Vec *h = r->rows[f];
+        int pos = 0, neg = 0;
+        for (int g = 0; g < nt; g++) {
+            int s = dot_sign(C, h, tight[g], np1);
+            if (s > 0) {
+                pos = 1;
+                if (neg) break;
+            } else if (s < 0) {
+                neg = 1;
+                if (pos) break;
+            }
+        }
+        for (int l = 0; l < nl && !(pos && neg); l++) {
+            if (dot_sign(C, h, lines[l], np1) != 0) pos = neg = 1;
+        }
+        if (!pos) return 0;
+        if (neg) inside = 0;
+    }
+    return inside ? 1 : -1;
+}
+
+static PyObject *rf_to_py(Ctx *C, RF *r, long sid) {
+    PyObject *rows = PyList_New(r->nf), *memb = PyList_New(r->nf);
+    if (!rows || !memb) {
+        Py_XDECREF(rows);
+        Py_XDECREF(memb);
+        return NULL;
+    }
+    for (int i = 0; i < r->nf; i++) {
+        PyObject *t = vec_to_py(r->rows[i], C->np1);
+        if (!t) {
+            Py_DECREF(rows);
+            Py_DECREF(memb);
+            return NULL;
+        }
+        PyList_SET_ITEM(rows, i, t);
+        PyObject *b = r->sids[i] == sid ? Py_True : Py_False;
+        Py_INCREF(b);
+        PyList_SET_ITEM(memb, i, b);
+    }
+    PyObject *out = PyTuple_Pack(2, rows, memb);
+    Py_DECREF(rows);
+    Py_DECREF(memb);
+    return out;
+}
+
+/* the exact double-description clip, in Python (rare): -1 on a Python error */
+static int exact_adjacent(Ctx *C, RF *plus, RF *minus, long sid) {
+    PyObject *a = rf_to_py(C, plus, sid);
+    if (!a) return -1;
+    PyObject *b = rf_to_py(C, minus, sid);
+    if (!b) {
+        Py_DECREF(a);
+        return -1;
+    }
+    PyObject *r = PyObject_CallFunction(C->fallback, "iOOOO", C->n, PyTuple_GET_ITEM(a, 0), PyTuple_GET_ITEM(a, 1),
+                                        PyTuple_GET_ITEM(b, 0), PyTuple_GET_ITEM(b, 1));
+    Py_DECREF(a);
+    Py_DECREF(b);
+    if (!r) return -1;
+    int v = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return v;
+}
+
+/* count region i = C->count and merge it; takes ownership of key; -1 on a Python error */
+static int add_region(Ctx *C, Cell *c, Vec *key) {
+    int NW = C->NW;
+    int64_t i = C->count;
+    uf_add(C);
+    C->count++;
+    long mid = map_id(C, key);
+    /* the facets: active bits except 0 (the face at infinity) */
+    int nf = bs_count(c->active, NW) - bs_test(c->active, 0);
+    RF *r = xmalloc(sizeof(RF));
+    r->refs = 0;
+    r->nf = 0;
+    r->rows = xmalloc(sizeof(Vec *) * (size_t)(nf ? nf : 1));
+    r->sids = xmalloc(sizeof(long) * (size_t)(nf ? nf : 1));
+    Ineq **nodes = xmalloc(sizeof(Ineq *) * (size_t)(nf ? nf : 1));
+    int nn = 0;
+    for (int b = 1; b < C->ndom; b++) {
+        if (bs_test(c->active, b)) {
+            r->rows[r->nf] = vec_ref(C->dom[b]);
+            r->sids[r->nf++] = -1;
+        }
+    }
+    for (Ineq *q = c->path; q; q = q->parent) {
+        if (bs_test(c->active, q->index)) nodes[nn++] = q;
+    }
+    for (int j = nn - 1; j >= 0; j--) { /* ascending bit order, as the reference path */
+        r->rows[r->nf] = vec_ref(nodes[j]->h);
+        r->sids[r->nf++] = nodes[j]->sid;
+    }
+    C->rf[i] = r;
+    int nref = 0;
+    int err = 0;
+    Vec **tight = NULL;
+    for (int j = nn - 1; j >= 0 && !err; j--) {
+        Ineq *q = nodes[j];
+        if (q->sign > 0) {
+            plus_add(C, q->sid, mid, i);
+            nref++;
+            continue;
+        }
+        if (q->sid >= C->pluscap || !C->plus[q->sid]) continue;
+        IList *cands = sidtab_get(C->plus[q->sid], mid, 0);
+        if (!cands || !cands->n) continue;
+        if (!tight) tight = xmalloc(sizeof(Vec *) * (size_t)c->ng);
+        int nt = 0;
+        for (int g = 0; g < c->ng; g++)
+            if (bs_test(c->incs + (size_t)g * NW, q->index)) tight[nt++] = c->gens[g];
+        for (int m = 0; m < cands->n; m++) {
+            int64_t other = cands->a[m];
+            int rel = relation(C, tight, nt, c->lines, c->nl, C->rf[other], q->sid);
+            if (rel < 0) {
+                C->fallback_pairs++;
+                rel = exact_adjacent(C, C->rf[other], r, q->sid);
+                if (rel < 0) {
+                    err = 1;
+                    break;
+                }
+            }
+            if (rel) uf_union(C, other, i);
+        }
+    }
+    free(tight);
+    free(nodes);
+    if (nref)
+        r->refs = nref;
+    else {
+        rf_free(r);
+        C->rf[i] = NULL;
+    }
+    return err ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------------------------- cells and layers */
+static void cell_free(Cell *c) {
+    for (int g = 0; g < c->ng; g++) vec_unref(c->gens[g]);
+    for (int l = 0; l < c->nl; l++) vec_unref(c->lines[l]);
+    free(c->gens);
+    free(c->lines);
+    free(c->incs);
+    free(c->active);
+    ineq_unref(c->path);
+    layer_unref(c->lay);
+    free(c->pat);
+    memset(c, 0, sizeof(Cell));
+}
+
+/* the homogenized pre-activations of hidden layer li (or the output layer, li = L) under the pattern */
+static Vec **compose(Ctx *C, int li, Layer *prev, const uint8_t *pat) {
+    int np1 = C->np1, n = C->n;
+    int width = li < C->L ? C->widths[li] : C->wdim[C->L + 1];
+    Vec **rows = xmalloc(sizeof(Vec *) * (size_t)width);
+    Vec **W = C->W[li];
+    Vec *B = C->B[li];
+    for (int k = 0; k < width; k++) {
+        Vec *r = vec_new(np1);
+        if (!prev) {
+            for (int i = 0; i < n; i++) mpz_set(r->v[i], W[k]->v[i]);
+            mpz_set(r->v[n], B->v[k]);
+        } else {
+            const uint8_t *bits = pat + C->offsets[prev->li];
+            for (int j = 0; j < prev->width; j++) {
+                if (!bits[j] || mpz_sgn(W[k]->v[j]) == 0) continue;
+                Vec *mj = prev->M[j];
+                for (int i = 0; i < np1; i++) mpz_addmul(r->v[i], W[k]->v[j], mj->v[i]);
+            }
+            mpz_add(r->v[n], r->v[n], B->v[k]);
+        }
+        rows[k] = r;
+    }
+    return rows;
+}
+
+/* start hidden layer li in cell c: compose its pre-activations, fix the neurons that do not cut the cell
+   (their bits are set in the pattern), and rebuild the generators with the values of the cutting ones */
+static void start_layer(Ctx *C, Cell *c, int li) {
+    int np1 = C->np1, n = C->n;
+    Layer *prev = c->lay;
+    Layer *L = xcalloc(1, sizeof(Layer));
+    L->rc = 1;
+    L->li = li;
+    L->width = C->widths[li];
+    L->M = compose(C, li, prev, c->pat);
+    int width = L->width;
+    int ng = c->ng, nl = c->nl, nv = ng + nl;
+    L->cidx = xmalloc(sizeof(int) * (size_t)width);
+    /* values of each live neuron at generators and lines */
+    mpz_t *V = xmalloc(sizeof(mpz_t) * (size_t)(nv ? nv : 1) * (size_t)width);
+    uint8_t *pat = c->pat + C->offsets[li];
+    for (int k = 0; k < width; k++) {
+        Vec *row = L->M[k];
+        int live = 0;
+        for (int i = 0; i < n; i++)
+            if (mpz_sgn(row->v[i])) {
+                live = 1;
+                break;
+            }
+        if (!live) {
+            pat[k] = mpz_sgn(row->v[n]) > 0;
+            continue;
+        }
+        int pos = 0, neg = 0, lcut = 0;
+        for (int g = 0; g < nv; g++) {
+            mpz_t *z = &V[(size_t)g * width + k];
+            mpz_init(*z);
+            Vec *x = g < ng ? c->gens[g] : c->lines[g - ng];
+            for (int i = 0; i < np1; i++) mpz_addmul(*z, row->v[i], x->v[i]);
+            int s = mpz_sgn(*z);
+            if (g < ng) {
+                if (s > 0)
+                    pos = 1;
+                else if (s < 0)
+                    neg = 1;
+            } else if (s)
+                lcut = 1;
+        }
+        if ((pos && neg) || lcut) {
+            L->cidx[L->ncut++] = k;
+        } else {
+            pat[k] = (uint8_t)pos;
+            for (int g = 0; g < nv; g++) mpz_clear(V[(size_t)g * width + k]);
+        }
+    }
+    L->hp = xcalloc((size_t)(L->ncut ? L->ncut : 1), sizeof(Vec *));
+    L->hm = xcalloc((size_t)(L->ncut ? L->ncut : 1), sizeof(Vec *));
+    int len = np1 + L->ncut;
+    for (int g = 0; g < nv; g++) {
+        Vec *x = g < ng ? c->gens[g] : c->lines[g - ng];
+        Vec *y = vec_new(len);
+        y->dirty = x->dirty;
+        for (int i = 0; i < np1; i++) mpz_set(y->v[i], x->v[i]);
+        for (int j = 0; j < L->ncut; j++) mpz_swap(y->v[np1 + j], V[(size_t)g * width + L->cidx[j]]);
+        vec_unref(x);
+        if (g < ng)
+            c->gens[g] = y;
+        else
+            c->lines[g - ng] = y;
+    }
+    for (int j = 0; j < L->ncut; j++)
+        for (int g = 0; g < nv; g++) mpz_clear(V[(size_t)g * width + L->cidx[j]]);
+    free(V);
+    layer_unref(prev);
+    c->lay = L;
+    c->k = 0;
+}
+
+/* al * g - s * v * ln on the coordinates and the values still needed (from index first), made primitive
+   over the coordinates */
+static Vec *line_comb(Ctx *C, Vec *g, const mpz_t v, Vec *ln, const mpz_t al, int s, int first) {
+    int np1 = C->np1, len = g->len;
+    if (g->dirty) reduce(C, g); /* g may be a generator made by an earlier split (lines stay reduced) */
+    Vec *e = vec_new(len);
+    mpz_mul_si(C->t2, v, s); /* s * v */
+    for (int i = 0; i < len; i++) {
+        if (i >= np1 && i < first) continue;
+        mpz_mul(e->v[i], al, g->v[i]);
+        mpz_submul(e->v[i], C->t2, ln->v[i]);
+    }
+    gcd_prefix(C->t1, e, np1);
+    if (mpz_cmp_ui(C->t1, 1) > 0)
+        for (int i = 0; i < len; i++) {
+            if (i >= np1 && i < first) continue;
+            mpz_divexact(e->v[i], e->v[i], C->t1);
+        }
+    return e;
+}
+
+typedef struct {
+    int ng, nl, cap;
+    Vec **gens;
+    uint64_t *incs;
+    Vec **lines;
+    uint64_t *active;
+} Side;
+
+static void side_init(Side *s, int cap, int nl, int NW) {
+    s->ng = 0;
+    s->cap = cap ? cap : 1;
+    s->gens = xmalloc(sizeof(Vec *) * (size_t)s->cap);
+    s->incs = xmalloc(sizeof(uint64_t) * (size_t)s->cap * (size_t)NW);
+    s->nl = nl;
+    s->lines = xmalloc(sizeof(Vec *) * (size_t)(nl ? nl : 1));
+    s->active = xcalloc((size_t)NW, sizeof(uint64_t));
+}
+
+static void side_push(Side *s, Vec *g, const uint64_t *inc, int NW) {
+    if (s->ng == s->cap) {
+        s->cap *= 2;
+        s->gens = xrealloc(s->gens, sizeof(Vec *) * (size_t)s->cap);
+        s->incs = xrealloc(s->incs, sizeof(uint64_t) * (size_t)s->cap * (size_t)NW);
+    }
+    s->gens[s->ng] = g;
+    memcpy(s->incs + (size_t)s->ng * NW, inc, sizeof(uint64_t) * (size_t)NW);
+    s->ng++;
+}
+
+/* one double-description step on cell c by the value index j (neuron k); the new inequality gets bit
+   index bi. Fills the plus and minus sides (generators are shared, with references). */
+static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
+    int NW = C->NW, np1 = C->np1;
+    int ng = c->ng, nl = c->nl;
+    int first = j + 1;
+    uint64_t *tmp = xmalloc(sizeof(uint64_t) * (size_t)NW);
+    /* 1. a line on which h is not zero: the line turns into a ray on each side */
+    for (int i = 0; i < nl; i++) {
+        int lv = mpz_sgn(c->lines[i]->v[j]);
+        if (!lv) continue;
+        Vec *ln = c->lines[i];
+        int s = lv > 0 ? 1 : -1;
+        mpz_t al;
+        mpz_init(al);
+        mpz_abs(al, ln->v[j]);
+        side_init(P, ng + 1, nl - 1, NW);
+        side_init(Mi, ng + 1, nl - 1, NW);
+        int m = 0;
+        for (int l = 0; l < nl; l++) {
+            if (l == i) continue;
+            Vec *l2 = c->lines[l];
+            Vec *x = mpz_sgn(l2->v[j]) ? line_comb(C, l2, l2->v[j], ln, al, s, first) : vec_ref(l2);
+            P->lines[m] = x;
+            Mi->lines[m] = vec_ref(x);
+            m++;
+        }
+        for (int g = 0; g < ng; g++) {
+            Vec *x = c->gens[g];
+            Vec *y = mpz_sgn(x->v[j]) ? line_comb(C, x, x->v[j], ln, al, s, first) : vec_ref(x);
+            memcpy(tmp, c->incs + (size_t)g * NW, sizeof(uint64_t) * (size_t)NW);
+            bs_set(tmp, bi);
+            side_push(P, y, tmp, NW);
+            side_push(Mi, vec_ref(y), tmp, NW);
+        }
+        /* the new ray: tight on every earlier inequality */
+        memset(tmp, 0, sizeof(uint64_t) * (size_t)NW);
+        for (int b = 0; b < bi; b++) bs_set(tmp, b);
+        Vec *rp = vec_new(ln->len), *rm = vec_new(ln->len);
+        for (int q = 0; q < ln->len; q++) {
+            if (s > 0) {
+                mpz_set(rp->v[q], ln->v[q]);
+                mpz_neg(rm->v[q], ln->v[q]);
+            } else {
+                mpz_neg(rp->v[q], ln->v[q]);
+                mpz_set(rm->v[q], ln->v[q]);
+            }
+        }
+        side_push(P, rp, tmp, NW);
+        side_push(Mi, rm, tmp, NW);
+        memcpy(P->active, c->active, sizeof(uint64_t) * (size_t)NW);
+        bs_set(P->active, bi);
+        memcpy(Mi->active, P->active, sizeof(uint64_t) * (size_t)NW);
+        mpz_clear(al);
+        free(tmp);
+        return;
+    }
+    /* 2. new generators on the edges joining h > 0 to h < 0 */
+    int *pos = xmalloc(sizeof(int) * (size_t)ng), *neg = xmalloc(sizeof(int) * (size_t)ng),
+        *zer = xmalloc(sizeof(int) * (size_t)ng);
+    int np = 0, nn = 0, nz = 0;
+    for (int g = 0; g < ng; g++) {
+        int s = mpz_sgn(c->gens[g]->v[j]);
+        if (s > 0)
+            pos[np++] = g;
+        else if (s < 0)
+            neg[nn++] = g;
+        else
+            zer[nz++] = g;
+    }
+    uint64_t *ia = xmalloc(sizeof(uint64_t) * (size_t)(ng ? ng : 1) * (size_t)NW);
+    int *cnt = xmalloc(sizeof(int) * (size_t)(ng ? ng : 1));
+    for (int g = 0; g < ng; g++) {
+        int cc = 0;
+        for (int w = 0; w < NW; w++) {
+            ia[(size_t)g * NW + w] = c->incs[(size_t)g * NW + w] & c->active[w];
+            cc += __builtin_popcountll(ia[(size_t)g * NW + w]);
+        }
+        cnt[g] = cc;
+    }
+    int pdim = np1 - nl;
+    int need = pdim - 2, simple = need + 1;
+    int two = ng == 2;
+    side_init(P, np + nz + 4, nl, NW);
+    side_init(Mi, nn + nz + 4, nl, NW);
+    for (int l = 0; l < nl; l++) {
+        P->lines[l] = vec_ref(c->lines[l]);
+        Mi->lines[l] = vec_ref(c->lines[l]);
+    }
+    for (int a = 0; a < np; a++) side_push(P, vec_ref(c->gens[pos[a]]), c->incs + (size_t)pos[a] * NW, NW);
+    for (int a = 0; a < nn; a++) side_push(Mi, vec_ref(c->gens[neg[a]]), c->incs + (size_t)neg[a] * NW, NW);
+    for (int a = 0; a < nz; a++) {
+        memcpy(tmp, c->incs + (size_t)zer[a] * NW, sizeof(uint64_t) * (size_t)NW);
+        bs_set(tmp, bi);
+        side_push(P, vec_ref(c->gens[zer[a]]), tmp, NW);
+        side_push(Mi, vec_ref(c->gens[zer[a]]), tmp, NW);
+    }
+    for (int a = 0; a < np; a++) {
+        int p = pos[a];
+        uint64_t *zp = ia + (size_t)p * NW;
+        int psimple = cnt[p] == simple;
+        Vec *gp = c->gens[p];
+        for (int b = 0; b < nn; b++) {
+            int q = neg[b];
+            uint64_t *zq = ia + (size_t)q * NW;
+            int cn = 0, empty = 1;
+            for (int w = 0; w < NW; w++) {
+                tmp[w] = zp[w] & zq[w];
+                cn += __builtin_popcountll(tmp[w]);
+                if (tmp[w]) empty = 0;
+            }
+            if (cn < need) continue;
+            int qsimple = cnt[q] == simple;
+            if (!((psimple || qsimple) && cn == need) && !(two && empty)) {
+                /* the combinatorial test: no third generator tight on every facet tight at both */
+                int adjacent = 1;
+                for (int r = 0; r < ng && adjacent; r++) {
+                    if (r == p || r == q || cnt[r] < cn) continue;
+                    uint64_t *zr = ia + (size_t)r * NW;
+                    int sup = 1;
+                    for (int w = 0; w < NW; w++)
+                        if ((zr[w] & tmp[w]) != tmp[w]) {
+                            sup = 0;
+                            break;
+                        }
+                    if (sup) adjacent = 0;
+                }
+                if (!adjacent) continue;
+            }
+            Vec *gq = c->gens[q];
+            if (gp->dirty) reduce(C, gp);
+            if (gq->dirty) reduce(C, gq);
+            const mpz_t *vp = &gp->v[j], *vq = &gq->v[j];
+            int len = gp->len;
+            Vec *e = vec_new(len);
+            for (int i = 0; i < np1; i++) {
+                mpz_mul(e->v[i], *vp, gq->v[i]);
+                mpz_submul(e->v[i], *vq, gp->v[i]);
+            }
+            for (int i = first; i < len; i++) {
+                mpz_mul(e->v[i], *vp, gq->v[i]);
+                mpz_submul(e->v[i], *vq, gp->v[i]);
+            }
+            e->dirty = 1;
+            bs_set(tmp, bi);
+            side_push(P, e, tmp, NW);
+            side_push(Mi, vec_ref(e), tmp, NW);
+        }
+    }
+    /* the facets of each side: an old facet stays iff a generator strictly inside the side is tight on it */
+    uint64_t *keep = tmp;
+    memset(keep, 0, sizeof(uint64_t) * (size_t)NW);
+    for (int a = 0; a < np; a++)
+        for (int w = 0; w < NW; w++) keep[w] |= c->incs[(size_t)pos[a] * NW + w];
+    for (int w = 0; w < NW; w++) P->active[w] = c->active[w] & keep[w];
+    bs_set(P->active, bi);
+    memset(keep, 0, sizeof(uint64_t) * (size_t)NW);
+    for (int a = 0; a < nn; a++)
+        for (int w = 0; w < NW; w++) keep[w] |= c->incs[(size_t)neg[a] * NW + w];
+    for (int w = 0; w < NW; w++) Mi->active[w] = c->active[w] & keep[w];
+    bs_set(Mi->active, bi);
+    free(pos);
+    free(neg);
+    free(zer);
+    free(ia);
+    free(cnt);
+    free(tmp);
+}
+
+/* --------------------------------------------------------------------------------- the stack */
+typedef struct {
+    Cell *a;
+    long n, cap;
+} Stack;
+
+static void stack_push(Stack *s, Cell *c) {
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 64;
+        s->a = xrealloc(s->a, sizeof(Cell) * (size_t)s->cap);
+    }
+    s->a[s->n++] = *c;
+}
+
+typedef struct {
+    long idx, sid;
+} Open;
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void ctx_free(Ctx *C) {
+    for (int l = 0; l <= C->L; l++) {
+        if (C->W && C->W[l]) {
+            int width = l < C->L ? C->widths[l] : C->wdim[C->L + 1];
+            for (int k = 0; k < width; k++) vec_unref(C->W[l][k]);
+            free(C->W[l]);
+        }
+        if (C->B) vec_unref(C->B[l]);
+    }
+    free(C->W);
+    free(C->B);
+    if (C->dom)
+        for (int i = 0; i < C->ndom; i++) vec_unref(C->dom[i]);
+    free(C->dom);
+    free(C->widths);
+    free(C->offsets);
+    free(C->wdim);
+    for (long i = 0; i < C->mapcap; i++) vec_unref(C->maps[i]);
+    free(C->maps);
+    free(C->mapid);
+    for (long i = 0; i < C->pluscap; i++)
+        if (C->plus[i]) sidtab_free(C->plus[i]);
+    free(C->plus);
+    for (long i = 0; i < C->count; i++)
+        if (C->rf && C->rf[i]) rf_free(C->rf[i]);
+    free(C->rf);
+    free(C->uf);
+    mpz_clear(C->t1);
+    mpz_clear(C->t2);
+    mpz_clear(C->t3);
+}
+
+static PyObject *bitset_words(PyObject *o, uint64_t *out, int NW) {
+    /* o: a sequence of NW ints (64-bit words) */
+    PyObject *f = PySequence_Fast(o, "tropical._cregions: expected a sequence of words");
+    if (!f) return NULL;
+    if (PySequence_Fast_GET_SIZE(f) != NW) {
+        Py_DECREF(f);
+        PyErr_SetString(PyExc_ValueError, "tropical._cregions: wrong number of bitset words");
+        return NULL;
+    }
+    for (int w = 0; w < NW; w++) {
+        out[w] = PyLong_AsUnsignedLongLong(PySequence_Fast_GET_ITEM(f, w));
+        if (PyErr_Occurred()) {
+            Py_DECREF(f);
+            return NULL;
+        }
+    }
+    Py_DECREF(f);
+    Py_RETURN_NONE;
+}
+
+/*
+ * count(n, layers, dom_ineqs, dom_gens, dom_incs, dom_lines, dom_active, nwords, max_regions, time_budget,
+ *       progress, fallback) -> (activation, linear, distinct, status, splits, fallback_pairs)
+ *
+ * layers: [(W rows, b)] integer layers (the last one is the output); dom_*: the domain's double description
+ * (incs and active as lists of nwords 64-bit words); max_regions < 0: no cap; time_budget <= 0: none.
+ * status: 0 complete, 1 time budget, 2 interrupted (Ctrl-C), 3 more than max_regions regions.
+ */
+static PyObject *cr_count(PyObject *self, PyObject *args) {
+    (void)self;
+    int n, NW, progress;
+    long long max_regions;
+    double budget;
+    PyObject *layers, *dom_ineqs, *dom_gens, *dom_incs, *dom_lines, *dom_active, *fallback;
+    if (!PyArg_ParseTuple(args, "iOOOOOOiLdpO", &n, &layers, &dom_ineqs, &dom_gens, &dom_incs, &dom_lines,
+                          &dom_active, &NW, &max_regions, &budget, &progress, &fallback))
+        return NULL;
+    Ctx Cx;
+    Ctx *C = &Cx;
+    memset(C, 0, sizeof(Ctx));
+    mpz_init(C->t1);
+    mpz_init(C->t2);
+    mpz_init(C->t3);
+    C->n = n;
+    C->np1 = n + 1;
+    C->NW = NW;
+    C->fallback = fallback;
+    Stack st = {0};
+    Open *open = NULL;
+    long nopen = 0, capopen = 0;
+    PyObject *result = NULL;
+    int status = 0;
+    Cell cur;
+    memset(&cur, 0, sizeof(Cell));
+
+    Py_ssize_t nlayers = PySequence_Length(layers);
+    if (nlayers < 2) {
+        PyErr_SetString(PyExc_ValueError, "tropical._cregions: needs at least one hidden layer");
+        goto done;
+    }
+    C->L = (int)nlayers - 1;
+    C->widths = xcalloc((size_t)C->L + 1, sizeof(int));
+    C->offsets = xcalloc((size_t)C->L + 2, sizeof(int));
+    C->wdim = xcalloc((size_t)C->L + 2, sizeof(int));
+    C->W = xcalloc((size_t)C->L + 1, sizeof(Vec **));
+    C->B = xcalloc((size_t)C->L + 1, sizeof(Vec *));
+    C->wdim[0] = n;
+    for (int l = 0; l <= C->L; l++) {
+        PyObject *pair = PySequence_GetItem(layers, l);
+        if (!pair) goto done;
+        PyObject *Wl = PySequence_GetItem(pair, 0), *bl = PySequence_GetItem(pair, 1);
+        Py_DECREF(pair);
+        if (!Wl || !bl) {
+            Py_XDECREF(Wl);
+            Py_XDECREF(bl);
+            goto done;
+        }
+        int width = (int)PySequence_Length(Wl);
+        if (l < C->L) C->widths[l] = width;
+        C->wdim[l + 1] = width;
+        C->W[l] = xcalloc((size_t)(width ? width : 1), sizeof(Vec *));
+        int ok = 1;
+        for (int k = 0; k < width && ok; k++) {
+            PyObject *row = PySequence_GetItem(Wl, k);
+            if (!row || !(C->W[l][k] = py_to_vec(row, C->wdim[l]))) ok = 0;
+            Py_XDECREF(row);
+        }
+        if (ok && !(C->B[l] = py_to_vec(bl, width))) ok = 0;
+        Py_DECREF(Wl);
+        Py_DECREF(bl);
+        if (!ok) goto done;
+    }
+    for (int l = 0; l < C->L; l++) C->offsets[l + 1] = C->offsets[l] + C->widths[l];
+    C->H = C->offsets[C->L];
+    C->ndom = (int)PySequence_Length(dom_ineqs);
+    if (C->ndom < 1 || 64 * NW < C->ndom + C->H + 1) {
+        PyErr_SetString(PyExc_ValueError, "tropical._cregions: too few bitset words");
+        goto done;
+    }
+    C->dom = xcalloc((size_t)C->ndom, sizeof(Vec *));
+    for (int i = 0; i < C->ndom; i++) {
+        PyObject *row = PySequence_GetItem(dom_ineqs, i);
+        if (!row) goto done;
+        C->dom[i] = py_to_vec(row, C->np1);
+        Py_DECREF(row);
+        if (!C->dom[i]) goto done;
+    }
+    /* the root cell */
+    cur.ng = (int)PySequence_Length(dom_gens);
+    cur.nl = (int)PySequence_Length(dom_lines);
+    cur.gens = xcalloc((size_t)(cur.ng ? cur.ng : 1), sizeof(Vec *));
+    cur.lines = xcalloc((size_t)(cur.nl ? cur.nl : 1), sizeof(Vec *));
+    cur.incs = xcalloc((size_t)(cur.ng ? cur.ng : 1) * (size_t)NW, sizeof(uint64_t));
+    cur.active = xcalloc((size_t)NW, sizeof(uint64_t));
+    cur.pat = xcalloc((size_t)(C->H ? C->H : 1), 1);
+    cur.nineq = C->ndom;
+    for (int g = 0; g < cur.ng; g++) {
+        PyObject *row = PySequence_GetItem(dom_gens, g);
+        if (!row) goto done;
+        cur.gens[g] = py_to_vec(row, C->np1);
+        Py_DECREF(row);
+        if (!cur.gens[g]) goto done;
+        PyObject *inc = PySequence_GetItem(dom_incs, g);
+        if (!inc) goto done;
+        PyObject *ok = bitset_words(inc, cur.incs + (size_t)g * NW, NW);
+        Py_DECREF(inc);
+        if (!ok) goto done;
+        Py_DECREF(ok);
+    }
+    for (int l = 0; l < cur.nl; l++) {
+        PyObject *row = PySequence_GetItem(dom_lines, l);
+        if (!row) goto done;
+        cur.lines[l] = py_to_vec(row, C->np1);
+        Py_DECREF(row);
+        if (!cur.lines[l]) goto done;
+    }
+    {
+        PyObject *ok = bitset_words(dom_active, cur.active, NW);
+        if (!ok) goto done;
+        Py_DECREF(ok);
+    }
+    start_layer(C, &cur, 0);
+    stack_push(&st, &cur);
+    memset(&cur, 0, sizeof(Cell));
+
+    double start = now_seconds();
+    double deadline = budget > 0 ? start + budget : -1.0;
+    double next_report = start + 1.0;
+    long tick = 0;
+    int np1 = C->np1;
+    while (st.n) {
+        cur = st.a[--st.n];
+        long top = st.n;
+        while (nopen && open[nopen - 1].idx > top) release_sid(C, open[--nopen].sid);
+        tick++;
+        if ((tick & 63) == 0) {
+            double t = now_seconds();
+            if (deadline > 0 && t > deadline) {
+                status = 1;
+                break;
+            }
+            if (PyErr_CheckSignals() < 0) {
+                if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
+                    PyErr_Clear();
+                    status = 2;
+                    break;
+                }
+                goto done;
+            }
+            if (progress && t > next_report) {
+                next_report = t + 1.0;
+                PySys_WriteStderr("regions: %ld activation regions, %ld pending cells, %.1f s\n", C->count, st.n,
+                                  t - start);
+            }
+        }
+        Layer *L = cur.lay;
+        int width = L->ncut;
+        while (cur.k < width) {
+            int k = cur.k;
+            int j = np1 + k;
+            int pos = 0, neg = 0;
+            for (int g = 0; g < cur.ng; g++) {
+                int s = mpz_sgn(cur.gens[g]->v[j]);
+                if (s > 0) {
+                    pos = 1;
+                    if (neg) break;
+                } else if (s < 0) {
+                    neg = 1;
+                    if (pos) break;
+                }
+            }
+            int cut = pos && neg;
+            if (!cut)
+                for (int l = 0; l < cur.nl; l++)
+                    if (mpz_sgn(cur.lines[l]->v[j])) {
+                        cut = 1;
+                        break;
+                    }
+            int neuron = L->cidx[k];
+            uint8_t *pat = cur.pat + C->offsets[L->li];
+            if (!cut) {
+                pat[neuron] = (uint8_t)pos;
+                cur.k++;
+                continue;
+            }
+            Side P, Mi;
+            int bi = cur.nineq;
+            dd_split(C, &cur, j, bi, &P, &Mi);
+            C->splits++;
+            long sid = C->splits;
+            if (!L->hp[k]) {
+                L->hp[k] = primitive_row(C, L->M[neuron], np1, 0);
+                L->hm[k] = primitive_row(C, L->M[neuron], np1, 1);
+            }
+            /* the minus side */
+            Cell m;
+            m.ng = Mi.ng;
+            m.nl = Mi.nl;
+            m.gens = Mi.gens;
+            m.incs = Mi.incs;
+            m.lines = Mi.lines;
+            m.active = Mi.active;
+            Ineq *qm = xmalloc(sizeof(Ineq));
+            qm->rc = 1;
+            qm->parent = cur.path;
+            if (cur.path) cur.path->rc++;
+            qm->h = vec_ref(L->hm[k]);
+            qm->sid = sid;
+            qm->sign = -1;
+            qm->index = bi;
+            m.path = qm;
+            m.nineq = bi + 1;
+            m.lay = L;
+            L->rc++;
+            m.k = k + 1;
+            m.pat = xmalloc((size_t)(C->H ? C->H : 1));
+            memcpy(m.pat, cur.pat, (size_t)C->H);
+            m.pat[C->offsets[L->li] + neuron] = 0;
+            if (nopen == capopen) {
+                capopen = capopen ? 2 * capopen : 64;
+                open = xrealloc(open, sizeof(Open) * (size_t)capopen);
+            }
+            open[nopen].idx = st.n;
+            open[nopen].sid = sid;
+            nopen++;
+            stack_push(&st, &m);
+            /* the plus side continues */
+            for (int g = 0; g < cur.ng; g++) vec_unref(cur.gens[g]);
+            for (int l = 0; l < cur.nl; l++) vec_unref(cur.lines[l]);
+            free(cur.gens);
+            free(cur.incs);
+            free(cur.lines);
+            free(cur.active);
+            cur.ng = P.ng;
+            cur.nl = P.nl;
+            cur.gens = P.gens;
+            cur.incs = P.incs;
+            cur.lines = P.lines;
+            cur.active = P.active;
+            Ineq *qp = xmalloc(sizeof(Ineq));
+            qp->rc = 1;
+            qp->parent = cur.path; /* takes over cur's reference */
+            qp->h = vec_ref(L->hp[k]);
+            qp->sid = sid;
+            qp->sign = 1;
+            qp->index = bi;
+            cur.path = qp;
+            cur.nineq = bi + 1;
+            cur.pat[C->offsets[L->li] + neuron] = 1;
+            cur.k = k + 1;
+        }
+        if (L->li + 1 < C->L) {
+            start_layer(C, &cur, L->li + 1);
+            stack_push(&st, &cur);
+            memset(&cur, 0, sizeof(Cell));
+            continue;
+        }
+        if (max_regions >= 0 && C->count >= max_regions) {
+            status = 3;
+            break;
+        }
+        Vec **rows = compose(C, C->L, L, cur.pat);
+        int nout = C->wdim[C->L + 1];
+        Vec *key = vec_new(nout * np1);
+        for (int o = 0; o < nout; o++) {
+            for (int i = 0; i < np1; i++) mpz_swap(key->v[o * np1 + i], rows[o]->v[i]);
+            vec_unref(rows[o]);
+        }
+        free(rows);
+        if (add_region(C, &cur, key) < 0) {
+            if (!PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) goto done;
+            PyErr_Clear(); /* Ctrl-C inside the exact clip: the counts so far are returned, marked partial */
+            status = 2;
+            break;
+        }
+        cell_free(&cur);
+    }
+    result = Py_BuildValue("(lllill)", C->count, C->count - C->merges, C->nmaps, status, C->splits,
+                           C->fallback_pairs);
+done:
+    cell_free(&cur);
+    for (long i = 0; i < st.n; i++) cell_free(&st.a[i]);
+    free(st.a);
+    free(open);
+    ctx_free(C);
+    vec_pool_clear();
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"count", cr_count, METH_VARARGS,
+     "count(n, layers, dom_ineqs, dom_gens, dom_incs, dom_lines, dom_active, nwords, max_regions, time_budget, "
+     "progress, fallback) -> (activation, linear, distinct, status, splits, fallback_pairs)"},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cregions",
+                                    "The compiled exact region count (GMP); see tropical.regions.", -1, methods,
+                                    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__cregions(void) { return PyModule_Create(&module); }
