@@ -8,12 +8,14 @@ import pytest
 
 from tropical.backend import available_backends, compiled_available, use_backend, use_compiled
 
-# "python" and "flint": the arithmetic backends, with the Python region enumerator; "compiled": the default
-# arithmetic backend with the compiled region-count kernel (tropical._cregions), when it is built.
-BACKENDS = available_backends() + (("compiled",) if compiled_available() else ())
+# The arithmetic backends ("python" always, "flint" when installed).
+BACKENDS = available_backends()
+# What each_backend runs: every arithmetic backend with the Python region enumerator, and "compiled" (the
+# default arithmetic backend with the compiled region-count kernel tropical._cregions) when it is built.
+VARIANTS = BACKENDS + (("compiled",) if compiled_available() else ())
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=VARIANTS)
 def each_backend(request):
     """Run the test once per available exact backend (``python`` always, ``flint`` and ``compiled`` when
     installed)."""
