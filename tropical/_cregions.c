@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <limits.h>
+#include <math.h>
 
 /* ------------------------------------------------------------------------------------ memory helpers */
 static void *xmalloc(size_t n) {
@@ -696,6 +698,60 @@ static Vec **compose(Ctx *C, int li, Layer *prev, const uint8_t *pat) {
     return rows;
 }
 
+/* ------------------------------------------------------------------------- the certified float filter
+ * Most neurons of a new layer do not cut a (small) cell; their signs at the cell's generators are decided
+ * here in double precision with a rigorous error bound, so that no exact value is computed for them. An
+ * exact integer vector x is approximated by xd[i] = x[i] 2^-E (1 + d_i), |d_i| < 2^-52 (mpz_get_d_2exp
+ * truncates; E is the largest binary exponent of x, so |xd[i]| < 1); entries below 2^-400 are flushed to
+ * zero and counted. For the dot product s of two such vectors (a row and a generator) computed in double,
+ *     |s - a.x 2^-(E+F)| <= c T + f 2^-399,   T = sum |ad[i] xd[i]| (in double),  c = (m + 8) 2^-52,
+ * with m entries and f flushed entries (the products of kept entries are >= 2^-800: no underflow). When
+ * |s| exceeds the bound, sign(s) = sign(a.x) is certified; otherwise the exact path decides. Exact zeros are
+ * never certified, so degenerate positions always go the exact way. */
+#define FILTER_MAX 64
+
+static int to_doubles(Vec *x, int m, double *out) {
+    long e[FILTER_MAX];
+    double d[FILTER_MAX];
+    long E = LONG_MIN;
+    int flushed = 0;
+    for (int i = 0; i < m; i++) {
+        if (mpz_sgn(x->v[i]) == 0) {
+            d[i] = 0.0;
+            e[i] = LONG_MIN;
+            continue;
+        }
+        d[i] = mpz_get_d_2exp(&e[i], x->v[i]);
+        if (e[i] > E) E = e[i];
+    }
+    for (int i = 0; i < m; i++) {
+        if (e[i] == LONG_MIN) {
+            out[i] = 0.0;
+        } else if (e[i] - E < -400) {
+            out[i] = 0.0;
+            flushed++;
+        } else {
+            out[i] = ldexp(d[i], (int)(e[i] - E));
+        }
+    }
+    return flushed;
+}
+
+/* the certified sign of a . x (1, -1), or 0 when the filter cannot decide */
+static int filtered_sign(const double *a, int af, const double *x, int xf, int m) {
+    double s = 0.0, t = 0.0;
+    for (int i = 0; i < m; i++) {
+        double p = a[i] * x[i];
+        s += p;
+        t += fabs(p);
+    }
+    double bound = (double)(m + 8) * 0x1p-52 * t + (double)(af + xf) * 0x1p-399;
+    bound *= 1.0 + 0x1p-40; /* the rounding of the bound itself */
+    if (s > bound) return 1;
+    if (s < -bound) return -1;
+    return 0;
+}
+
 /* start hidden layer li in cell c: compose its pre-activations, fix the neurons that do not cut the cell
    (their bits are set in the pattern), and rebuild the generators with the values of the cutting ones */
 static void start_layer(Ctx *C, Cell *c, int li) {
@@ -709,9 +765,15 @@ static void start_layer(Ctx *C, Cell *c, int li) {
     int width = L->width;
     int ng = c->ng, nl = c->nl, nv = ng + nl;
     L->cidx = xmalloc(sizeof(int) * (size_t)width);
-    /* values of each live neuron at generators and lines */
+    /* values of each cutting neuron at generators and lines (exact; the others are decided by the filter or
+       by exact values that are dropped) */
     mpz_t *V = xmalloc(sizeof(mpz_t) * (size_t)(nv ? nv : 1) * (size_t)width);
     uint8_t *pat = c->pat + C->offsets[li];
+    double *gd = xmalloc(sizeof(double) * (size_t)(nv ? nv : 1) * (size_t)np1);
+    int *gflush = xmalloc(sizeof(int) * (size_t)(nv ? nv : 1));
+    for (int g = 0; g < nv; g++) gflush[g] = to_doubles(g < ng ? c->gens[g] : c->lines[g - ng], np1,
+                                                        gd + (size_t)g * np1);
+    double ad[FILTER_MAX];
     for (int k = 0; k < width; k++) {
         Vec *row = L->M[k];
         int live = 0;
@@ -724,19 +786,39 @@ static void start_layer(Ctx *C, Cell *c, int li) {
             pat[k] = mpz_sgn(row->v[n]) > 0;
             continue;
         }
-        int pos = 0, neg = 0, lcut = 0;
+        int pos = 0, neg = 0, lcut = 0, certain = np1 <= FILTER_MAX;
+        if (certain) { /* the certified float filter */
+            int aflush = to_doubles(row, np1, ad);
+            for (int g = 0; g < nv && certain; g++) {
+                int sg = filtered_sign(ad, aflush, gd + (size_t)g * np1, gflush[g], np1);
+                if (!sg)
+                    certain = 0;
+                else if (g >= ng)
+                    lcut = 1;
+                else if (sg > 0)
+                    pos = 1;
+                else
+                    neg = 1;
+            }
+        }
+        int cut = (pos && neg) || lcut;
+        if (certain && !cut) { /* every sign certified and one-sided: the neuron is fixed in this cell */
+            pat[k] = (uint8_t)pos;
+            continue;
+        }
+        pos = neg = lcut = 0;
         for (int g = 0; g < nv; g++) {
             mpz_t *z = &V[(size_t)g * width + k];
             mpz_init(*z);
             Vec *x = g < ng ? c->gens[g] : c->lines[g - ng];
             for (int i = 0; i < np1; i++) mpz_addmul(*z, row->v[i], x->v[i]);
-            int s = mpz_sgn(*z);
+            int sz = mpz_sgn(*z);
             if (g < ng) {
-                if (s > 0)
+                if (sz > 0)
                     pos = 1;
-                else if (s < 0)
+                else if (sz < 0)
                     neg = 1;
-            } else if (s)
+            } else if (sz)
                 lcut = 1;
         }
         if ((pos && neg) || lcut) {
@@ -746,6 +828,8 @@ static void start_layer(Ctx *C, Cell *c, int li) {
             for (int g = 0; g < nv; g++) mpz_clear(V[(size_t)g * width + k]);
         }
     }
+    free(gd);
+    free(gflush);
     L->hp = xcalloc((size_t)(L->ncut ? L->ncut : 1), sizeof(Vec *));
     L->hm = xcalloc((size_t)(L->ncut ? L->ncut : 1), sizeof(Vec *));
     int len = np1 + L->ncut;
