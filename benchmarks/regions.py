@@ -8,16 +8,21 @@ same process, the counts must agree, and the ratio of the times is printed. Then
 widths [10, 10, 10], seeded Gaussian weights converted exactly) and a ladder of sizes with regions per second
 and peak traced memory (``tracemalloc``, a separate run) next to ``2 ** neurons``.
 
-Section ``issue10`` prints the issue-10 table: each net is counted on the default path (exact backend
-``auto``) and on the pure-Python reference path (``python`` backend) in the same run, the counts must be
-identical (asserted), with CPU seconds, their ratio, regions per CPU second and the traced peak memory per
-region (streaming counts, and with the regions kept by ``list(activation_regions(...))``).
+Section ``issue10`` prints the issue-10 table: each net is counted on the default path (the compiled kernel
+``tropical._cregions`` when built), on the Python enumerator (exact backend ``auto``) and on the pure-Python
+reference path (``python`` backend, no compiled kernel) in the same run; the counts must be identical
+(asserted), with CPU seconds, the ratios, regions per CPU second and the peak memory per region (streaming
+counts: traced Python memory on the Python enumerator, peak RSS of a fresh process for the compiled kernel,
+whose C memory tracemalloc does not see; and with the regions kept by ``list(activation_regions(...))``).
+Section ``sixty`` counts for 60 s of wall clock on one process (input 4, widths [16, 16, 16], Gaussian, the
+issue's ``canopy verify`` target) with the CPU seconds it used.
 
 Usage::
 
     python benchmarks/regions.py            # full run (several minutes)
     python benchmarks/regions.py --quick    # about a minute
     python benchmarks/regions.py --sections issue10
+    python benchmarks/regions.py --sections sixty      # 60 s on one process
     python benchmarks/regions.py --sections parallel   # 1 vs 2 processes (tropical.parallel), wall clock
 
 Section ``parallel`` times the serial count against ``tropical.parallel.count_regions_parallel`` with 2 workers on
@@ -33,7 +38,7 @@ import time
 import tracemalloc
 from fractions import Fraction
 
-from tropical.backend import get_backend, use_backend
+from tropical.backend import compiled, get_backend, use_backend, use_compiled
 from tropical.lp import solve_lp
 from tropical.network import ReLUNetwork
 from tropical.regions import activation_regions, count_regions
@@ -152,32 +157,61 @@ def traced_peak(fn):
         tracemalloc.stop()
 
 
+def _compiled_rss(n, widths, seed, dist, scale):
+    """Peak RSS growth (bytes) of a fresh process that counts the net on the compiled kernel, and its count."""
+    import json
+    import subprocess
+
+    code = (
+        "import json, resource\n"
+        "from tropical.network import ReLUNetwork\n"
+        "from tropical.regions import count_regions\n"
+        f"net = ReLUNetwork.random({n}, {widths!r}, seed={seed}, distribution={dist!r}, scale={scale})\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "c = count_regions(net, max_regions=None)\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(json.dumps([1024 * (after - before), c.activation_regions]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
 def issue10(quick):
-    """The issue-10 table: default path vs pure-Python reference path, same nets, same run."""
-    print(f"## issue 10: default path (backend {get_backend()}) vs pure-Python reference path, same run")
-    print("| work | activation / linear | default CPU s | reference CPU s | ref / default | regions per CPU s "
-          "(default) | target | today (issue) |")
-    print("|---|---|---|---|---|---|---|---|")
+    """The issue-10 table: compiled kernel vs Python enumerator vs pure-Python reference, same nets, same run."""
+    kernel = "compiled kernel" if compiled() else "compiled kernel NOT BUILT (Python enumerator)"
+    print(f"## issue 10: default path ({kernel}), Python enumerator (backend {get_backend()}) and pure-Python "
+          "reference path, same run")
+    print("| work | activation / linear | compiled CPU s | Python enumerator CPU s | reference CPU s | "
+          "reference / compiled | regions per CPU s (compiled) | target | today (issue) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     rows = ISSUE10_QUICK if quick else ISSUE10
     for label, n, widths, seed, dist, scale, target, today in rows:
         net = ReLUNetwork.random(n, widths, seed=seed, distribution=dist, scale=scale)
         c, t = cpu_count(net)
-        with use_backend("python"):
-            r, tr = cpu_count(net)
+        with use_compiled(False):
+            e, te = cpu_count(net)
+            with use_backend("python"):
+                r, tr = cpu_count(net)
         key = (c.activation_regions, c.linear_regions, c.distinct_affine_maps)
+        assert key == (e.activation_regions, e.linear_regions, e.distinct_affine_maps), "paths disagree!"
         assert key == (r.activation_regions, r.linear_regions, r.distinct_affine_maps), "paths disagree!"
-        print(f"| {label} | {c.activation_regions} / {c.linear_regions} | {t:.2f} | {tr:.2f} | {tr / t:.2f} | "
-              f"{c.activation_regions / t:,.0f} | {target} | {today} |", flush=True)
+        print(f"| {label} | {c.activation_regions} / {c.linear_regions} | {t:.2f} | {te:.2f} | {tr:.2f} | "
+              f"{tr / t:.1f} | {c.activation_regions / t:,.0f} | {target} | {today} |", flush=True)
     print()
     label, n, widths, seed, dist, scale = rows[0][:6]
     net = ReLUNetwork.random(n, widths, seed=seed, distribution=dist, scale=scale)
-    print(f"### memory on the {label} (tracemalloc peak; issue: 2.6 KiB/region stored, target counting in "
-          "bounded memory, <= 0.5 KiB/region kept)")
+    print(f"### memory on the {label} (issue: 2.6 KiB/region stored, target counting in bounded memory, "
+          "<= 0.5 KiB/region kept)")
     print("| mode | regions | peak MiB | bytes per region |")
     print("|---|---|---|---|")
-    peak, c = traced_peak(lambda: count_regions(net, max_regions=None))
-    print(f"| count_regions (streaming) | {c.activation_regions} | {peak / 2**20:.1f} | "
-          f"{peak / c.activation_regions:.0f} |")
+    if compiled():
+        rss, count = _compiled_rss(n, widths, seed, dist, scale)
+        print(f"| count_regions, compiled kernel (peak RSS growth, fresh process) | {count} | {rss / 2**20:.1f} | "
+              f"{rss / count:.0f} |")
+    with use_compiled(False):
+        peak, c = traced_peak(lambda: count_regions(net, max_regions=None))
+    print(f"| count_regions, Python enumerator (streaming, tracemalloc peak) | {c.activation_regions} | "
+          f"{peak / 2**20:.1f} | {peak / c.activation_regions:.0f} |")
     peak, kept = traced_peak(lambda: list(activation_regions(net, max_regions=None)))
     print(f"| list(activation_regions) (kept) | {len(kept)} | {peak / 2**20:.1f} | {peak / len(kept):.0f} |")
     del kept
@@ -190,6 +224,24 @@ def issue10(quick):
     print(flush=True)
 
 
+def sixty(quick):
+    """How many regions one process counts in 60 s (the issue's canopy-verify target), with its CPU seconds."""
+    budget = 10.0 if quick else 60.0
+    net = ReLUNetwork.random(4, [16, 16, 16], seed=0, distribution="gaussian")
+    print(f"## {budget:.0f} s on one process: input 4, widths [16, 16, 16], Gaussian seed 0 (issue: about 200,000 "
+          "regions in 60 s today, target >= 10x)")
+    print("| path | activation regions (partial) | wall s | CPU s | regions per CPU s |")
+    print("|---|---|---|---|---|")
+    paths = [("compiled kernel", True)] if compiled() else []
+    paths.append(("Python enumerator", False))
+    for label, on in paths:
+        with use_compiled(on):
+            c0, w0 = time.process_time(), time.perf_counter()
+            c = count_regions(net, max_regions=None, time_budget=budget)
+            cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        print(f"| {label} | {c.activation_regions:,} ({c.stopped or 'complete'}) | {wall:.1f} | {cpu:.1f} | "
+              f"{c.activation_regions / cpu:,.0f} |", flush=True)
+    print()
 
 
 def parallel(quick):
@@ -243,15 +295,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes only (about a minute)")
     ap.add_argument("--seeds", type=int, default=3, help="seeds of the target network (default 3)")
-    ap.add_argument("--sections", default="issue10,parallel,same,target,ladder",
-                    help="comma-separated subset of: issue10, parallel (1 vs 2 processes), same (baseline ratio), "
-                         "target, ladder")
+    ap.add_argument("--sections", default="issue10,sixty,parallel,same,target,ladder",
+                    help="comma-separated subset of: issue10, sixty (60 s on one process), parallel (1 vs 2 "
+                         "processes), same (baseline ratio), target, ladder")
     args = ap.parse_args(argv)
     sections = set(args.sections.split(","))
     print(f"python {sys.version.split()[0]}; times are wall-clock seconds on this machine\n")
 
     if "issue10" in sections:
         issue10(args.quick)
+    if "sixty" in sections:
+        sixty(args.quick)
     if "parallel" in sections:
         parallel(args.quick)
 

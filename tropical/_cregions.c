@@ -175,7 +175,10 @@ typedef struct {
     Vec **dom; /* the domain's homogenized inequalities (index 0: the face at infinity) */
     mpz_t t1, t2, t3;
     /* the distinct affine maps */
-    Vec **maps;
+    struct KeyRef *maps;
+    struct Arena *arena;
+    unsigned char *kbuf;
+    size_t kcap;
     long *mapid;
     long mapcap, nmaps;
     /* union-find and per-region facets kept for open splits */
@@ -320,38 +323,70 @@ static int dot_sign(Ctx *C, Vec *a, Vec *b, int m) {
 }
 
 /* ----------------------------------------------------------------------------- distinct affine maps */
-static uint64_t vec_hash(const Vec *x) {
+/* The exact key of an affine map is kept as bytes in an arena (per entry: the signed limb count as an int32,
+   then the limbs), canonical because GMP integers are normalized: equal maps iff equal bytes. The table
+   holds (pointer, length, hash); ids are assigned in order of first appearance. */
+typedef struct KeyRef {
+    const unsigned char *p;
+    uint32_t len;
+    uint64_t hash;
+} KeyRef;
+
+#define ARENA_CHUNK (1 << 20)
+
+typedef struct Arena {
+    struct Arena *next;
+    size_t used, cap;
+    unsigned char data[];
+} Arena;
+
+static unsigned char *arena_alloc(Arena **a, size_t n) {
+    if (!*a || (*a)->used + n > (*a)->cap) {
+        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        Arena *b = xmalloc(sizeof(Arena) + cap);
+        b->next = *a;
+        b->used = 0;
+        b->cap = cap;
+        *a = b;
+    }
+    unsigned char *p = (*a)->data + (*a)->used;
+    (*a)->used += n;
+    return p;
+}
+
+static void arena_free(Arena *a) {
+    while (a) {
+        Arena *b = a->next;
+        free(a);
+        a = b;
+    }
+}
+
+/* the key's bytes in the scratch buffer C->kbuf; returns the length */
+static size_t key_bytes(Ctx *C, const Vec *x);
+
+static uint64_t bytes_hash(const unsigned char *p, size_t n) {
     uint64_t h = 1469598103934665603ULL;
-    for (int i = 0; i < x->len; i++) {
-        int s = x->v[i]->_mp_size;
-        h ^= (uint64_t)(int64_t)s;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
         h *= 1099511628211ULL;
-        size_t m = mpz_size(x->v[i]);
-        for (size_t j = 0; j < m; j++) {
-            h ^= (uint64_t)mpz_getlimbn(x->v[i], (mp_size_t)j);
-            h *= 1099511628211ULL;
-        }
     }
     return h ^ (h >> 29);
 }
 
-static int vec_equal(const Vec *a, const Vec *b) {
-    if (a->len != b->len) return 0;
-    for (int i = 0; i < a->len; i++)
-        if (mpz_cmp(a->v[i], b->v[i]) != 0) return 0;
-    return 1;
-}
-
-/* the id of the map key (takes ownership of key) */
+/* the id of the map key (the key is released) */
 static long map_id(Ctx *C, Vec *key) {
+    size_t len = key_bytes(C, key);
+    vec_unref(key);
+    uint64_t hash = bytes_hash(C->kbuf, len);
     if (2 * (C->nmaps + 1) > C->mapcap) {
         long cap = C->mapcap ? 2 * C->mapcap : 1024;
-        Vec **maps = xcalloc((size_t)cap, sizeof(Vec *));
+        KeyRef *maps = xcalloc((size_t)cap, sizeof(KeyRef));
         long *ids = xmalloc(sizeof(long) * (size_t)cap);
         for (long i = 0; i < C->mapcap; i++) {
-            if (!C->maps[i]) continue;
-            uint64_t h = vec_hash(C->maps[i]) & (uint64_t)(cap - 1);
-            while (maps[h]) h = (h + 1) & (uint64_t)(cap - 1);
+            if (!C->maps[i].p) continue;
+            uint64_t h = C->maps[i].hash & (uint64_t)(cap - 1);
+            while (maps[h].p) h = (h + 1) & (uint64_t)(cap - 1);
             maps[h] = C->maps[i];
             ids[h] = C->mapid[i];
         }
@@ -361,17 +396,41 @@ static long map_id(Ctx *C, Vec *key) {
         C->mapid = ids;
         C->mapcap = cap;
     }
-    uint64_t h = vec_hash(key) & (uint64_t)(C->mapcap - 1);
-    while (C->maps[h]) {
-        if (vec_equal(C->maps[h], key)) {
-            vec_unref(key);
+    uint64_t h = hash & (uint64_t)(C->mapcap - 1);
+    while (C->maps[h].p) {
+        if (C->maps[h].hash == hash && C->maps[h].len == len && memcmp(C->maps[h].p, C->kbuf, len) == 0)
             return C->mapid[h];
-        }
         h = (h + 1) & (uint64_t)(C->mapcap - 1);
     }
-    C->maps[h] = key;
+    unsigned char *p = arena_alloc(&C->arena, len);
+    memcpy(p, C->kbuf, len);
+    C->maps[h].p = p;
+    C->maps[h].len = (uint32_t)len;
+    C->maps[h].hash = hash;
     C->mapid[h] = C->nmaps;
     return C->nmaps++;
+}
+
+static size_t key_bytes(Ctx *C, const Vec *x) {
+    size_t need = 0;
+    for (int i = 0; i < x->len; i++) need += 4 + 8 * mpz_size(x->v[i]);
+    if (need > C->kcap) {
+        C->kcap = 2 * need;
+        C->kbuf = xrealloc(C->kbuf, C->kcap);
+    }
+    unsigned char *p = C->kbuf;
+    for (int i = 0; i < x->len; i++) {
+        int32_t sz = (int32_t)x->v[i]->_mp_size;
+        memcpy(p, &sz, 4);
+        p += 4;
+        size_t m = mpz_size(x->v[i]);
+        for (size_t j = 0; j < m; j++) {
+            uint64_t limb = (uint64_t)mpz_getlimbn(x->v[i], (mp_size_t)j);
+            memcpy(p, &limb, 8);
+            p += 8;
+        }
+    }
+    return (size_t)(p - C->kbuf);
 }
 
 /* ------------------------------------------------------------------------------------- union-find */
@@ -1113,7 +1172,8 @@ static void ctx_free(Ctx *C) {
     free(C->widths);
     free(C->offsets);
     free(C->wdim);
-    for (long i = 0; i < C->mapcap; i++) vec_unref(C->maps[i]);
+    arena_free(C->arena);
+    free(C->kbuf);
     free(C->maps);
     free(C->mapid);
     for (long i = 0; i < C->pluscap; i++)
