@@ -52,7 +52,9 @@ static void *xcalloc(size_t a, size_t b) {
 typedef struct Vec {
     int rc;
     int len;
-    int dirty; /* a generator not yet divided by its content (see reduce) */
+    int dirty;  /* not yet reduced (see reduce) */
+    int lag;    /* 0: primitive; else the number of generations since an ancestor was made primitive */
+    mpz_t hint; /* a likely divisor of a dirty generator's content (0: none) */
     mpz_t v[];
 } Vec;
 
@@ -68,6 +70,8 @@ static Vec *vec_new(int len) {
         Vec *x = free_lists[len][--free_n[len]];
         x->rc = 1;
         x->dirty = 0;
+        x->lag = 0;
+        mpz_set_ui(x->hint, 0);
         for (int i = 0; i < len; i++) mpz_set_ui(x->v[i], 0);
         return x;
     }
@@ -75,6 +79,8 @@ static Vec *vec_new(int len) {
     x->rc = 1;
     x->len = len;
     x->dirty = 0;
+    x->lag = 0;
+    mpz_init(x->hint);
     for (int i = 0; i < len; i++) mpz_init(x->v[i]);
     return x;
 }
@@ -91,6 +97,7 @@ static void vec_unref(Vec *x) {
             return;
         }
         for (int i = 0; i < len; i++) mpz_clear(x->v[i]);
+        mpz_clear(x->hint);
         free(x);
     }
 }
@@ -100,6 +107,7 @@ static void vec_pool_clear(void) {
     for (int len = 0; len < FREE_LENS; len++) {
         for (int j = 0; j < free_n[len]; j++) {
             Vec *x = free_lists[len][j];
+            mpz_clear(x->hint);
             for (int i = 0; i < len; i++) mpz_clear(x->v[i]);
             free(x);
         }
@@ -307,12 +315,39 @@ static Vec *primitive_row(Ctx *C, Vec *x, int m, int negate) {
    of the coordinates, so they divide exactly). New generators are reduced lazily, only when they become the
    parent of another one: most are never combined, and the gcd is the dearest operation of the step. A
    positive multiple of a generator is the same ray, so signs, incidences and counts do not depend on when
-   this happens. */
+   this happens.
+
+   The content is large and mostly predictable. For generators p, q adjacent across the new hyperplane h,
+   write w_a, w_b for the Cramer vectors (maximal minors) of their tight rows S + a and S + b, so that
+   p = w_a / alpha, q = w_b / beta are primitive. The three-term Pluecker relation in the plane orthogonal to S,
+       (h . w_b) w_a - (h . w_a) w_b = det[S, a, b] w_h,   det[S, a, b] = b . w_a,
+   gives  e = (h . p) q - (h . q) p = +-(b . p) w_h / beta: the integer |b . p| usually divides e. So each new
+   generator records D = |b . p| (b: a facet tight at q and not at p) as a hint; reduce divides by D first when
+   it divides every coordinate (checked exactly), and the gcd that remains is taken on much smaller numbers.
+   The quotient's remaining content is small (a few bits on average), so it is left in place and the gcd is
+   skipped, except every LAG_MAX generations along a line of descent (the lag counts them), which bounds the
+   growth. None of this changes a sign: any positive multiple is the same ray. */
+#define LAG_MAX 4
+
 static void reduce(Ctx *C, Vec *x) {
-    gcd_prefix(C->t1, x, C->np1);
+    int np1 = C->np1;
+    if (mpz_sgn(x->hint) > 0) {
+        int ok = 1;
+        for (int i = 0; i < np1 && ok; i++)
+            if (!mpz_divisible_p(x->v[i], x->hint)) ok = 0;
+        if (ok)
+            for (int i = 0; i < x->len; i++) mpz_divexact(x->v[i], x->v[i], x->hint);
+        mpz_set_ui(x->hint, 0);
+        if (ok && x->lag < LAG_MAX) {
+            x->dirty = 0;
+            return;
+        }
+    }
+    gcd_prefix(C->t1, x, np1);
     if (mpz_cmp_ui(C->t1, 1) > 0)
         for (int i = 0; i < x->len; i++) mpz_divexact(x->v[i], x->v[i], C->t1);
     x->dirty = 0;
+    x->lag = 0;
 }
 
 /* sign of a . b over the first m entries */
@@ -896,6 +931,8 @@ static void start_layer(Ctx *C, Cell *c, int li) {
         Vec *x = g < ng ? c->gens[g] : c->lines[g - ng];
         Vec *y = vec_new(len);
         y->dirty = x->dirty;
+        y->lag = x->lag;
+        mpz_set(y->hint, x->hint);
         for (int i = 0; i < np1; i++) mpz_set(y->v[i], x->v[i]);
         for (int j = 0; j < L->ncut; j++) mpz_swap(y->v[np1 + j], V[(size_t)g * width + L->cidx[j]]);
         vec_unref(x);
@@ -1042,6 +1079,9 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
         }
         cnt[g] = cc;
     }
+    int depth = bi - C->ndom; /* the path's split inequalities, by bit index - ndom */
+    Vec **rows = xmalloc(sizeof(Vec *) * (size_t)(depth ? depth : 1));
+    for (Ineq *q = c->path; q; q = q->parent) rows[q->index - C->ndom] = q->h;
     int pdim = np1 - nl;
     int need = pdim - 2, simple = need + 1;
     int two = ng == 2;
@@ -1106,6 +1146,19 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
                 mpz_submul(e->v[i], *vq, gp->v[i]);
             }
             e->dirty = 1;
+            e->lag = 1 + (gp->lag > gq->lag ? gp->lag : gq->lag);
+            {   /* the content hint |b . p| (see reduce); b: the first facet tight at q and not at p */
+                int bidx = -1;
+                for (int w = 0; w < NW && bidx < 0; w++) {
+                    uint64_t d = zq[w] & ~zp[w];
+                    if (d) bidx = 64 * w + __builtin_ctzll(d);
+                }
+                Vec *brow = bidx < 0 ? NULL : bidx < C->ndom ? C->dom[bidx] : rows[bidx - C->ndom];
+                if (brow) {
+                    for (int i = 0; i < np1; i++) mpz_addmul(e->hint, brow->v[i], gp->v[i]);
+                    mpz_abs(e->hint, e->hint);
+                }
+            }
             bs_set(tmp, bi);
             side_push(P, e, tmp, NW);
             side_push(Mi, vec_ref(e), tmp, NW);
@@ -1123,6 +1176,7 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
         for (int w = 0; w < NW; w++) keep[w] |= c->incs[(size_t)neg[a] * NW + w];
     for (int w = 0; w < NW; w++) Mi->active[w] = c->active[w] & keep[w];
     bs_set(Mi->active, bi);
+    free(rows);
     free(pos);
     free(neg);
     free(zer);
