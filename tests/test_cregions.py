@@ -149,13 +149,13 @@ DOMAINS = (None, "box", "simplex", "wedge", "halfspace")
 @settings(max_examples=3 * _CI, deadline=None)
 @given(n=st.integers(1, 5), widths=st.lists(st.integers(1, 7), min_size=1, max_size=3), out=st.integers(1, 2),
        seed=st.integers(0, 10**6), dist=st.sampled_from(["integer", "gaussian"]),
-       dom=st.sampled_from(DOMAINS), kind=st.sampled_from(DEGENERACIES))
-def test_random_nets_parity(n, widths, out, seed, dist, dom, kind):
+       dom=st.sampled_from(DOMAINS), kind=st.sampled_from(DEGENERACIES), cap=st.sampled_from([CAP, CAP, 1, 7, 40]))
+def test_random_nets_parity(n, widths, out, seed, dist, dom, kind, cap):
     rng = random.Random(seed)
     net = ReLUNetwork.random(n, widths, out, seed=seed, distribution=dist, scale=2 if dist == "integer" else 1)
     if kind != "none":
         net = plant(net, kind, rng)
-    assert_parity(net, make_domain(dom, n, rng), max_regions=CAP)
+    assert_parity(net, make_domain(dom, n, rng), max_regions=cap)
 
 
 def drawn_net(s):
@@ -219,6 +219,8 @@ def test_lines_and_affine_and_one_dimensional():
     # the worked hat on a line
     hat = ReLUNetwork([[[1], [1], [1]], [[1, -2, 1]]], [[0, -1, -2], [0]])
     assert assert_parity(hat)[0] == (4, 4, 3)
+    # progress lines do not change the counts
+    assert_parity(ReLUNetwork.random(3, [5, 4], seed=2), progress=True)
     # a sliver thinner than floats see
     sliver = ReLUNetwork([[[1, 0], [10**12, 0], [0, 1]], [[1, 1, 1]]], [[0, -1, 0], [0]])
     assert_parity(sliver)
