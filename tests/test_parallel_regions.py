@@ -14,12 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tropical.backend import compiled_available, use_compiled
 from tropical.errors import BudgetExceededError, InvalidArgumentError, WrongTypeError
 from tropical.network import ReLUNetwork
 from tropical.parallel import count_regions_parallel, partition_pieces
 from tropical.regions import Box, Polytope, activation_regions, count_regions
 
 _CI = 4 if os.environ.get("HYPOTHESIS_PROFILE") == "ci" else 1
+# the pieces run on the Python enumerator, and on the compiled kernel when it is built
+KERNELS = [False, True] if compiled_available() else [False]
 
 
 def _key(c):
@@ -63,8 +66,8 @@ def _domain(kind, n):
 
 
 @settings(max_examples=15 * _CI, deadline=None)
-@given(nets, domains, st.sampled_from([2, 3]))
-def test_parallel_counts_equal_serial(spec, dom, workers):
+@given(nets, domains, st.sampled_from([2, 3]), st.sampled_from(KERNELS))
+def test_parallel_counts_equal_serial(spec, dom, workers, kernel):
     import random
 
     n, widths, seed, dist, degenerate = spec
@@ -72,13 +75,16 @@ def test_parallel_counts_equal_serial(spec, dom, workers):
     if degenerate:
         net = _degenerate(net, random.Random(seed))
     domain = _domain(dom, n)
-    serial = count_regions(net, domain, max_regions=None)
-    par = count_regions_parallel(net, domain, workers=workers, max_regions=None, pieces_per_worker=2)
+    with use_compiled(False):  # the oracle: the serial Python enumerator
+        serial = count_regions(net, domain, max_regions=None)
+    with use_compiled(kernel):
+        par = count_regions_parallel(net, domain, workers=workers, max_regions=None, pieces_per_worker=2)
     assert _key(par) == _key(serial)
     assert not par.partial and par.stopped is None and par.upper_bound == serial.upper_bound
 
 
-def test_merges_across_partition_planes_are_found():
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_merges_across_partition_planes_are_found(kernel):
     """A net whose output ignores its first neuron: the serial count merges across that neuron's hyperplane;
     the parallel count must join the pieces on both sides of it (it is a partition plane)."""
     net = ReLUNetwork([[[1, 0], [0, 1], [1, 1]], [[0, 1, -1]]], [[0, 0, -1], [0]])
@@ -86,7 +92,34 @@ def test_merges_across_partition_planes_are_found():
     assert planes[0] == (1, 0, 0) and len(pieces) >= 4
     serial = count_regions(net)
     assert serial.linear_regions < serial.activation_regions  # there are merges to find
-    assert _key(count_regions_parallel(net, workers=2, pieces_per_worker=2)) == _key(serial)
+    with use_compiled(kernel):
+        assert _key(count_regions_parallel(net, workers=2, pieces_per_worker=2)) == _key(serial)
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_compiled_pieces_report_what_python_pieces_report(kernel):
+    """The piece report (counts, class roots, the touching regions' sides, facets and tight generators) of the
+    compiled kernel equals the Python enumerator's, up to the encoding of the map keys (each path its own)."""
+    from tropical.parallel import _enumerate_piece
+    from tropical.polyhedron import primitive
+
+    net = ReLUNetwork.random(3, [5, 4], seed=3, distribution="integer", scale=2)
+    pieces, planes = partition_pieces(net, target=4)
+    for piece in pieces:
+        with use_compiled(False):
+            ref = _enumerate_piece(net, piece, planes, None, None)
+        with use_compiled(kernel):
+            got = _enumerate_piece(net, piece, planes, None, None)
+        assert (got["count"], got["linear"], len(got["maps"]), got["stopped"]) == (
+            ref["count"], ref["linear"], len(ref["maps"]), ref["stopped"])
+
+        def canon(rep):  # map keys by rank among the touching regions; generators made primitive (the
+            # compiled kernel may hand over a positive multiple: the same ray)
+            keys = {k: i for i, k in enumerate(dict.fromkeys(t[1] for t in rep["touching"]))}
+            return sorted((root, keys[key], sorted((h, s, sorted(map(primitive, tight))) for h, s, tight in on),
+                           sorted(every), sorted(lines)) for root, key, on, every, lines in rep["touching"])
+
+        assert canon(got) == canon(ref)
 
 
 def test_equal_maps_on_both_sides_of_a_plane_without_a_shared_facet_stay_apart():

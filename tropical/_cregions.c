@@ -198,6 +198,10 @@ typedef struct {
     struct SidTab **plus;
     long pluscap;
     PyObject *fallback;
+    /* reporting (tropical.parallel): the domain inequalities whose regions are reported, and the reports */
+    uint8_t *touch; /* ndom flags, or NULL */
+    PyObject *touching;
+    size_t klen; /* length of the last key's bytes in kbuf */
 } Ctx;
 
 /* ------------------------------------------------------------------------------------------ bitsets */
@@ -412,6 +416,7 @@ static uint64_t bytes_hash(const unsigned char *p, size_t n) {
 /* the id of the map key (the key is released) */
 static long map_id(Ctx *C, Vec *key) {
     size_t len = key_bytes(C, key);
+    C->klen = len;
     vec_unref(key);
     uint64_t hash = bytes_hash(C->kbuf, len);
     if (2 * (C->nmaps + 1) > C->mapcap) {
@@ -680,6 +685,67 @@ static int exact_adjacent(Ctx *C, RF *plus, RF *minus, long sid) {
     return v;
 }
 
+/* A region with a facet on a reported domain inequality (tropical.parallel): appends
+   (i, key bytes, [(domain index, [tight generators' coordinates])], [facet rows], [lines' coordinates]).
+   Called right after map_id, so C->kbuf holds the region's key. -1 on a Python error. */
+static int report_region(Ctx *C, Cell *c, int64_t i, RF *r) {
+    int NW = C->NW, np1 = C->np1;
+    PyObject *on = NULL, *every = NULL, *lines = NULL, *key = NULL, *item = NULL;
+    int found = 0;
+    for (int b = 1; b < C->ndom; b++)
+        if (C->touch[b] && bs_test(c->active, b)) found = 1;
+    if (!found) return 0;
+    if (!(on = PyList_New(0)) || !(every = PyList_New(r->nf)) || !(lines = PyList_New(c->nl))) goto fail;
+    for (int b = 1; b < C->ndom; b++) {
+        if (!(C->touch[b] && bs_test(c->active, b))) continue;
+        PyObject *tight = PyList_New(0);
+        if (!tight) goto fail;
+        for (int g = 0; g < c->ng; g++) {
+            if (!bs_test(c->incs + (size_t)g * NW, b)) continue;
+            PyObject *t = vec_to_py(c->gens[g], np1);
+            if (!t || PyList_Append(tight, t) < 0) {
+                Py_XDECREF(t);
+                Py_DECREF(tight);
+                goto fail;
+            }
+            Py_DECREF(t);
+        }
+        PyObject *pair = Py_BuildValue("(iN)", b, tight);
+        if (!pair || PyList_Append(on, pair) < 0) {
+            Py_XDECREF(pair);
+            goto fail;
+        }
+        Py_DECREF(pair);
+    }
+    for (int f = 0; f < r->nf; f++) {
+        PyObject *t = vec_to_py(r->rows[f], np1);
+        if (!t) goto fail;
+        PyList_SET_ITEM(every, f, t);
+    }
+    for (int l = 0; l < c->nl; l++) {
+        PyObject *t = vec_to_py(c->lines[l], np1);
+        if (!t) goto fail;
+        PyList_SET_ITEM(lines, l, t);
+    }
+    if (!(key = PyBytes_FromStringAndSize((const char *)C->kbuf, (Py_ssize_t)C->klen))) goto fail;
+    if (!(item = Py_BuildValue("(LNNNN)", (long long)i, key, on, every, lines))) {
+        on = every = lines = key = NULL; /* Py_BuildValue's N steals even on failure */
+        goto fail;
+    }
+    if (PyList_Append(C->touching, item) < 0) {
+        Py_DECREF(item);
+        return -1;
+    }
+    Py_DECREF(item);
+    return 0;
+fail:
+    Py_XDECREF(on);
+    Py_XDECREF(every);
+    Py_XDECREF(lines);
+    Py_XDECREF(key);
+    return -1;
+}
+
 /* count region i = C->count and merge it; takes ownership of key; -1 on a Python error */
 static int add_region(Ctx *C, Cell *c, Vec *key) {
     int NW = C->NW;
@@ -710,6 +776,10 @@ static int add_region(Ctx *C, Cell *c, Vec *key) {
         r->sids[r->nf++] = nodes[j]->sid;
     }
     C->rf[i] = r;
+    if (C->touch && report_region(C, c, i, r) < 0) {
+        free(nodes);
+        return -1;
+    }
     int nref = 0;
     int err = 0;
     Vec **tight = NULL;
@@ -1237,6 +1307,8 @@ static void ctx_free(Ctx *C) {
         if (C->rf && C->rf[i]) rf_free(C->rf[i]);
     free(C->rf);
     free(C->uf);
+    free(C->touch);
+    Py_XDECREF(C->touching);
     mpz_clear(C->t1);
     mpz_clear(C->t2);
     mpz_clear(C->t3);
@@ -1276,8 +1348,9 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
     long long max_regions;
     double budget;
     PyObject *layers, *dom_ineqs, *dom_gens, *dom_incs, *dom_lines, *dom_active, *fallback;
-    if (!PyArg_ParseTuple(args, "iOOOOOOiLdpO", &n, &layers, &dom_ineqs, &dom_gens, &dom_incs, &dom_lines,
-                          &dom_active, &NW, &max_regions, &budget, &progress, &fallback))
+    PyObject *touch = Py_None;
+    if (!PyArg_ParseTuple(args, "iOOOOOOiLdpO|O", &n, &layers, &dom_ineqs, &dom_gens, &dom_incs, &dom_lines,
+                          &dom_active, &NW, &max_regions, &budget, &progress, &fallback, &touch))
         return NULL;
     Ctx Cx;
     Ctx *C = &Cx;
@@ -1340,6 +1413,26 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
     if (C->ndom < 1 || 64 * NW < C->ndom + C->H + 1) {
         PyErr_SetString(PyExc_ValueError, "tropical._cregions: too few bitset words");
         goto done;
+    }
+    if (touch != Py_None) { /* the domain inequality indices whose regions are reported */
+        C->touch = xcalloc((size_t)C->ndom, 1);
+        if (!(C->touching = PyList_New(0))) goto done;
+        PyObject *f = PySequence_Fast(touch, "tropical._cregions: touch must be a sequence of ints");
+        if (!f) goto done;
+        for (Py_ssize_t t = 0; t < PySequence_Fast_GET_SIZE(f); t++) {
+            long b = PyLong_AsLong(PySequence_Fast_GET_ITEM(f, t));
+            if (b == -1 && PyErr_Occurred()) {
+                Py_DECREF(f);
+                goto done;
+            }
+            if (b < 1 || b >= C->ndom) {
+                Py_DECREF(f);
+                PyErr_SetString(PyExc_ValueError, "tropical._cregions: a touch index is not a domain inequality");
+                goto done;
+            }
+            C->touch[b] = 1;
+        }
+        Py_DECREF(f);
     }
     C->dom = xcalloc((size_t)C->ndom, sizeof(Vec *));
     for (int i = 0; i < C->ndom; i++) {
@@ -1538,6 +1631,44 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
             break;
         }
         cell_free(&cur);
+    }
+    if (C->touch) { /* the reports with each region's class, and every distinct key */
+        PyObject *reps = PyList_New(0), *keys = PyList_New(0);
+        if (!reps || !keys) {
+            Py_XDECREF(reps);
+            Py_XDECREF(keys);
+            goto done;
+        }
+        for (Py_ssize_t t = 0; t < PyList_GET_SIZE(C->touching); t++) {
+            PyObject *it = PyList_GET_ITEM(C->touching, t);
+            long long i = PyLong_AsLongLong(PyTuple_GET_ITEM(it, 0));
+            PyObject *root = PyLong_FromLongLong((long long)uf_find(C, (int64_t)i));
+            PyObject *rep = root ? PyTuple_Pack(5, root, PyTuple_GET_ITEM(it, 1), PyTuple_GET_ITEM(it, 2),
+                                                PyTuple_GET_ITEM(it, 3), PyTuple_GET_ITEM(it, 4))
+                                 : NULL;
+            Py_XDECREF(root);
+            if (!rep || PyList_Append(reps, rep) < 0) {
+                Py_XDECREF(rep);
+                Py_DECREF(reps);
+                Py_DECREF(keys);
+                goto done;
+            }
+            Py_DECREF(rep);
+        }
+        for (long h = 0; h < C->mapcap; h++) {
+            if (!C->maps[h].p) continue;
+            PyObject *k = PyBytes_FromStringAndSize((const char *)C->maps[h].p, (Py_ssize_t)C->maps[h].len);
+            if (!k || PyList_Append(keys, k) < 0) {
+                Py_XDECREF(k);
+                Py_DECREF(reps);
+                Py_DECREF(keys);
+                goto done;
+            }
+            Py_DECREF(k);
+        }
+        result = Py_BuildValue("(lllillNN)", C->count, C->count - C->merges, C->nmaps, status, C->splits,
+                               C->fallback_pairs, reps, keys);
+        goto done;
     }
     result = Py_BuildValue("(lllill)", C->count, C->count - C->merges, C->nmaps, status, C->splits,
                            C->fallback_pairs);

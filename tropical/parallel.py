@@ -36,7 +36,15 @@ from fractions import Fraction
 from math import lcm
 from typing import Any
 
-from tropical.backend import get_backend, guided, set_backend, set_guided
+from tropical.backend import (
+    compiled,
+    compiled_module,
+    get_backend,
+    guided,
+    set_backend,
+    set_compiled,
+    set_guided,
+)
 from tropical.errors import BudgetExceededError, InvalidArgumentError
 from tropical.polyhedron import Polyhedron, facets_overlap, primitive
 
@@ -107,11 +115,12 @@ def _count_piece(task: tuple[Any, ...]) -> dict[str, Any]:
     """Enumerate one piece (runs in a worker process); see the module docstring for what it reports."""
     import signal
 
-    net, piece, planes, max_regions, deadline, (backend, guided_on) = task
+    net, piece, planes, max_regions, deadline, (backend, guided_on, compiled_on) = task
     # the budget is what is left of the call's wall-clock deadline when this piece starts
     budget = None if deadline is None else max(deadline - time.time(), 1e-3)
     set_backend(backend)
     set_guided(guided_on)
+    set_compiled(compiled_on)
     # Ctrl-C interrupts the enumeration (which returns its partial counts); an idle worker ignores it
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
@@ -135,6 +144,9 @@ def _enumerate_piece(net: Any, piece: Any, planes: list[Vec], max_regions: int |
         sides.setdefault(h, (h, 1))
         sides.setdefault(tuple(-c for c in h), (h, -1))
     en = _Enumerator(net, piece, max_regions=max_regions, time_budget=budget, progress=False)
+    kernel = compiled_module()
+    if kernel is not None and en.widths:
+        return _enumerate_piece_compiled(kernel, en, sides)
     merger = _Merger(en.n, keep_edges=False)
     np1 = en.n + 1
     touching: list[tuple[Any, ...]] = []
@@ -165,6 +177,23 @@ def _enumerate_piece(net: Any, piece: Any, planes: list[Vec], max_regions: int |
         "touching": [(uf.find(t[0]),) + t[1:] for t in touching],
         "stopped": stopped,
     }
+
+
+def _enumerate_piece_compiled(kernel: Any, en: Any, sides: dict[Vec, tuple[Vec, int]]) -> dict[str, Any]:
+    """:func:`_enumerate_piece` in the compiled kernel: the same report, the map keys in the kernel's own exact
+    byte encoding (every piece of one call uses the same path, so keys compare across pieces)."""
+    from tropical.regions import _STOPPED, _exact_adjacent_rows, _kernel_args
+
+    ineqs = en.poly.ineqs
+    touch = [i for i in range(1, len(ineqs)) if ineqs[i] in sides]
+    act, lin, _dist, status, _splits, _fallbacks, reports, keys = kernel.count(
+        *_kernel_args(en), _exact_adjacent_rows, touch)
+    en.count = act
+    if status == 3:
+        en._check_cap()
+    touching = [(root, key, [sides[ineqs[b]] + (tight,) for b, tight in on], every, lines)
+                for root, key, on, every, lines in reports]
+    return {"count": act, "linear": lin, "maps": keys, "touching": touching, "stopped": _STOPPED[status]}
 
 
 def _shares_facet(n: int, plus: list[Vec], minus: list[Vec], h: Vec) -> bool:
@@ -240,7 +269,7 @@ def count_regions_parallel(net: Any, domain: Any = None, *, workers: int | None 
     pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(pieces)), mp_context=ctx,
                                   initializer=_ignore_sigint)
     futures = {}
-    settings = (get_backend(), guided())  # the workers use this process's exact backend and guidance
+    settings = (get_backend(), guided(), compiled())  # the workers use this process's settings
     try:
         for idx, piece in enumerate(pieces):
             futures[pool.submit(_count_piece, (net, piece, planes, max_regions, deadline, settings))] = idx

@@ -1173,9 +1173,8 @@ def count_regions(
 _STOPPED = {0: None, 1: "time_budget", 2: "interrupted"}
 
 
-def _count_compiled(kernel: Any, en: _Enumerator) -> RegionCounts:
-    """:func:`count_regions` in the compiled kernel (the same exact algorithm as :class:`_Enumerator` and
-    :class:`_Merger`, on the same integers; see :mod:`tropical.backend`)."""
+def _kernel_args(en: _Enumerator) -> tuple[Any, ...]:
+    """The compiled kernel's arguments for the enumeration ``en`` (before the fallback and the reports)."""
     poly = en.poly
     nw = (len(poly.ineqs) + sum(en.widths) + 1 + 63) // 64
     mask = (1 << 64) - 1
@@ -1186,10 +1185,14 @@ def _count_compiled(kernel: Any, en: _Enumerator) -> RegionCounts:
     budget = 0.0
     if en.time_budget is not None:
         budget = max(en.time_budget - (time.perf_counter() - en.start), 1e-9)
-    act, lin, dist, status, en.splits, _fallbacks = kernel.count(
-        en.n, en.layers, list(poly.ineqs), list(poly.gens), [words(z) for z in poly.incs], list(poly.lines_),
-        words(poly.active), nw, -1 if en.max_regions is None else en.max_regions, budget, en.progress,
-        _exact_adjacent_rows)
+    return (en.n, en.layers, list(poly.ineqs), list(poly.gens), [words(z) for z in poly.incs], list(poly.lines_),
+            words(poly.active), nw, -1 if en.max_regions is None else en.max_regions, budget, en.progress)
+
+
+def _count_compiled(kernel: Any, en: _Enumerator) -> RegionCounts:
+    """:func:`count_regions` in the compiled kernel (the same exact algorithm as :class:`_Enumerator` and
+    :class:`_Merger`, on the same integers; see :mod:`tropical.backend`)."""
+    act, lin, dist, status, en.splits, _fallbacks = kernel.count(*_kernel_args(en), _exact_adjacent_rows)
     en.count = act
     if status == 3:
         en._check_cap()  # raises BudgetExceededError with the reference path's message
