@@ -158,19 +158,25 @@ def traced_peak(fn):
 
 
 def _compiled_rss(n, widths, seed, dist, scale):
-    """Peak RSS growth (bytes) of a fresh process that counts the net on the compiled kernel, and its count."""
+    """Peak RSS growth (bytes) of a fresh process while it counts the net on the compiled kernel, and its count.
+
+    Linux: the peak (VmHWM) is reset to the current RSS just before the count (``/proc/self/clear_refs``)."""
     import json
     import subprocess
 
     code = (
-        "import json, resource\n"
+        "import json\n"
         "from tropical.network import ReLUNetwork\n"
         "from tropical.regions import count_regions\n"
+        "def kib(field):\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith(field):\n"
+        "            return int(line.split()[1])\n"
         f"net = ReLUNetwork.random({n}, {widths!r}, seed={seed}, distribution={dist!r}, scale={scale})\n"
-        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "open('/proc/self/clear_refs', 'w').write('5')\n"
+        "before = kib('VmRSS:')\n"
         "c = count_regions(net, max_regions=None)\n"
-        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "print(json.dumps([1024 * (after - before), c.activation_regions]))\n"
+        "print(json.dumps([1024 * (kib('VmHWM:') - before), c.activation_regions]))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return json.loads(out)

@@ -8,15 +8,17 @@ import pytest
 from _backends import BACKENDS
 
 from canopy.cli import main
+from tropical import backend as B
 from tropical.backend import get_backend, guided, set_backend, set_guided
 
 
 @pytest.fixture(autouse=True)
 def restore_backend():
-    old, was = get_backend(), guided()
+    old, was, comp = get_backend(), guided(), B._state["compiled"]
     yield
     set_backend(old)
     set_guided(was)
+    B._state["compiled"] = comp
 
 
 def run_json(capsys, argv):
@@ -27,7 +29,9 @@ def run_json(capsys, argv):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_regions_same_counts_on_every_path(capsys, backend):
     args = ["regions", "--input", "2", "--widths", "4,3", "--json"]
-    ref = run_json(capsys, args + ["--backend", "python", "--no-guided"])
+    ref = run_json(capsys, args + ["--backend", "python", "--no-guided", "--no-compiled"])
+    assert not B.compiled()  # --no-compiled switched the kernel off
+    B._state["compiled"] = None  # back to the default (the kernel when it is built)
     got = run_json(capsys, args + ["--backend", backend])
     for key in ("activation_regions", "linear_regions", "distinct_affine_maps"):
         assert got[key] == ref[key]

@@ -246,11 +246,19 @@ static int py_to_mpz(PyObject *o, mpz_t z) {
 
 static PyObject *mpz_to_py(const mpz_t z) {
     if (mpz_fits_slong_p(z)) return PyLong_FromLong(mpz_get_si(z));
-    char *s = mpz_get_str(NULL, 16, z);
-    PyObject *r = PyLong_FromString(s, NULL, 16);
-    void (*freefunc)(void *, size_t);
-    mp_get_memory_functions(NULL, NULL, &freefunc);
-    freefunc(s, strlen(s) + 1);
+    /* the magnitude's bytes, little-endian, then the sign */
+    size_t n = (mpz_sizeinbase(z, 2) + 7) / 8;
+    unsigned char stack[256];
+    unsigned char *buf = n <= sizeof stack ? stack : xmalloc(n);
+    size_t got = 0;
+    mpz_export(buf, &got, -1, 1, 0, 0, z);
+    PyObject *r = _PyLong_FromByteArray(buf, got, 1, 0);
+    if (buf != stack) free(buf);
+    if (r && mpz_sgn(z) < 0) {
+        PyObject *neg = PyNumber_Negative(r);
+        Py_DECREF(r);
+        r = neg;
+    }
     return r;
 }
 

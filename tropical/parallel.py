@@ -327,7 +327,8 @@ def count_regions_parallel(net: Any, domain: Any = None, *, workers: int | None 
             for h, s, tight in on:
                 groups.setdefault((h, key), ([], []))[0 if s > 0 else 1].append(((pid, root), facets, tight, lines))
     merges = 0
-    for (h, _key), (pl, mi) in sorted(groups.items(), key=lambda kv: kv[0]):
+    joinable = [(hk, sides) for hk, sides in groups.items() if sides[0] and sides[1]]
+    for (h, _key), (pl, mi) in sorted(joinable, key=lambda kv: kv[0]):
         for a, fa, _ta, _la in pl:
             for b, fb, tb, lb in mi:
                 ra, rb = find(a), find(b)

@@ -43,6 +43,14 @@ exceeded; ``time_budget`` returns partial counts; ``progress`` reports on standa
 :func:`count_regions` a ``KeyboardInterrupt`` returns the counts so far, flagged ``partial`` with
 ``stopped="interrupted"``; the streaming generators let it propagate (no global state is left behind).
 
+Compiled kernel: when ``tropical._cregions`` is built (C with GMP integers; see :mod:`tropical.backend`),
+:func:`count_regions` runs this same algorithm there, step for step on the same exact integers, with three
+additions that change no decision: new generators are divided by their content lazily (with an exactly checked
+divisor hint from the three-term Plücker relation), the neurons of a new layer that do not cut a cell are
+recognized by a float filter with a rigorous error bound (a sign is used only when the computed value exceeds
+the bound; exact zeros and close calls are computed exactly), and the rare merge pairs the cheap test leaves
+undecided are handed back to Python's exact clip. The test suite checks both paths give identical counts.
+
 Streaming: :func:`count_regions` holds no regions. Once both sides of a split are enumerated (depth-first,
 so this is known when the stack drops below the split's minus side), the plus-side pieces kept for the
 linear-region merge are released; per region only one 8-byte union-find slot stays, plus the exact keys of

@@ -57,7 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default=None, choices=["auto", "python", "flint"],
                         help="exact arithmetic backend (default: $TROPICAL_BACKEND, else auto = flint when installed)")
     parser.add_argument("--no-guided", action="store_true",
-                        help="turn off the float-guided, exactly certified shortcuts (pure exact reference path)")
+                        help="turn off the float-guided, exactly certified shortcuts")
+    parser.add_argument("--no-compiled", action="store_true",
+                        help="count regions with the Python enumerator, not the compiled kernel (with --backend "
+                             "python --no-guided: the pure exact reference path)")
 
 
 def _network(args: argparse.Namespace, box: Any = None) -> tuple[Any, Any]:
@@ -78,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from canopy.cli._common import check_limit, check_output, strict_json
     from canopy.cli.verify import parse_box
     from canopy.errors import InvalidArgumentError
-    from tropical.backend import set_backend, set_guided
+    from tropical.backend import set_backend, set_compiled, set_guided
     from tropical.regions import Box, count_regions, tropical_crosscheck
 
     check_limit("--max-regions", args.max_regions, "regions", allow=args.allow_costly)
@@ -94,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         set_backend(args.backend)
     if args.no_guided:
         set_guided(False)
+    if args.no_compiled:
+        set_compiled(False)
     net, graph = _network(args, box)
     if args.out is not None and net.input_dim != 2:
         raise InvalidArgumentError(f"--out draws 2-input networks only; this one has {net.input_dim} inputs")

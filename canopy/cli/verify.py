@@ -68,7 +68,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default=None, choices=["auto", "python", "flint"],
                         help="exact arithmetic backend (default: $TROPICAL_BACKEND, else auto = flint when installed)")
     parser.add_argument("--no-guided", action="store_true",
-                        help="turn off the float-guided, exactly certified shortcuts (pure exact reference path)")
+                        help="turn off the float-guided, exactly certified shortcuts")
+    parser.add_argument("--no-compiled", action="store_true",
+                        help="count regions with the Python enumerator, not the compiled kernel (with --backend "
+                             "python --no-guided: the pure exact reference path)")
 
 
 def _parse_widths(text: str) -> list[int]:
@@ -415,7 +418,7 @@ def _text(report: dict[str, Any], desc: str, domain_desc: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``canopy verify``; return 0 if every check passes, 1 otherwise."""
     from canopy.cli._common import check_limit, note, strict_json
-    from tropical.backend import set_backend, set_guided
+    from tropical.backend import set_backend, set_compiled, set_guided
 
     allow = args.allow_costly
     check_limit("--points", args.points, "points", allow=allow)
@@ -425,6 +428,8 @@ def run(args: argparse.Namespace) -> int:
         set_backend(args.backend)
     if args.no_guided:
         set_guided(False)
+    if args.no_compiled:
+        set_compiled(False)
     net, desc, graph = network_and_graph_from_args(args, box)
     if not allow:
         from canopy.cli._common import LIMITS
