@@ -144,6 +144,11 @@ typedef struct Layer { /* one hidden layer's composed pre-activations inside one
     int ncut;
     int *cidx;      /* neuron index of cut neuron k */
     Vec **hp, **hm; /* primitive rows (both orientations) of cut neuron k, made on first use */
+    /* the last composition of the next layer (or the output) under this layer's pattern cpat: sibling cells
+       differ in a few bits, so the next one is this plus or minus those columns (see compose) */
+    uint8_t *cpat;
+    Vec **crows;
+    int cwidth;
 } Layer;
 
 static void layer_unref(Layer *L) {
@@ -153,6 +158,11 @@ static void layer_unref(Layer *L) {
             vec_unref(L->hp[k]);
             vec_unref(L->hm[k]);
         }
+        if (L->crows) {
+            for (int k = 0; k < L->cwidth; k++) vec_unref(L->crows[k]);
+            free(L->crows);
+        }
+        free(L->cpat);
         free(L->M);
         free(L->cidx);
         free(L->hp);
@@ -851,22 +861,54 @@ static Vec **compose(Ctx *C, int li, Layer *prev, const uint8_t *pat) {
     Vec **rows = xmalloc(sizeof(Vec *) * (size_t)width);
     Vec **W = C->W[li];
     Vec *B = C->B[li];
-    for (int k = 0; k < width; k++) {
-        Vec *r = vec_new(np1);
-        if (!prev) {
+    if (!prev) {
+        for (int k = 0; k < width; k++) {
+            Vec *r = vec_new(np1);
             for (int i = 0; i < n; i++) mpz_set(r->v[i], W[k]->v[i]);
             mpz_set(r->v[n], B->v[k]);
+            rows[k] = r;
+        }
+        return rows;
+    }
+    const uint8_t *bits = pat + C->offsets[prev->li];
+    int pw = prev->width, on = 0, diff = 0;
+    for (int j = 0; j < pw; j++) {
+        on += bits[j] != 0;
+        if (prev->crows) diff += (bits[j] != 0) != (prev->cpat[j] != 0);
+    }
+    /* the rows are sum over active neurons j of W[k][j] M[j], plus the bias: from the cached composition, only
+       the columns whose bit differs are added or subtracted (exact integer updates, the same sum) */
+    int incremental = prev->crows && diff < on;
+    for (int k = 0; k < width; k++) {
+        Vec *r = vec_new(np1);
+        if (incremental) {
+            Vec *c0 = prev->crows[k];
+            for (int i = 0; i < np1; i++) mpz_set(r->v[i], c0->v[i]);
         } else {
-            const uint8_t *bits = pat + C->offsets[prev->li];
-            for (int j = 0; j < prev->width; j++) {
-                if (!bits[j] || mpz_sgn(W[k]->v[j]) == 0) continue;
-                Vec *mj = prev->M[j];
+            mpz_set(r->v[n], B->v[k]);
+        }
+        for (int j = 0; j < pw; j++) {
+            int b = bits[j] != 0;
+            if (incremental ? b == (prev->cpat[j] != 0) : !b) continue;
+            if (mpz_sgn(W[k]->v[j]) == 0) continue;
+            Vec *mj = prev->M[j];
+            if (b)
                 for (int i = 0; i < np1; i++) mpz_addmul(r->v[i], W[k]->v[j], mj->v[i]);
-            }
-            mpz_add(r->v[n], r->v[n], B->v[k]);
+            else
+                for (int i = 0; i < np1; i++) mpz_submul(r->v[i], W[k]->v[j], mj->v[i]);
         }
         rows[k] = r;
     }
+    /* cache this composition (the rows are never modified afterwards: callers copy them) */
+    if (!prev->cpat) prev->cpat = xmalloc((size_t)(pw ? pw : 1));
+    memcpy(prev->cpat, bits, (size_t)pw);
+    if (prev->crows) {
+        for (int k = 0; k < prev->cwidth; k++) vec_unref(prev->crows[k]);
+    } else {
+        prev->crows = xmalloc(sizeof(Vec *) * (size_t)(width ? width : 1));
+    }
+    for (int k = 0; k < width; k++) prev->crows[k] = vec_ref(rows[k]);
+    prev->cwidth = width;
     return rows;
 }
 
@@ -1628,7 +1670,7 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
         int nout = C->wdim[C->L + 1];
         Vec *key = vec_new(nout * np1);
         for (int o = 0; o < nout; o++) {
-            for (int i = 0; i < np1; i++) mpz_swap(key->v[o * np1 + i], rows[o]->v[i]);
+            for (int i = 0; i < np1; i++) mpz_set(key->v[o * np1 + i], rows[o]->v[i]);
             vec_unref(rows[o]);
         }
         free(rows);
