@@ -65,14 +65,14 @@ typedef struct Vec {
 static Vec **free_lists[FREE_LENS];
 static int free_n[FREE_LENS];
 
-static Vec *vec_new(int len) {
+/* a vector whose entries the caller sets (from a free list they hold stale values) */
+static Vec *vec_raw(int len) {
     if (len < FREE_LENS && free_n[len]) {
         Vec *x = free_lists[len][--free_n[len]];
         x->rc = 1;
         x->dirty = 0;
         x->lag = 0;
         mpz_set_ui(x->hint, 0);
-        for (int i = 0; i < len; i++) mpz_set_ui(x->v[i], 0);
         return x;
     }
     Vec *x = xmalloc(sizeof(Vec) + sizeof(mpz_t) * (size_t)len);
@@ -82,6 +82,15 @@ static Vec *vec_new(int len) {
     x->lag = 0;
     mpz_init(x->hint);
     for (int i = 0; i < len; i++) mpz_init(x->v[i]);
+    return x;
+}
+
+/* a zero vector */
+static Vec *vec_new(int len) {
+    int pooled = len < FREE_LENS && free_n[len]; /* a fresh vector is zero already (mpz_init) */
+    Vec *x = vec_raw(len);
+    if (pooled)
+        for (int i = 0; i < len; i++) mpz_set_ui(x->v[i], 0);
     return x;
 }
 static inline Vec *vec_ref(Vec *x) {
@@ -524,13 +533,17 @@ typedef struct RF { /* a region's facets (kept while an open split lists the reg
     int refs;
     int nf;
     Vec **rows;
-    long *sids; /* membrane split id of each facet, -1 for the domain's */
+    long *sids;  /* membrane split id of each facet, -1 for the domain's */
+    double *fd;  /* the rows' scaled double approximations for the float filter (made on first use) */
+    int *fflush; /* their flushed-entry counts */
 } RF;
 
 static void rf_free(RF *r) {
     for (int i = 0; i < r->nf; i++) vec_unref(r->rows[i]);
     free(r->rows);
     free(r->sids);
+    free(r->fd);
+    free(r->fflush);
     free(r);
 }
 
@@ -633,15 +646,73 @@ static void release_sid(Ctx *C, long sid) {
 /* ------------------------------------------------------------------------------------- the merge */
 /* the cheap exact test: 1 the facet lies in region r (membrane facet left out), 0 beyond one of its facets,
    -1 undecided */
-static int relation(Ctx *C, Vec **tight, int nt, Vec **lines, int nl, RF *r, long sid) {
+#define FILTER_MAX 64
+static int to_doubles(Vec *x, int m, double *out);
+static int filtered_sign(const double *a, int af, const double *x, int xf, int m);
+
+/* the sign of h . g: the certified float filter when both approximations are given, else (or when it cannot
+   decide) the exact integers */
+static inline int sign_of(Ctx *C, Vec *h, const double *hd, int hf, Vec *g, const double *gd, int gf) {
+    if (hd && gd) {
+        int s = filtered_sign(hd, hf, gd, gf, C->np1);
+        if (s) return s;
+    }
+    return dot_sign(C, h, g, C->np1);
+}
+
+/* whether a = -b, or a = b when same (exact) */
+static int rows_match(const Vec *a, const Vec *b, int np1, int same) {
+    for (int i = 0; i < np1; i++) {
+        if (mpz_cmpabs(a->v[i], b->v[i]) != 0) return 0;
+        if (same ? mpz_sgn(a->v[i]) != mpz_sgn(b->v[i]) : mpz_sgn(a->v[i]) != -mpz_sgn(b->v[i])) return 0;
+    }
+    return 1;
+}
+
+/* The combinatorial shortcut of the merge test: regions r (plus side of membrane sid) and mine (minus side)
+   cannot share a facet on the membrane when some hyperplane h other than the membrane's bounds them from
+   opposite sides (h >= 0 valid on r, -h >= 0 on mine): their closures meet inside h = 0, whose intersection
+   with the membrane has dimension n - 2. */
+static int opposite_facets(Ctx *C, RF *r, RF *mine, long sid) {
+    int np1 = C->np1;
+    Vec *memb = NULL;
+    for (int f = 0; f < r->nf; f++)
+        if (r->sids[f] == sid) memb = r->rows[f];
+    for (int f = r->nf - 1; f >= 0; f--) {
+        if (r->sids[f] <= sid) continue; /* only splits after the membrane's can differ */
+        Vec *h = r->rows[f];
+        if (memb && (rows_match(h, memb, np1, 1) || rows_match(h, memb, np1, 0))) continue;
+        for (int g = mine->nf - 1; g >= 0; g--) {
+            if (mine->sids[g] <= sid) continue;
+            if (rows_match(h, mine->rows[g], np1, 0)) return 1;
+        }
+    }
+    return 0;
+}
+
+/* the cheap exact test: 1 the facet lies in region r (membrane facet left out), 0 beyond one of its facets,
+   -1 undecided. td/tf: the tight generators' double approximations (NULL: exact only); mine: the minus
+   region's facets. */
+static int relation(Ctx *C, Vec **tight, const double *td, const int *tf, int nt, Vec **lines, int nl, RF *r,
+                    RF *mine, long sid) {
     int inside = 1;
     int np1 = C->np1;
-    for (int f = 0; f < r->nf; f++) {
+    if (opposite_facets(C, r, mine, sid)) return 0;
+    if (td && !r->fd && r->nf) {
+        r->fd = xmalloc(sizeof(double) * (size_t)r->nf * (size_t)np1);
+        r->fflush = xmalloc(sizeof(int) * (size_t)r->nf);
+        for (int f = 0; f < r->nf; f++) r->fflush[f] = to_doubles(r->rows[f], np1, r->fd + (size_t)f * np1);
+    }
+    /* deepest facets first: the ones that separate two regions split apart at sid come after it on the path
+       (the shared ancestors' facets hold every tight generator on their positive side) */
+    for (int f = r->nf - 1; f >= 0; f--) {
         if (r->sids[f] == sid) continue;
         Vec *h = r->rows[f];
+        const double *hd = td ? r->fd + (size_t)f * np1 : NULL;
+        int hf = td ? r->fflush[f] : 0;
         int pos = 0, neg = 0;
         for (int g = 0; g < nt; g++) {
-            int s = dot_sign(C, h, tight[g], np1);
+            int s = sign_of(C, h, hd, hf, tight[g], td ? td + (size_t)g * np1 : NULL, td ? tf[g] : 0);
             if (s > 0) {
                 pos = 1;
                 if (neg) break;
@@ -776,6 +847,8 @@ static int add_region(Ctx *C, Cell *c, Vec *key) {
     RF *r = xmalloc(sizeof(RF));
     r->refs = 0;
     r->nf = 0;
+    r->fd = NULL;
+    r->fflush = NULL;
     r->rows = xmalloc(sizeof(Vec *) * (size_t)(nf ? nf : 1));
     r->sids = xmalloc(sizeof(long) * (size_t)(nf ? nf : 1));
     Ineq **nodes = xmalloc(sizeof(Ineq *) * (size_t)(nf ? nf : 1));
@@ -801,6 +874,8 @@ static int add_region(Ctx *C, Cell *c, Vec *key) {
     int nref = 0;
     int err = 0;
     Vec **tight = NULL;
+    double *td = NULL;
+    int *tf = NULL;
     for (int j = nn - 1; j >= 0 && !err; j--) {
         Ineq *q = nodes[j];
         if (q->sign > 0) {
@@ -811,13 +886,22 @@ static int add_region(Ctx *C, Cell *c, Vec *key) {
         if (q->sid >= C->pluscap || !C->plus[q->sid]) continue;
         IList *cands = sidtab_get(C->plus[q->sid], mid, 0);
         if (!cands || !cands->n) continue;
-        if (!tight) tight = xmalloc(sizeof(Vec *) * (size_t)c->ng);
+        if (!tight) {
+            tight = xmalloc(sizeof(Vec *) * (size_t)(c->ng ? c->ng : 1));
+            if (C->np1 <= FILTER_MAX) {
+                td = xmalloc(sizeof(double) * (size_t)(c->ng ? c->ng : 1) * (size_t)C->np1);
+                tf = xmalloc(sizeof(int) * (size_t)(c->ng ? c->ng : 1));
+            }
+        }
         int nt = 0;
         for (int g = 0; g < c->ng; g++)
-            if (bs_test(c->incs + (size_t)g * NW, q->index)) tight[nt++] = c->gens[g];
+            if (bs_test(c->incs + (size_t)g * NW, q->index)) {
+                if (td) tf[nt] = to_doubles(c->gens[g], C->np1, td + (size_t)nt * C->np1);
+                tight[nt++] = c->gens[g];
+            }
         for (int m = 0; m < cands->n; m++) {
             int64_t other = cands->a[m];
-            int rel = relation(C, tight, nt, c->lines, c->nl, C->rf[other], q->sid);
+            int rel = relation(C, tight, td, tf, nt, c->lines, c->nl, C->rf[other], r, q->sid);
             if (rel < 0) {
                 C->fallback_pairs++;
                 rel = exact_adjacent(C, C->rf[other], r, q->sid);
@@ -830,6 +914,8 @@ static int add_region(Ctx *C, Cell *c, Vec *key) {
         }
     }
     free(tight);
+    free(td);
+    free(tf);
     free(nodes);
     if (nref)
         r->refs = nref;
@@ -880,7 +966,7 @@ static Vec **compose(Ctx *C, int li, Layer *prev, const uint8_t *pat) {
        the columns whose bit differs are added or subtracted (exact integer updates, the same sum) */
     int incremental = prev->crows && diff < on;
     for (int k = 0; k < width; k++) {
-        Vec *r = vec_new(np1);
+        Vec *r = incremental ? vec_raw(np1) : vec_new(np1); /* incremental: every entry is copied below */
         if (incremental) {
             Vec *c0 = prev->crows[k];
             for (int i = 0; i < np1; i++) mpz_set(r->v[i], c0->v[i]);
@@ -922,8 +1008,6 @@ static Vec **compose(Ctx *C, int li, Layer *prev, const uint8_t *pat) {
  * with m entries and f flushed entries (the products of kept entries are >= 2^-800: no underflow). When
  * |s| exceeds the bound, sign(s) = sign(a.x) is certified; otherwise the exact path decides. Exact zeros are
  * never certified, so degenerate positions always go the exact way. */
-#define FILTER_MAX 64
-
 static int to_doubles(Vec *x, int m, double *out) {
     long e[FILTER_MAX];
     double d[FILTER_MAX];
@@ -1049,7 +1133,7 @@ static void start_layer(Ctx *C, Cell *c, int li) {
     int len = np1 + L->ncut;
     for (int g = 0; g < nv; g++) {
         Vec *x = g < ng ? c->gens[g] : c->lines[g - ng];
-        Vec *y = vec_new(len);
+        Vec *y = vec_raw(len); /* every entry is set below */
         y->dirty = x->dirty;
         y->lag = x->lag;
         mpz_set(y->hint, x->hint);
@@ -1074,10 +1158,13 @@ static void start_layer(Ctx *C, Cell *c, int li) {
 static Vec *line_comb(Ctx *C, Vec *g, const mpz_t v, Vec *ln, const mpz_t al, int s, int first) {
     int np1 = C->np1, len = g->len;
     if (g->dirty) reduce(C, g); /* g may be a generator made by an earlier split (lines stay reduced) */
-    Vec *e = vec_new(len);
+    Vec *e = vec_raw(len);
     mpz_mul_si(C->t2, v, s); /* s * v */
     for (int i = 0; i < len; i++) {
-        if (i >= np1 && i < first) continue;
+        if (i >= np1 && i < first) {
+            mpz_set_ui(e->v[i], 0); /* the values of neurons already processed: never read again */
+            continue;
+        }
         mpz_mul(e->v[i], al, g->v[i]);
         mpz_submul(e->v[i], C->t2, ln->v[i]);
     }
@@ -1157,7 +1244,7 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
         /* the new ray: tight on every earlier inequality */
         memset(tmp, 0, sizeof(uint64_t) * (size_t)NW);
         for (int b = 0; b < bi; b++) bs_set(tmp, b);
-        Vec *rp = vec_new(ln->len), *rm = vec_new(ln->len);
+        Vec *rp = vec_raw(ln->len), *rm = vec_raw(ln->len); /* every entry is set below */
         for (int q = 0; q < ln->len; q++) {
             if (s > 0) {
                 mpz_set(rp->v[q], ln->v[q]);
@@ -1256,11 +1343,12 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
             if (gq->dirty) reduce(C, gq);
             const mpz_t *vp = &gp->v[j], *vq = &gq->v[j];
             int len = gp->len;
-            Vec *e = vec_new(len);
+            Vec *e = vec_raw(len);
             for (int i = 0; i < np1; i++) {
                 mpz_mul(e->v[i], *vp, gq->v[i]);
                 mpz_submul(e->v[i], *vq, gp->v[i]);
             }
+            for (int i = np1; i < first; i++) mpz_set_ui(e->v[i], 0); /* processed neurons: never read */
             for (int i = first; i < len; i++) {
                 mpz_mul(e->v[i], *vp, gq->v[i]);
                 mpz_submul(e->v[i], *vq, gp->v[i]);
@@ -1668,7 +1756,7 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
         }
         Vec **rows = compose(C, C->L, L, cur.pat);
         int nout = C->wdim[C->L + 1];
-        Vec *key = vec_new(nout * np1);
+        Vec *key = vec_raw(nout * np1); /* every entry is set below */
         for (int o = 0; o < nout; o++) {
             for (int i = 0; i < np1; i++) mpz_set(key->v[o * np1 + i], rows[o]->v[i]);
             vec_unref(rows[o]);
