@@ -44,12 +44,13 @@ exceeded; ``time_budget`` returns partial counts; ``progress`` reports on standa
 ``stopped="interrupted"``; the streaming generators let it propagate (no global state is left behind).
 
 Compiled kernel: when ``tropical._cregions`` is built (C with GMP integers; see :mod:`tropical.backend`),
-:func:`count_regions` runs this same algorithm there, step for step on the same exact integers, with three
-additions that change no decision: new generators are divided by their content lazily (with an exactly checked
-divisor hint from the three-term Plücker relation), the neurons of a new layer that do not cut a cell are
-recognized by a float filter with a rigorous error bound (a sign is used only when the computed value exceeds
-the bound; exact zeros and close calls are computed exactly), and the rare merge pairs the cheap test leaves
-undecided are handed back to Python's exact clip. The test suite checks both paths give identical counts.
+:func:`count_regions` runs this same algorithm there on the same exact integers. What it adds gives the same
+answers faster: new generators are divided by their content lazily (with an exactly checked divisor hint from
+the three-term Plücker relation); signs that a float computation with a rigorous error bound decides (the
+neurons of a new layer that do not cut a cell, the merge test) are taken from it, and exact zeros and close
+calls from the integers; two regions bounded from opposite sides by a hyperplane other than their membrane are
+told apart by comparing exact rows; the rare merge pairs left undecided go to Python's exact clip. The test
+suite checks that both paths give identical counts.
 
 Streaming: :func:`count_regions` holds no regions. Once both sides of a split are enumerated (depth-first,
 so this is known when the stack drops below the split's minus side), the plus-side pieces kept for the
