@@ -358,7 +358,7 @@ static Vec *primitive_row(Ctx *C, Vec *x, int m, int negate) {
    The quotient's remaining content is small (a few bits on average), so it is left in place and the gcd is
    skipped, except every LAG_MAX generations along a line of descent (the lag counts them), which bounds the
    growth. None of this changes a sign: any positive multiple is the same ray. */
-#define LAG_MAX 4
+#define LAG_MAX 32
 
 static void reduce(Ctx *C, Vec *x) {
     int np1 = C->np1;
