@@ -54,6 +54,7 @@ typedef struct Vec {
     int len;
     int dirty;  /* not yet reduced (see reduce) */
     int lag;    /* 0: primitive; else the number of generations since an ancestor was made primitive */
+    uint64_t smask; /* bit j: value entry n + 1 + j holds only the sign of the exact value (see dd_split) */
     mpz_t hint; /* a likely divisor of a dirty generator's content (0: none) */
     mpz_t v[];
 } Vec;
@@ -72,6 +73,7 @@ static Vec *vec_raw(int len) {
         x->rc = 1;
         x->dirty = 0;
         x->lag = 0;
+        x->smask = 0;
         mpz_set_ui(x->hint, 0);
         return x;
     }
@@ -80,6 +82,7 @@ static Vec *vec_raw(int len) {
     x->len = len;
     x->dirty = 0;
     x->lag = 0;
+    x->smask = 0;
     mpz_init(x->hint);
     for (int i = 0; i < len; i++) mpz_init(x->v[i]);
     return x;
@@ -360,6 +363,12 @@ static Vec *primitive_row(Ctx *C, Vec *x, int m, int negate) {
    growth. None of this changes a sign: any positive multiple is the same ray. */
 #define LAG_MAX 32
 
+/* whether entry i of x holds only a sign (see dd_split) */
+static inline int is_sign_only(const Vec *x, int i, int np1) {
+    int j = i - np1;
+    return j >= 0 && j < 64 && (x->smask >> j & 1);
+}
+
 static void reduce(Ctx *C, Vec *x) {
     int np1 = C->np1;
     if (mpz_sgn(x->hint) > 0) {
@@ -367,7 +376,8 @@ static void reduce(Ctx *C, Vec *x) {
         for (int i = 0; i < np1 && ok; i++)
             if (!mpz_divisible_p(x->v[i], x->hint)) ok = 0;
         if (ok)
-            for (int i = 0; i < x->len; i++) mpz_divexact(x->v[i], x->v[i], x->hint);
+            for (int i = 0; i < x->len; i++)
+                if (!is_sign_only(x, i, np1)) mpz_divexact(x->v[i], x->v[i], x->hint);
         mpz_set_ui(x->hint, 0);
         if (ok && x->lag < LAG_MAX) {
             x->dirty = 0;
@@ -376,7 +386,8 @@ static void reduce(Ctx *C, Vec *x) {
     }
     gcd_prefix(C->t1, x, np1);
     if (mpz_cmp_ui(C->t1, 1) > 0)
-        for (int i = 0; i < x->len; i++) mpz_divexact(x->v[i], x->v[i], C->t1);
+        for (int i = 0; i < x->len; i++)
+            if (!is_sign_only(x, i, np1)) mpz_divexact(x->v[i], x->v[i], C->t1);
     x->dirty = 0;
     x->lag = 0;
 }
@@ -1165,13 +1176,18 @@ static Vec *line_comb(Ctx *C, Vec *g, const mpz_t v, Vec *ln, const mpz_t al, in
             mpz_set_ui(e->v[i], 0); /* the values of neurons already processed: never read again */
             continue;
         }
+        if (is_sign_only(g, i, np1)) { /* the neuron does not cut the cell, so the line's value is 0 */
+            mpz_set_si(e->v[i], mpz_sgn(g->v[i]));
+            e->smask |= (uint64_t)1 << (i - np1);
+            continue;
+        }
         mpz_mul(e->v[i], al, g->v[i]);
         mpz_submul(e->v[i], C->t2, ln->v[i]);
     }
     gcd_prefix(C->t1, e, np1);
     if (mpz_cmp_ui(C->t1, 1) > 0)
         for (int i = 0; i < len; i++) {
-            if (i >= np1 && i < first) continue;
+            if ((i >= np1 && i < first) || is_sign_only(e, i, np1)) continue;
             mpz_divexact(e->v[i], e->v[i], C->t1);
         }
     return e;
@@ -1286,6 +1302,24 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
         }
         cnt[g] = cc;
     }
+    /* The remaining neurons of the layer that do not cut this cell (all generator values >= 0, or all <= 0, and
+       0 on the lines) cannot cut any cell inside it: only the signs of their values are ever read again. A new
+       generator is a positive combination of p and q, so its value has the sign of theirs; it is stored as
+       that sign (-1, 0, 1), marked in smask, and never multiplied. Values of neurons that do cut are exact:
+       a neuron cutting a cell cut every cell containing it, so no ancestor stored a sign for it. */
+    uint64_t nocut = 0;
+    for (int i = first; i < (np1 + 64 < c->gens[0]->len ? np1 + 64 : c->gens[0]->len); i++) {
+        int pos = 0, neg = 0;
+        for (int g = 0; g < ng && !(pos && neg); g++) {
+            int sg = mpz_sgn(c->gens[g]->v[i]);
+            pos |= sg > 0;
+            neg |= sg < 0;
+        }
+        if (pos && neg) continue;
+        int lcut = 0;
+        for (int l = 0; l < nl && !lcut; l++) lcut = mpz_sgn(c->lines[l]->v[i]) != 0;
+        if (!lcut) nocut |= (uint64_t)1 << (i - np1);
+    }
     int depth = bi - C->ndom; /* the path's split inequalities, by bit index - ndom */
     Vec **rows = xmalloc(sizeof(Vec *) * (size_t)(depth ? depth : 1));
     for (Ineq *q = c->path; q; q = q->parent) rows[q->index - C->ndom] = q->h;
@@ -1350,6 +1384,13 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
             }
             for (int i = np1; i < first; i++) mpz_set_ui(e->v[i], 0); /* processed neurons: never read */
             for (int i = first; i < len; i++) {
+                int jj = i - np1;
+                if (jj < 64 && (nocut >> jj & 1)) { /* sign only: a positive combination of same-sign values */
+                    int sg = mpz_sgn(gp->v[i]) + mpz_sgn(gq->v[i]);
+                    mpz_set_si(e->v[i], sg > 0 ? 1 : sg < 0 ? -1 : 0);
+                    e->smask |= (uint64_t)1 << jj;
+                    continue;
+                }
                 mpz_mul(e->v[i], *vp, gq->v[i]);
                 mpz_submul(e->v[i], *vq, gp->v[i]);
             }
