@@ -19,8 +19,8 @@ off. ``use_backend("python")`` with ``use_guided(False)`` is the pure exact refe
 
 Independently again, the exact region count (:func:`tropical.regions.count_regions`) runs in a *compiled*
 kernel, ``tropical._cregions`` (C with GMP integers, built by ``pip install`` when a C compiler and GMP's
-headers are present, skipped otherwise), which performs the same exact decisions as the Python enumerator
-on the same integers. ``set_compiled(False)``, ``use_compiled(False)`` or ``TROPICAL_COMPILED=0`` use the
+headers are present, skipped otherwise), which runs the Python enumerator's algorithm on the same integers
+and gives the same counts. ``set_compiled(False)``, ``use_compiled(False)`` or ``TROPICAL_COMPILED=0`` use the
 Python enumerator; ``compiled_available()`` says whether the kernel is built. The pure reference path is
 ``use_backend("python")``, ``use_guided(False)`` and ``use_compiled(False)`` together.
 

@@ -46,7 +46,7 @@ from tropical.backend import (
     set_guided,
 )
 from tropical.errors import BudgetExceededError, InvalidArgumentError
-from tropical.polyhedron import Polyhedron, facets_overlap, primitive
+from tropical.polyhedron import primitive
 
 __all__ = ["count_regions_parallel", "partition_pieces"]
 
@@ -198,17 +198,10 @@ def _enumerate_piece_compiled(kernel: Any, en: Any, sides: dict[Vec, tuple[Vec, 
 
 def _shares_facet(n: int, plus: list[Vec], minus: list[Vec], h: Vec) -> bool:
     """Whether the closed regions ``plus`` (on ``h >= 0``) and ``minus`` share an ``(n-1)``-face in ``h = 0``."""
-    p = Polyhedron.whole_space(n)
-    hbit = -1
-    for f in plus:
-        before = len(p.ineqs)
-        p = p._cut(f, strict_error=True)
-        if f == h:
-            hbit = 1 << before if len(p.ineqs) > before else -1
-    if hbit < 0:
-        return False
+    from tropical.regions import _exact_adjacent_rows
+
     neg = tuple(-c for c in h)
-    return facets_overlap(p.gens, p.incs, p.lines_, hbit, [f for f in minus if f != neg])
+    return _exact_adjacent_rows(n, plus, [f == h for f in plus], minus, [f == neg for f in minus])
 
 
 def count_regions_parallel(net: Any, domain: Any = None, *, workers: int | None = None,
