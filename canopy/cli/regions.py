@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop after S seconds with partial counts")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="processes for the exact count (default 1; the counts do not depend on it; see "
-                             "tropical.parallel)")
+                             "tropical.parallel; with the compiled kernel one process is faster on few cores)")
     parser.add_argument("--crosscheck", action="store_true",
                         help="also print the tropical cross-check (monomials of F, G and N(F*G))")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
