@@ -5,9 +5,12 @@
  * integers: layer-wise hyperplane insertion by the double-description method, depth-first, with every
  * generator carrying the exact values of the current layer's cutting neurons; the linear-region merge
  * compares each minus-side region's facet on a membrane with the plus-side regions of that membrane that
- * carry the same exact affine map.  Every decision is the sign of an exact GMP integer; the rare pairs the
- * cheap test cannot decide are handed back to Python (an exact double-description clip, the same function
- * the reference path uses).  Nothing here is a float.
+ * carry the same exact affine map.  Every decision is the sign of an exact integer: computed with GMP, or
+ * read off a double-precision value whose rigorous error bound it exceeds (the certified filter below; exact
+ * zeros and close calls always go to GMP).  The rare merge pairs the cheap tests cannot decide are handed back
+ * to Python (an exact double-description clip, the same function the reference path uses).  What is added to
+ * the reference algorithm (lazy content reduction with a Pluecker hint, sign-only values of neurons that no
+ * longer cut, the incremental composition, the opposite-facet shortcut of the merge) changes no count.
  *
  * The Python reference path stays the specification: the test suite checks that both give identical counts.
  */
