@@ -269,13 +269,14 @@ def test_fallback_is_exercised_and_agrees(fallback_nets, recorder, clip_calls):
         assert status == 0 and fallbacks > 0
         assert len(clip_calls) == fallbacks  # every counted pair really went to Python
         assert (act, lin, dist) == _key(fast)
-        # the Python merger takes the same decisions, so it needs the same clips
+        # the kernel's cheap tests decide at least what the Python merger's decide (its opposite-facet shortcut
+        # may settle more pairs), so it never needs more clips
         merger = _Merger(net.input_dim, keep_edges=False)
         en = _Enumerator(net, None, max_regions=None, time_budget=None, progress=False)
         for raw in en.run():
             merger.release(en.closed)
             merger.add(raw)
-        assert merger.fallback_pairs == fallbacks
+        assert 0 < fallbacks <= merger.fallback_pairs
         assert (merger.count, merger.linear_regions, len(merger.mapids)) == (act, lin, dist)
         assert_parity(net)
 
