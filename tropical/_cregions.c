@@ -1167,6 +1167,23 @@ static void start_layer(Ctx *C, Cell *c, int li) {
     c->k = 0;
 }
 
+/* Whether the hyperplane of the neuron whose values sit at entry idx cuts the interior of cell c: values of both
+   signs at its generators, or a nonzero value on a line. *pos: some generator value is positive (the neuron's
+   bit when it does not cut). Signs only, so sign-only entries (see dd_split) are read correctly. */
+static int cuts(const Cell *c, int idx, int *pos) {
+    int p = 0, n = 0;
+    for (int g = 0; g < c->ng && !(p && n); g++) {
+        int sg = mpz_sgn(c->gens[g]->v[idx]);
+        p |= sg > 0;
+        n |= sg < 0;
+    }
+    *pos = p;
+    if (p && n) return 1;
+    for (int l = 0; l < c->nl; l++)
+        if (mpz_sgn(c->lines[l]->v[idx])) return 1;
+    return 0;
+}
+
 /* al * g - s * v * ln on the coordinates and the values still needed (from index first), made primitive
    over the coordinates */
 static Vec *line_comb(Ctx *C, Vec *g, const mpz_t v, Vec *ln, const mpz_t al, int s, int first) {
@@ -1312,16 +1329,8 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
        a neuron cutting a cell cut every cell containing it, so no ancestor stored a sign for it. */
     uint64_t nocut = 0;
     for (int i = first; i < (np1 + 64 < c->gens[0]->len ? np1 + 64 : c->gens[0]->len); i++) {
-        int pos = 0, neg = 0;
-        for (int g = 0; g < ng && !(pos && neg); g++) {
-            int sg = mpz_sgn(c->gens[g]->v[i]);
-            pos |= sg > 0;
-            neg |= sg < 0;
-        }
-        if (pos && neg) continue;
-        int lcut = 0;
-        for (int l = 0; l < nl && !lcut; l++) lcut = mpz_sgn(c->lines[l]->v[i]) != 0;
-        if (!lcut) nocut |= (uint64_t)1 << (i - np1);
+        int pos;
+        if (!cuts(c, i, &pos)) nocut |= (uint64_t)1 << (i - np1);
     }
     int depth = bi - C->ndom; /* the path's split inequalities, by bit index - ndom */
     Vec **rows = xmalloc(sizeof(Vec *) * (size_t)(depth ? depth : 1));
@@ -1496,24 +1505,24 @@ static void ctx_free(Ctx *C) {
     mpz_clear(C->t3);
 }
 
-static PyObject *bitset_words(PyObject *o, uint64_t *out, int NW) {
-    /* o: a sequence of NW ints (64-bit words) */
+/* o: a sequence of NW ints (64-bit words) into out; -1 on a Python error */
+static int bitset_words(PyObject *o, uint64_t *out, int NW) {
     PyObject *f = PySequence_Fast(o, "tropical._cregions: expected a sequence of words");
-    if (!f) return NULL;
+    if (!f) return -1;
     if (PySequence_Fast_GET_SIZE(f) != NW) {
         Py_DECREF(f);
         PyErr_SetString(PyExc_ValueError, "tropical._cregions: wrong number of bitset words");
-        return NULL;
+        return -1;
     }
     for (int w = 0; w < NW; w++) {
         out[w] = PyLong_AsUnsignedLongLong(PySequence_Fast_GET_ITEM(f, w));
         if (PyErr_Occurred()) {
             Py_DECREF(f);
-            return NULL;
+            return -1;
         }
     }
     Py_DECREF(f);
-    Py_RETURN_NONE;
+    return 0;
 }
 
 /*
@@ -1641,10 +1650,9 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
         if (!cur.gens[g]) goto done;
         PyObject *inc = PySequence_GetItem(dom_incs, g);
         if (!inc) goto done;
-        PyObject *ok = bitset_words(inc, cur.incs + (size_t)g * NW, NW);
+        int bad = bitset_words(inc, cur.incs + (size_t)g * NW, NW);
         Py_DECREF(inc);
-        if (!ok) goto done;
-        Py_DECREF(ok);
+        if (bad) goto done;
     }
     for (int l = 0; l < cur.nl; l++) {
         PyObject *row = PySequence_GetItem(dom_lines, l);
@@ -1653,11 +1661,7 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
         Py_DECREF(row);
         if (!cur.lines[l]) goto done;
     }
-    {
-        PyObject *ok = bitset_words(dom_active, cur.active, NW);
-        if (!ok) goto done;
-        Py_DECREF(ok);
-    }
+    if (bitset_words(dom_active, cur.active, NW)) goto done;
     start_layer(C, &cur, 0);
     stack_push(&st, &cur);
     memset(&cur, 0, sizeof(Cell));
@@ -1697,24 +1701,8 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
         while (cur.k < width) {
             int k = cur.k;
             int j = np1 + k;
-            int pos = 0, neg = 0;
-            for (int g = 0; g < cur.ng; g++) {
-                int s = mpz_sgn(cur.gens[g]->v[j]);
-                if (s > 0) {
-                    pos = 1;
-                    if (neg) break;
-                } else if (s < 0) {
-                    neg = 1;
-                    if (pos) break;
-                }
-            }
-            int cut = pos && neg;
-            if (!cut)
-                for (int l = 0; l < cur.nl; l++)
-                    if (mpz_sgn(cur.lines[l]->v[j])) {
-                        cut = 1;
-                        break;
-                    }
+            int pos;
+            int cut = cuts(&cur, j, &pos);
             int neuron = L->cidx[k];
             uint8_t *pat = cur.pat + C->offsets[L->li];
             if (!cut) {
