@@ -11,9 +11,10 @@ and peak traced memory (``tracemalloc``, a separate run) next to ``2 ** neurons`
 Section ``issue10`` prints the issue-10 table: each net is counted on the default path (the compiled kernel
 ``tropical._cregions`` when built), on the Python enumerator (exact backend ``auto``) and on the pure-Python
 reference path (``python`` backend, no compiled kernel) in the same run; the counts must be identical
-(asserted), with CPU seconds (the least of three runs each), the ratios, regions per CPU second and the peak memory per region (streaming
-counts: traced Python memory on the Python enumerator, peak RSS of a fresh process for the compiled kernel,
-whose C memory tracemalloc does not see; and with the regions kept by ``list(activation_regions(...))``).
+(asserted), with CPU seconds (the least of three runs each), the ratios, regions per CPU second and the peak
+memory per region (streaming counts: traced Python memory on the Python enumerator, peak RSS of a fresh process
+for the compiled kernel, whose C memory tracemalloc does not see; and with the regions kept by
+``list(activation_regions(...))``).
 Section ``sixty`` counts for at most 60 s on one process (input 4, widths [16, 16, 16], [20, 20, 20] and
 [24, 24, 24], Gaussian; the issue's ``canopy verify`` target) with the CPU seconds each used.
 
