@@ -206,7 +206,8 @@ typedef struct {
     Vec **B;   /* B[l]: the biases of layer l */
     int *wdim; /* input width of layer l */
     Vec **dom; /* the domain's homogenized inequalities (index 0: the face at infinity) */
-    mpz_t t1, t2, t3;
+    mpz_t t1, t2, t3, rem;
+    mpz_t *qt; /* np1 quotients (reduce) */
     /* the distinct affine maps */
     struct KeyRef *maps;
     struct Arena *arena;
@@ -375,12 +376,17 @@ static inline int is_sign_only(const Vec *x, int i, int np1) {
 static void reduce(Ctx *C, Vec *x) {
     int np1 = C->np1;
     if (mpz_sgn(x->hint) > 0) {
+        /* one division per coordinate gives the quotient and the exact divisibility check together */
         int ok = 1;
-        for (int i = 0; i < np1 && ok; i++)
-            if (!mpz_divisible_p(x->v[i], x->hint)) ok = 0;
-        if (ok)
-            for (int i = 0; i < x->len; i++)
+        for (int i = 0; i < np1 && ok; i++) {
+            mpz_tdiv_qr(C->qt[i], C->rem, x->v[i], x->hint);
+            if (mpz_sgn(C->rem)) ok = 0;
+        }
+        if (ok) {
+            for (int i = 0; i < np1; i++) mpz_swap(x->v[i], C->qt[i]);
+            for (int i = np1; i < x->len; i++)
                 if (!is_sign_only(x, i, np1)) mpz_divexact(x->v[i], x->v[i], x->hint);
+        }
         mpz_set_ui(x->hint, 0);
         if (ok && x->lag < LAG_MAX) {
             x->dirty = 0;
@@ -1503,6 +1509,11 @@ static void ctx_free(Ctx *C) {
     mpz_clear(C->t1);
     mpz_clear(C->t2);
     mpz_clear(C->t3);
+    mpz_clear(C->rem);
+    if (C->qt) {
+        for (int i = 0; i < C->np1; i++) mpz_clear(C->qt[i]);
+        free(C->qt);
+    }
 }
 
 /* o: a sequence of NW ints (64-bit words) into out; -1 on a Python error */
@@ -1549,8 +1560,11 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
     mpz_init(C->t1);
     mpz_init(C->t2);
     mpz_init(C->t3);
+    mpz_init(C->rem);
     C->n = n;
     C->np1 = n + 1;
+    C->qt = xmalloc(sizeof(mpz_t) * (size_t)C->np1);
+    for (int i = 0; i < C->np1; i++) mpz_init(C->qt[i]);
     C->NW = NW;
     C->fallback = fallback;
     Stack st = {0};
