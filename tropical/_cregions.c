@@ -3,14 +3,16 @@
  *
  * This is the same algorithm as tropical.regions._Enumerator + _Merger, step for step, on the same exact
  * integers: layer-wise hyperplane insertion by the double-description method, depth-first, with every
- * generator carrying the exact values of the current layer's cutting neurons; the linear-region merge
+ * generator carrying the values of the current layer's cutting neurons (exact, or a certified sign whose exact
+ * value is computed when it is first needed); the linear-region merge
  * compares each minus-side region's facet on a membrane with the plus-side regions of that membrane that
  * carry the same exact affine map.  Every decision is the sign of an exact integer: computed with GMP, or
  * read off a double-precision value whose rigorous error bound it exceeds (the certified filter below; exact
  * zeros and close calls always go to GMP).  The rare merge pairs the cheap tests cannot decide are handed back
  * to Python (an exact double-description clip, the same function the reference path uses).  What is added to
  * the reference algorithm (lazy content reduction with a Pluecker hint, sign-only values of neurons that no
- * longer cut, the incremental composition, the opposite-facet shortcut of the merge) changes no count.
+ * longer cut, exact values on demand, the incremental composition, the opposite-facet shortcut of the merge)
+ * changes no count.
  *
  * The Python reference path stays the specification: the test suite checks that both give identical counts.
  */
@@ -58,6 +60,8 @@ typedef struct Vec {
     int dirty;  /* not yet reduced (see reduce) */
     int lag;    /* 0: primitive; else the number of generations since an ancestor was made primitive */
     uint64_t smask; /* bit j: value entry n + 1 + j holds only the sign of the exact value (see dd_split) */
+    uint64_t umask; /* bit j: value entry n + 1 + j holds the certified sign of a value not yet computed exactly
+                       (see exact_value) */
     mpz_t hint; /* a likely divisor of a dirty generator's content (0: none) */
     mpz_t v[];
 } Vec;
@@ -77,6 +81,7 @@ static Vec *vec_raw(int len) {
         x->dirty = 0;
         x->lag = 0;
         x->smask = 0;
+        x->umask = 0;
         mpz_set_ui(x->hint, 0);
         return x;
     }
@@ -86,6 +91,7 @@ static Vec *vec_raw(int len) {
     x->dirty = 0;
     x->lag = 0;
     x->smask = 0;
+    x->umask = 0;
     mpz_init(x->hint);
     for (int i = 0; i < len; i++) mpz_init(x->v[i]);
     return x;
@@ -159,6 +165,8 @@ typedef struct Layer { /* one hidden layer's composed pre-activations inside one
     int ncut;
     int *cidx;      /* neuron index of cut neuron k */
     Vec **hp, **hm; /* primitive rows (both orientations) of cut neuron k, made on first use */
+    double *Md;     /* ncut * np1: the filter's doubles of the rows of the cut neurons (NULL: no filter) */
+    int *Mf;        /* their flush counts */
     /* the last composition of the next layer (or the output) under this layer's pattern cpat: sibling cells
        differ in a few bits, so the next one is this plus or minus those columns (see compose) */
     uint8_t *cpat;
@@ -178,6 +186,8 @@ static void layer_unref(Layer *L) {
             free(L->crows);
         }
         free(L->cpat);
+        free(L->Md);
+        free(L->Mf);
         free(L->M);
         free(L->cidx);
         free(L->hp);
@@ -336,7 +346,7 @@ static void gcd_prefix(mpz_t d, Vec *x, int m) {
 }
 
 /* the primitive row of x[0..m) as a new vector (the zero vector stays zero) */
-static Vec *primitive_row(Ctx *C, Vec *x, int m, int negate) {
+static Vec *primitive_row(Ctx *C, Vec *x, int m) {
     Vec *r = vec_new(m);
     gcd_prefix(C->t1, x, m);
     for (int i = 0; i < m; i++) {
@@ -344,13 +354,12 @@ static Vec *primitive_row(Ctx *C, Vec *x, int m, int negate) {
             mpz_divexact(r->v[i], x->v[i], C->t1);
         else
             mpz_set(r->v[i], x->v[i]);
-        if (negate) mpz_neg(r->v[i], r->v[i]);
     }
     return r;
 }
 
-/* Divide a generator by the gcd of its coordinates, in place (its carried values are integer linear functions
-   of the coordinates, so they divide exactly). New generators are reduced lazily, only when they become the
+/* Divide a generator by the gcd of its coordinates, in place (its carried exact values are integer linear
+   functions of the coordinates, so they divide exactly; entries holding only a sign are left alone). New generators are reduced lazily, only when they become the
    parent of another one: most are never combined, and the gcd is the dearest operation of the step. A
    positive multiple of a generator is the same ray, so signs, incidences and counts do not depend on when
    this happens.
@@ -367,10 +376,10 @@ static Vec *primitive_row(Ctx *C, Vec *x, int m, int negate) {
    growth. None of this changes a sign: any positive multiple is the same ray. */
 #define LAG_MAX 32
 
-/* whether entry i of x holds only a sign (see dd_split) */
+/* whether entry i of x holds only a sign (see dd_split and exact_value) */
 static inline int is_sign_only(const Vec *x, int i, int np1) {
     int j = i - np1;
-    return j >= 0 && j < 64 && (x->smask >> j & 1);
+    return j >= 0 && j < 64 && ((x->smask | x->umask) >> j & 1);
 }
 
 static void reduce(Ctx *C, Vec *x) {
@@ -1092,6 +1101,12 @@ static void start_layer(Ctx *C, Cell *c, int li) {
     for (int g = 0; g < nv; g++) gflush[g] = to_doubles(g < ng ? c->gens[g] : c->lines[g - ng], np1,
                                                         gd + (size_t)g * np1);
     double ad[FILTER_MAX];
+    int8_t *gsg = xmalloc((size_t)(nv ? nv : 1)); /* the certified signs of one neuron at the generators */
+    uint8_t *signs = xcalloc((size_t)width, 1);   /* cut neuron j's generator values are certified signs */
+    if (np1 <= FILTER_MAX) {
+        L->Md = xmalloc(sizeof(double) * (size_t)(width ? width : 1) * (size_t)np1);
+        L->Mf = xmalloc(sizeof(int) * (size_t)(width ? width : 1));
+    }
     for (int k = 0; k < width; k++) {
         Vec *row = L->M[k];
         int live = 0;
@@ -1107,8 +1122,11 @@ static void start_layer(Ctx *C, Cell *c, int li) {
         int pos = 0, neg = 0, lcut = 0, certain = np1 <= FILTER_MAX;
         if (certain) { /* the certified float filter */
             int aflush = to_doubles(row, np1, ad);
+            memcpy(L->Md + (size_t)L->ncut * np1, ad, sizeof(double) * (size_t)np1); /* kept if it cuts */
+            L->Mf[L->ncut] = aflush;
             for (int g = 0; g < nv && certain; g++) {
                 int sg = filtered_sign(ad, aflush, gd + (size_t)g * np1, gflush[g], np1);
+                gsg[g] = (int8_t)sg;
                 if (!sg)
                     certain = 0;
                 else if (g >= ng)
@@ -1122,6 +1140,22 @@ static void start_layer(Ctx *C, Cell *c, int li) {
         int cut = (pos && neg) || lcut;
         if (certain && !cut) { /* every sign certified and one-sided: the neuron is fixed in this cell */
             pat[k] = (uint8_t)pos;
+            continue;
+        }
+        if (certain && L->ncut < 64) { /* it cuts, and its signs at the generators are certified: they are kept
+                                          as signs, exact values only on the lines (see exact_value) */
+            for (int g = 0; g < nv; g++) {
+                mpz_t *z = &V[(size_t)g * width + k];
+                mpz_init(*z);
+                if (g < ng) {
+                    mpz_set_si(*z, gsg[g]);
+                    continue;
+                }
+                Vec *x = c->lines[g - ng];
+                for (int i = 0; i < np1; i++) mpz_addmul(*z, row->v[i], x->v[i]);
+            }
+            signs[L->ncut] = 1;
+            L->cidx[L->ncut++] = k;
             continue;
         }
         pos = neg = lcut = 0;
@@ -1148,6 +1182,7 @@ static void start_layer(Ctx *C, Cell *c, int li) {
     }
     free(gd);
     free(gflush);
+    free(gsg);
     L->hp = xcalloc((size_t)(L->ncut ? L->ncut : 1), sizeof(Vec *));
     L->hm = xcalloc((size_t)(L->ncut ? L->ncut : 1), sizeof(Vec *));
     int len = np1 + L->ncut;
@@ -1158,7 +1193,10 @@ static void start_layer(Ctx *C, Cell *c, int li) {
         y->lag = x->lag;
         mpz_set(y->hint, x->hint);
         for (int i = 0; i < np1; i++) mpz_set(y->v[i], x->v[i]);
-        for (int j = 0; j < L->ncut; j++) mpz_swap(y->v[np1 + j], V[(size_t)g * width + L->cidx[j]]);
+        for (int j = 0; j < L->ncut; j++) {
+            mpz_swap(y->v[np1 + j], V[(size_t)g * width + L->cidx[j]]);
+            if (g < ng && signs[j]) y->umask |= (uint64_t)1 << j;
+        }
         vec_unref(x);
         if (g < ng)
             c->gens[g] = y;
@@ -1168,6 +1206,7 @@ static void start_layer(Ctx *C, Cell *c, int li) {
     for (int j = 0; j < L->ncut; j++)
         for (int g = 0; g < nv; g++) mpz_clear(V[(size_t)g * width + L->cidx[j]]);
     free(V);
+    free(signs);
     layer_unref(prev);
     c->lay = L;
     c->k = 0;
@@ -1190,11 +1229,28 @@ static int cuts(const Cell *c, int idx, int *pos) {
     return 0;
 }
 
+/* Values on demand. A generator's value for a cut neuron of its layer (entry i = n + 1 + j, j < 64) may hold
+   only its sign (umask bit j), certified by the float filter when the generator was made: the exact value is
+   needed only when the generator becomes an endpoint of an edge that neuron splits, or meets a line, and most
+   never do. It is the composed row of the neuron times the generator's coordinates: a new generator's value is
+   the same combination of its parents' values as its coordinates are of theirs, so this is exactly the value an
+   eager update would have carried, at the generator's current scale (reduce divides it with the coordinates
+   from then on). A generator is shared only by cells of one layer lineage, which read the same rows. */
+static void exact_value(Ctx *C, const Layer *L, Vec *x, int i) {
+    int j = i - C->np1;
+    if (j < 0 || j >= 64 || !(x->umask >> j & 1)) return;
+    Vec *row = L->M[L->cidx[j]];
+    mpz_set_ui(x->v[i], 0);
+    for (int t = 0; t < C->np1; t++) mpz_addmul(x->v[i], row->v[t], x->v[t]);
+    x->umask &= ~((uint64_t)1 << j);
+}
+
 /* al * g - s * v * ln on the coordinates and the values still needed (from index first), made primitive
    over the coordinates */
-static Vec *line_comb(Ctx *C, Vec *g, const mpz_t v, Vec *ln, const mpz_t al, int s, int first) {
+static Vec *line_comb(Ctx *C, const Layer *L, Vec *g, const mpz_t v, Vec *ln, const mpz_t al, int s, int first) {
     int np1 = C->np1, len = g->len;
     if (g->dirty) reduce(C, g); /* g may be a generator made by an earlier split (lines stay reduced) */
+    for (int i = np1; i < len && g->umask; i++) exact_value(C, L, g, i); /* lines always carry exact values */
     Vec *e = vec_raw(len);
     mpz_mul_si(C->t2, v, s); /* s * v */
     for (int i = 0; i < len; i++) {
@@ -1254,6 +1310,8 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
     int NW = C->NW, np1 = C->np1;
     int ng = c->ng, nl = c->nl;
     int first = j + 1;
+    const Layer *L = c->lay;
+    double ed[FILTER_MAX];
     uint64_t *tmp = xmalloc(sizeof(uint64_t) * (size_t)NW);
     /* 1. a line on which h is not zero: the line turns into a ray on each side */
     for (int i = 0; i < nl; i++) {
@@ -1270,14 +1328,14 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
         for (int l = 0; l < nl; l++) {
             if (l == i) continue;
             Vec *l2 = c->lines[l];
-            Vec *x = mpz_sgn(l2->v[j]) ? line_comb(C, l2, l2->v[j], ln, al, s, first) : vec_ref(l2);
+            Vec *x = mpz_sgn(l2->v[j]) ? line_comb(C, c->lay, l2, l2->v[j], ln, al, s, first) : vec_ref(l2);
             P->lines[m] = x;
             Mi->lines[m] = vec_ref(x);
             m++;
         }
         for (int g = 0; g < ng; g++) {
             Vec *x = c->gens[g];
-            Vec *y = mpz_sgn(x->v[j]) ? line_comb(C, x, x->v[j], ln, al, s, first) : vec_ref(x);
+            Vec *y = mpz_sgn(x->v[j]) ? line_comb(C, c->lay, x, x->v[j], ln, al, s, first) : vec_ref(x);
             memcpy(tmp, c->incs + (size_t)g * NW, sizeof(uint64_t) * (size_t)NW);
             bs_set(tmp, bi);
             side_push(P, y, tmp, NW);
@@ -1393,6 +1451,8 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
             Vec *gq = c->gens[q];
             if (gp->dirty) reduce(C, gp);
             if (gq->dirty) reduce(C, gq);
+            exact_value(C, L, gp, j);
+            exact_value(C, L, gq, j);
             const mpz_t *vp = &gp->v[j], *vq = &gq->v[j];
             int len = gp->len;
             Vec *e = vec_raw(len);
@@ -1401,12 +1461,26 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
                 mpz_submul(e->v[i], *vq, gp->v[i]);
             }
             for (int i = np1; i < first; i++) mpz_set_ui(e->v[i], 0); /* processed neurons: never read */
+            int eflush = -1;
             for (int i = first; i < len; i++) {
                 int jj = i - np1;
                 if (jj < 64 && (nocut >> jj & 1)) { /* sign only: a positive combination of same-sign values */
                     int sg = mpz_sgn(gp->v[i]) + mpz_sgn(gq->v[i]);
                     mpz_set_si(e->v[i], sg > 0 ? 1 : sg < 0 ? -1 : 0);
                     e->smask |= (uint64_t)1 << jj;
+                    continue;
+                }
+                if (jj < 64 && L->Md) { /* the certified sign now, the exact value on demand (exact_value) */
+                    if (eflush < 0) eflush = to_doubles(e, np1, ed);
+                    int sg = filtered_sign(L->Md + (size_t)jj * np1, L->Mf[jj], ed, eflush, np1);
+                    if (sg) {
+                        mpz_set_si(e->v[i], sg);
+                        e->umask |= (uint64_t)1 << jj;
+                    } else { /* a close call or an exact zero: the exact value */
+                        Vec *row = L->M[L->cidx[jj]];
+                        mpz_set_ui(e->v[i], 0);
+                        for (int t = 0; t < np1; t++) mpz_addmul(e->v[i], row->v[t], e->v[t]);
+                    }
                     continue;
                 }
                 mpz_mul(e->v[i], *vp, gq->v[i]);
@@ -1730,8 +1804,9 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
             C->splits++;
             long sid = C->splits;
             if (!L->hp[k]) {
-                L->hp[k] = primitive_row(C, L->M[neuron], np1, 0);
-                L->hm[k] = primitive_row(C, L->M[neuron], np1, 1);
+                L->hp[k] = primitive_row(C, L->M[neuron], np1);
+                L->hm[k] = vec_raw(np1); /* the negated primitive row: every entry is set here */
+                for (int i = 0; i < np1; i++) mpz_neg(L->hm[k]->v[i], L->hp[k]->v[i]);
             }
             /* the minus side */
             Cell m;
