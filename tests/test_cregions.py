@@ -227,6 +227,26 @@ def test_lines_and_affine_and_one_dimensional():
     assert_parity(sliver, Box(0, Fraction(1, 10**12)))
 
 
+@pytest.mark.parametrize("n", [63, 64, 65, 70])
+def test_more_inputs_than_the_float_filter_takes(n):
+    # the certified float filter works on at most 64 homogeneous coordinates (n <= 63); beyond it the kernel
+    # decides every sign exactly (with n >= 65 it used to write past a stack buffer and crash)
+    rng = random.Random(n)
+    for dist in ("gaussian", "integer"):
+        net = ReLUNetwork.random(n, [3, 2], seed=n, distribution=dist)
+        for dom in (None, "halfspace"):  # (bounded domains in 63+ dimensions have far too many vertices)
+            assert_parity(net, make_domain(dom, n, rng))
+
+
+@pytest.mark.parametrize(("n", "widths"), [(1, [80, 3]), (2, [70, 2])])
+def test_more_cut_neurons_than_the_sign_masks_hold(n, widths):
+    # a cell cut by more than 64 neurons of one layer: values past the 64th carry exact values eagerly
+    # (the sign-only and sign-now-value-later masks are 64 bits wide)
+    net = ReLUNetwork.random(n, widths, seed=1, distribution="gaussian")
+    counts = assert_parity(net)
+    assert counts[0][0] > 64
+
+
 # --------------------------------------------------------------------------------------- the exact fallback
 def _fallback_nets(limit=3):
     """Nets on which the compiled kernel hands pairs back to the exact Python clip (searched over seeds)."""

@@ -63,6 +63,8 @@ typedef struct Vec {
     uint64_t umask; /* bit j: value entry n + 1 + j holds the certified sign of a value not yet computed exactly
                        (see exact_value) */
     mpz_t hint; /* a likely divisor of a dirty generator's content (0: none) */
+    int dflush; /* -1: no double approximation yet; else the flushed count of d (see vec_doubles) */
+    double *d;  /* the float filter's approximation of the coordinates (room for len doubles after v) */
     mpz_t v[];
 } Vec;
 
@@ -82,10 +84,13 @@ static Vec *vec_raw(int len) {
         x->lag = 0;
         x->smask = 0;
         x->umask = 0;
+        x->dflush = -1;
         mpz_set_ui(x->hint, 0);
         return x;
     }
-    Vec *x = xmalloc(sizeof(Vec) + sizeof(mpz_t) * (size_t)len);
+    Vec *x = xmalloc(sizeof(Vec) + (sizeof(mpz_t) + sizeof(double)) * (size_t)len);
+    x->d = (double *)(void *)(x->v + len);
+    x->dflush = -1;
     x->rc = 1;
     x->len = len;
     x->dirty = 0;
@@ -164,7 +169,7 @@ typedef struct Layer { /* one hidden layer's composed pre-activations inside one
     Vec **M; /* width rows of n + 1 (homogenized pre-activations) */
     int ncut;
     int *cidx;      /* neuron index of cut neuron k */
-    Vec **hp, **hm; /* primitive rows (both orientations) of cut neuron k, made on first use */
+    Vec **hp, **hm; /* primitive rows (both orientations) of cut neuron k: its values are taken with hp */
     double *Md;     /* ncut * np1: the filter's doubles of the rows of the cut neurons (NULL: no filter) */
     int *Mf;        /* their flush counts */
     /* the last composition of the next layer (or the output) under this layer's pattern cpat: sibling cells
@@ -241,11 +246,19 @@ typedef struct {
 } Ctx;
 
 /* ------------------------------------------------------------------------------------------ bitsets */
+/* population count, inlined: built without -mpopcnt, __builtin_popcountll is a library call (about 2 % of a
+   wide net's run) */
+static inline int popcount64(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (int)((x * 0x0101010101010101ULL) >> 56);
+}
 static inline int bs_test(const uint64_t *b, int i) { return (int)((b[i >> 6] >> (i & 63)) & 1u); }
 static inline void bs_set(uint64_t *b, int i) { b[i >> 6] |= (uint64_t)1 << (i & 63); }
 static inline int bs_count(const uint64_t *b, int NW) {
     int c = 0;
-    for (int w = 0; w < NW; w++) c += __builtin_popcountll(b[w]);
+    for (int w = 0; w < NW; w++) c += popcount64(b[w]);
     return c;
 }
 
@@ -677,6 +690,15 @@ static void release_sid(Ctx *C, long sid) {
    -1 undecided */
 #define FILTER_MAX 64
 static int to_doubles(Vec *x, int m, double *out);
+
+/* The filter's doubles of x's first m = n + 1 entries (the coordinates), computed once per vector. They stay
+   valid when reduce divides the coordinates by a positive content: the filter's bound (see to_doubles) holds
+   for any positive scale of the exact vector, not only a power of two. Only for m <= FILTER_MAX. */
+static const double *vec_doubles(Vec *x, int m, int *flush) {
+    if (x->dflush < 0) x->dflush = to_doubles(x, m, x->d);
+    *flush = x->dflush;
+    return x->d;
+}
 static int filtered_sign(const double *a, int af, const double *x, int xf, int m);
 
 /* the sign of h . g: the certified float filter when both approximations are given, else (or when it cannot
@@ -730,7 +752,8 @@ static int relation(Ctx *C, Vec **tight, const double *td, const int *tf, int nt
     if (td && !r->fd && r->nf) {
         r->fd = xmalloc(sizeof(double) * (size_t)r->nf * (size_t)np1);
         r->fflush = xmalloc(sizeof(int) * (size_t)r->nf);
-        for (int f = 0; f < r->nf; f++) r->fflush[f] = to_doubles(r->rows[f], np1, r->fd + (size_t)f * np1);
+        for (int f = 0; f < r->nf; f++)
+            memcpy(r->fd + (size_t)f * np1, vec_doubles(r->rows[f], np1, &r->fflush[f]), sizeof(double) * (size_t)np1);
     }
     /* deepest facets first: the ones that separate two regions split apart at sid come after it on the path
        (the shared ancestors' facets hold every tight generator on their positive side) */
@@ -925,7 +948,9 @@ static int add_region(Ctx *C, Cell *c, Vec *key) {
         int nt = 0;
         for (int g = 0; g < c->ng; g++)
             if (bs_test(c->incs + (size_t)g * NW, q->index)) {
-                if (td) tf[nt] = to_doubles(c->gens[g], C->np1, td + (size_t)nt * C->np1);
+                if (td)
+                    memcpy(td + (size_t)nt * C->np1, vec_doubles(c->gens[g], C->np1, &tf[nt]),
+                           sizeof(double) * (size_t)C->np1);
                 tight[nt++] = c->gens[g];
             }
         for (int m = 0; m < cands->n; m++) {
@@ -1079,6 +1104,13 @@ static int filtered_sign(const double *a, int af, const double *x, int xf, int m
     return 0;
 }
 
+/* the split rows of cut neuron j: its primitive row (taken over) and its negation */
+static void set_split_rows(Layer *L, int j, Vec *prim, int np1) {
+    L->hp[j] = prim;
+    L->hm[j] = vec_raw(np1); /* every entry is set here */
+    for (int i = 0; i < np1; i++) mpz_neg(L->hm[j]->v[i], prim->v[i]);
+}
+
 /* start hidden layer li in cell c: compose its pre-activations, fix the neurons that do not cut the cell
    (their bits are set in the pattern), and rebuild the generators with the values of the cutting ones */
 static void start_layer(Ctx *C, Cell *c, int li) {
@@ -1096,13 +1128,15 @@ static void start_layer(Ctx *C, Cell *c, int li) {
        by exact values that are dropped) */
     mpz_t *V = xmalloc(sizeof(mpz_t) * (size_t)(nv ? nv : 1) * (size_t)width);
     uint8_t *pat = c->pat + C->offsets[li];
-    double *gd = xmalloc(sizeof(double) * (size_t)(nv ? nv : 1) * (size_t)np1);
+    const double **gd = xmalloc(sizeof(double *) * (size_t)(nv ? nv : 1));
     int *gflush = xmalloc(sizeof(int) * (size_t)(nv ? nv : 1));
-    for (int g = 0; g < nv; g++) gflush[g] = to_doubles(g < ng ? c->gens[g] : c->lines[g - ng], np1,
-                                                        gd + (size_t)g * np1);
+    if (np1 <= FILTER_MAX) /* the filter's doubles (no filter beyond FILTER_MAX coordinates) */
+        for (int g = 0; g < nv; g++) gd[g] = vec_doubles(g < ng ? c->gens[g] : c->lines[g - ng], np1, &gflush[g]);
     double ad[FILTER_MAX];
     int8_t *gsg = xmalloc((size_t)(nv ? nv : 1)); /* the certified signs of one neuron at the generators */
     uint8_t *signs = xcalloc((size_t)width, 1);   /* cut neuron j's generator values are certified signs */
+    L->hp = xcalloc((size_t)(width ? width : 1), sizeof(Vec *));
+    L->hm = xcalloc((size_t)(width ? width : 1), sizeof(Vec *));
     if (np1 <= FILTER_MAX) {
         L->Md = xmalloc(sizeof(double) * (size_t)(width ? width : 1) * (size_t)np1);
         L->Mf = xmalloc(sizeof(int) * (size_t)(width ? width : 1));
@@ -1125,7 +1159,7 @@ static void start_layer(Ctx *C, Cell *c, int li) {
             memcpy(L->Md + (size_t)L->ncut * np1, ad, sizeof(double) * (size_t)np1); /* kept if it cuts */
             L->Mf[L->ncut] = aflush;
             for (int g = 0; g < nv && certain; g++) {
-                int sg = filtered_sign(ad, aflush, gd + (size_t)g * np1, gflush[g], np1);
+                int sg = filtered_sign(ad, aflush, gd[g], gflush[g], np1);
                 gsg[g] = (int8_t)sg;
                 if (!sg)
                     certain = 0;
@@ -1142,6 +1176,9 @@ static void start_layer(Ctx *C, Cell *c, int li) {
             pat[k] = (uint8_t)pos;
             continue;
         }
+        /* the values of a cut neuron are taken with its primitive row, the split's inequality: the composed
+           row's content (a dozen bits or more after a layer) would otherwise ride along in every new generator */
+        Vec *prim = primitive_row(C, row, np1);
         if (certain && L->ncut < 64) { /* it cuts, and its signs at the generators are certified: they are kept
                                           as signs, exact values only on the lines (see exact_value) */
             for (int g = 0; g < nv; g++) {
@@ -1152,9 +1189,10 @@ static void start_layer(Ctx *C, Cell *c, int li) {
                     continue;
                 }
                 Vec *x = c->lines[g - ng];
-                for (int i = 0; i < np1; i++) mpz_addmul(*z, row->v[i], x->v[i]);
+                for (int i = 0; i < np1; i++) mpz_addmul(*z, prim->v[i], x->v[i]);
             }
             signs[L->ncut] = 1;
+            set_split_rows(L, L->ncut, prim, np1);
             L->cidx[L->ncut++] = k;
             continue;
         }
@@ -1163,7 +1201,7 @@ static void start_layer(Ctx *C, Cell *c, int li) {
             mpz_t *z = &V[(size_t)g * width + k];
             mpz_init(*z);
             Vec *x = g < ng ? c->gens[g] : c->lines[g - ng];
-            for (int i = 0; i < np1; i++) mpz_addmul(*z, row->v[i], x->v[i]);
+            for (int i = 0; i < np1; i++) mpz_addmul(*z, prim->v[i], x->v[i]);
             int sz = mpz_sgn(*z);
             if (g < ng) {
                 if (sz > 0)
@@ -1174,8 +1212,10 @@ static void start_layer(Ctx *C, Cell *c, int li) {
                 lcut = 1;
         }
         if ((pos && neg) || lcut) {
+            set_split_rows(L, L->ncut, prim, np1);
             L->cidx[L->ncut++] = k;
         } else {
+            vec_unref(prim);
             pat[k] = (uint8_t)pos;
             for (int g = 0; g < nv; g++) mpz_clear(V[(size_t)g * width + k]);
         }
@@ -1183,14 +1223,16 @@ static void start_layer(Ctx *C, Cell *c, int li) {
     free(gd);
     free(gflush);
     free(gsg);
-    L->hp = xcalloc((size_t)(L->ncut ? L->ncut : 1), sizeof(Vec *));
-    L->hm = xcalloc((size_t)(L->ncut ? L->ncut : 1), sizeof(Vec *));
     int len = np1 + L->ncut;
     for (int g = 0; g < nv; g++) {
         Vec *x = g < ng ? c->gens[g] : c->lines[g - ng];
         Vec *y = vec_raw(len); /* every entry is set below */
         y->dirty = x->dirty;
         y->lag = x->lag;
+        if (x->dflush >= 0) { /* the same coordinates */
+            memcpy(y->d, x->d, sizeof(double) * (size_t)np1);
+            y->dflush = x->dflush;
+        }
         mpz_set(y->hint, x->hint);
         for (int i = 0; i < np1; i++) mpz_set(y->v[i], x->v[i]);
         for (int j = 0; j < L->ncut; j++) {
@@ -1232,14 +1274,14 @@ static int cuts(const Cell *c, int idx, int *pos) {
 /* Values on demand. A generator's value for a cut neuron of its layer (entry i = n + 1 + j, j < 64) may hold
    only its sign (umask bit j), certified by the float filter when the generator was made: the exact value is
    needed only when the generator becomes an endpoint of an edge that neuron splits, or meets a line, and most
-   never do. It is the composed row of the neuron times the generator's coordinates: a new generator's value is
+   never do. It is the neuron's primitive row times the generator's coordinates: a new generator's value is
    the same combination of its parents' values as its coordinates are of theirs, so this is exactly the value an
    eager update would have carried, at the generator's current scale (reduce divides it with the coordinates
    from then on). A generator is shared only by cells of one layer lineage, which read the same rows. */
 static void exact_value(Ctx *C, const Layer *L, Vec *x, int i) {
     int j = i - C->np1;
     if (j < 0 || j >= 64 || !(x->umask >> j & 1)) return;
-    Vec *row = L->M[L->cidx[j]];
+    Vec *row = L->hp[j];
     mpz_set_ui(x->v[i], 0);
     for (int t = 0; t < C->np1; t++) mpz_addmul(x->v[i], row->v[t], x->v[t]);
     x->umask &= ~((uint64_t)1 << j);
@@ -1311,7 +1353,6 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
     int ng = c->ng, nl = c->nl;
     int first = j + 1;
     const Layer *L = c->lay;
-    double ed[FILTER_MAX];
     uint64_t *tmp = xmalloc(sizeof(uint64_t) * (size_t)NW);
     /* 1. a line on which h is not zero: the line turns into a ray on each side */
     for (int i = 0; i < nl; i++) {
@@ -1382,7 +1423,7 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
         int cc = 0;
         for (int w = 0; w < NW; w++) {
             ia[(size_t)g * NW + w] = c->incs[(size_t)g * NW + w] & c->active[w];
-            cc += __builtin_popcountll(ia[(size_t)g * NW + w]);
+            cc += popcount64(ia[(size_t)g * NW + w]);
         }
         cnt[g] = cc;
     }
@@ -1427,7 +1468,7 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
             int cn = 0, empty = 1;
             for (int w = 0; w < NW; w++) {
                 tmp[w] = zp[w] & zq[w];
-                cn += __builtin_popcountll(tmp[w]);
+                cn += popcount64(tmp[w]);
                 if (tmp[w]) empty = 0;
             }
             if (cn < need) continue;
@@ -1461,7 +1502,8 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
                 mpz_submul(e->v[i], *vq, gp->v[i]);
             }
             for (int i = np1; i < first; i++) mpz_set_ui(e->v[i], 0); /* processed neurons: never read */
-            int eflush = -1;
+            int eflush = 0;
+            const double *ed = NULL;
             for (int i = first; i < len; i++) {
                 int jj = i - np1;
                 if (jj < 64 && (nocut >> jj & 1)) { /* sign only: a positive combination of same-sign values */
@@ -1471,13 +1513,13 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
                     continue;
                 }
                 if (jj < 64 && L->Md) { /* the certified sign now, the exact value on demand (exact_value) */
-                    if (eflush < 0) eflush = to_doubles(e, np1, ed);
+                    if (!ed) ed = vec_doubles(e, np1, &eflush);
                     int sg = filtered_sign(L->Md + (size_t)jj * np1, L->Mf[jj], ed, eflush, np1);
                     if (sg) {
                         mpz_set_si(e->v[i], sg);
                         e->umask |= (uint64_t)1 << jj;
                     } else { /* a close call or an exact zero: the exact value */
-                        Vec *row = L->M[L->cidx[jj]];
+                        Vec *row = L->hp[jj];
                         mpz_set_ui(e->v[i], 0);
                         for (int t = 0; t < np1; t++) mpz_addmul(e->v[i], row->v[t], e->v[t]);
                     }
@@ -1803,11 +1845,6 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
             dd_split(C, &cur, j, bi, &P, &Mi);
             C->splits++;
             long sid = C->splits;
-            if (!L->hp[k]) {
-                L->hp[k] = primitive_row(C, L->M[neuron], np1);
-                L->hm[k] = vec_raw(np1); /* the negated primitive row: every entry is set here */
-                for (int i = 0; i < np1; i++) mpz_neg(L->hm[k]->v[i], L->hp[k]->v[i]);
-            }
             /* the minus side */
             Cell m;
             m.ng = Mi.ng;
