@@ -298,12 +298,72 @@ def timed(net, **kw):
 
 
 def peak_memory(net, time_budget):
+    """Traced peak Python memory of a count on the Python enumerator (tracemalloc cannot see the compiled
+    kernel's C memory; the issue10 section measures that as peak RSS)."""
     tracemalloc.start()
     try:
-        c = count_regions(net, max_regions=None, time_budget=time_budget)
+        with use_compiled(False):
+            c = count_regions(net, max_regions=None, time_budget=time_budget)
         return tracemalloc.get_traced_memory()[1], c.activation_regions
     finally:
         tracemalloc.stop()
+
+
+def same(args):
+    """The straightforward exact-LP method against tropical.regions on the same networks."""
+    nets = [(2, [6, 6], 0, "integer")] if args.quick else [
+        (2, [8, 8], 0, "integer"), (3, [6, 6], 0, "integer"), (2, [5, 5], 0, "gaussian")]
+    print("## same network: straightforward exact LPs vs tropical.regions")
+    print("| net | activation | linear | maps | baseline LPs | baseline s (enum + merge) | fast s | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for n, widths, seed, dist in nets:
+        net = ReLUNetwork.random(n, widths, seed=seed, distribution=dist, scale=3 if dist == "integer" else 1)
+        t0 = time.perf_counter()
+        act, lin, maps, lps, t_enum = baseline(net)
+        tb = time.perf_counter() - t0
+        c, tf = timed(net)
+        assert (act, lin, maps) == (c.activation_regions, c.linear_regions, c.distinct_affine_maps), "mismatch!"
+        print(f"| {n},{widths} {dist} | {act} | {lin} | {maps} | {lps} | {tb:.2f} ({t_enum - t0:.2f} + "
+              f"{tb - (t_enum - t0):.2f}) | {tf:.3f} | {tb / tf:.0f}x |")
+    print()
+
+
+def target(args):
+    """The first release's target network, integer and Gaussian weights."""
+    n, widths = (4, [8, 8]) if args.quick else (4, [10, 10, 10])
+    print(f"## target: input {n}, widths {widths} (target <= 10 s; the straightforward method: 239.5 s + 261.8 s "
+          "merge for the tropical.md 9.3 network)")
+    print("| weights | seed | activation | linear | maps | wall s | CPU s | regions/s (CPU) |")
+    print("|---|---|---|---|---|---|---|---|")
+    runs = [("integer [-3,3] (tropical.md 4.2/9.3 network)", 2, "integer", 3)]
+    runs += [("Gaussian, exact", seed, "gaussian", 1) for seed in range(args.seeds)]
+    for label, seed, dist, scale in runs:
+        net = ReLUNetwork.random(n, widths, seed=seed, distribution=dist, scale=scale)
+        c, t = timed(net)
+        print(f"| {label} | {seed} | {c.activation_regions} | {c.linear_regions} | {c.distinct_affine_maps} | "
+              f"{t:.2f} | {timed.cpu:.2f} | {c.activation_regions / timed.cpu:.0f} |", flush=True)
+    print()
+
+
+def ladder(args):
+    """Regions per second and memory against input size and depth."""
+    width = 6
+    inputs = [2, 4] if args.quick else [2, 3, 4, 5, 6]
+    depths = [1, 2] if args.quick else [1, 2, 3, 4]
+    budget = 5 if args.quick else 10
+    print(f"## ladder: width {width}, Gaussian weights, seed 0 (time budget {budget} s each; '+' = partial)")
+    print("| input | depth | 2^neurons | activation | linear | wall s | regions/CPU-s | traced peak MiB, Python enumerator "
+          "(regions) | KiB/region |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for n in inputs:
+        for d in depths:
+            net = ReLUNetwork.random(n, [width] * d, seed=0, distribution="gaussian")
+            c, t = timed(net, time_budget=budget)
+            mem, traced = peak_memory(net, budget)
+            plus = "+" if c.partial else ""
+            print(f"| {n} | {d} | {2 ** (width * d)} | {c.activation_regions}{plus} | {c.linear_regions}{plus} | "
+                  f"{t:.2f} | {c.activation_regions / timed.cpu:.0f} | {mem / 2**20:.1f} ({traced}) | "
+                  f"{mem / 1024 / max(1, traced):.1f} |", flush=True)
 
 
 def main(argv=None) -> int:
@@ -324,55 +384,12 @@ def main(argv=None) -> int:
     if "parallel" in sections:
         parallel(args.quick)
 
-    # 1. baseline vs fast on the same network
-    same = [(2, [6, 6], 0, "integer")] if args.quick else [
-        (2, [8, 8], 0, "integer"), (3, [6, 6], 0, "integer"), (2, [5, 5], 0, "gaussian")]
-    print("## same network: straightforward exact LPs vs tropical.regions")
-    print("| net | activation | linear | maps | baseline LPs | baseline s (enum + merge) | fast s | ratio |")
-    print("|---|---|---|---|---|---|---|---|")
-    for n, widths, seed, dist in same if "same" in sections else []:
-        net = ReLUNetwork.random(n, widths, seed=seed, distribution=dist, scale=3 if dist == "integer" else 1)
-        t0 = time.perf_counter()
-        act, lin, maps, lps, t_enum = baseline(net)
-        tb = time.perf_counter() - t0
-        c, tf = timed(net)
-        assert (act, lin, maps) == (c.activation_regions, c.linear_regions, c.distinct_affine_maps), "mismatch!"
-        print(f"| {n},{widths} {dist} | {act} | {lin} | {maps} | {lps} | {tb:.2f} ({t_enum - t0:.2f} + "
-              f"{tb - (t_enum - t0):.2f}) | {tf:.3f} | {tb / tf:.0f}x |")
-    print()
-
-    # 2. the target
-    n, widths = (4, [8, 8]) if args.quick else (4, [10, 10, 10])
-    print(f"## target: input {n}, widths {widths} (target <= 10 s; the straightforward method: 239.5 s + 261.8 s "
-          "merge for the tropical.md 9.3 network)")
-    print("| weights | seed | activation | linear | maps | wall s | CPU s | regions/s (CPU) |")
-    print("|---|---|---|---|---|---|---|---|")
-    runs = [("integer [-3,3] (tropical.md 4.2/9.3 network)", 2, "integer", 3)]
-    runs += [("Gaussian, exact", seed, "gaussian", 1) for seed in range(args.seeds)]
-    for label, seed, dist, scale in runs if "target" in sections else []:
-        net = ReLUNetwork.random(n, widths, seed=seed, distribution=dist, scale=scale)
-        c, t = timed(net)
-        print(f"| {label} | {seed} | {c.activation_regions} | {c.linear_regions} | {c.distinct_affine_maps} | "
-              f"{t:.2f} | {timed.cpu:.2f} | {c.activation_regions / timed.cpu:.0f} |", flush=True)
-    print()
-
-    # 3. the ladder
-    width = 6
-    inputs = [2, 4] if args.quick else [2, 3, 4, 5, 6]
-    depths = [1, 2] if args.quick else [1, 2, 3, 4]
-    budget = 5 if args.quick else 10
-    print(f"## ladder: width {width}, Gaussian weights, seed 0 (time budget {budget} s each; '+' = partial)")
-    print("| input | depth | 2^neurons | activation | linear | wall s | regions/CPU-s | traced peak MiB (regions) | KiB/region |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for n in inputs if "ladder" in sections else []:
-        for d in depths:
-            net = ReLUNetwork.random(n, [width] * d, seed=0, distribution="gaussian")
-            c, t = timed(net, time_budget=budget)
-            mem, traced = peak_memory(net, budget)
-            plus = "+" if c.partial else ""
-            print(f"| {n} | {d} | {2 ** (width * d)} | {c.activation_regions}{plus} | {c.linear_regions}{plus} | "
-                  f"{t:.2f} | {c.activation_regions / timed.cpu:.0f} | {mem / 2**20:.1f} ({traced}) | "
-                  f"{mem / 1024 / max(1, traced):.1f} |", flush=True)
+    if "same" in sections:
+        same(args)
+    if "target" in sections:
+        target(args)
+    if "ladder" in sections:
+        ladder(args)
     return 0
 
 
