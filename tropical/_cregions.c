@@ -1443,8 +1443,11 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
     int pdim = np1 - nl;
     int need = pdim - 2, simple = need + 1;
     int two = ng == 2;
-    side_init(P, np + nz + 4, nl, NW);
-    side_init(Mi, nn + nz + 4, nl, NW);
+    /* room for the new generators too: a cut edge has one end on each side, and in a simple polytope each
+       vertex has pdim - 1 edges, so about (pdim - 1) * min(np, nn) of them (more only in degenerate cells) */
+    int fresh = (pdim > 1 ? pdim - 1 : 1) * (np < nn ? np : nn) + 4;
+    side_init(P, np + nz + fresh, nl, NW);
+    side_init(Mi, nn + nz + fresh, nl, NW);
     for (int l = 0; l < nl; l++) {
         P->lines[l] = vec_ref(c->lines[l]);
         Mi->lines[l] = vec_ref(c->lines[l]);
