@@ -372,10 +372,10 @@ static Vec *primitive_row(Ctx *C, Vec *x, int m) {
 }
 
 /* Divide a generator by the gcd of its coordinates, in place (its carried exact values are integer linear
-   functions of the coordinates, so they divide exactly; entries holding only a sign are left alone). New generators are reduced lazily, only when they become the
-   parent of another one: most are never combined, and the gcd is the dearest operation of the step. A
-   positive multiple of a generator is the same ray, so signs, incidences and counts do not depend on when
-   this happens.
+   functions of the coordinates, so they divide exactly; entries holding only a sign are left alone). New
+   generators are reduced lazily, only when they become the parent of another one: most are never combined,
+   and the gcd is the dearest operation of the step. A positive multiple of a generator is the same ray, so
+   signs, incidences and counts do not depend on when this happens.
 
    The content is large and mostly predictable. For generators p, q adjacent across the new hyperplane h,
    write w_a, w_b for the Cramer vectors (maximal minors) of their tight rows S + a and S + b, so that
@@ -753,7 +753,8 @@ static int relation(Ctx *C, Vec **tight, const double *td, const int *tf, int nt
         r->fd = xmalloc(sizeof(double) * (size_t)r->nf * (size_t)np1);
         r->fflush = xmalloc(sizeof(int) * (size_t)r->nf);
         for (int f = 0; f < r->nf; f++)
-            memcpy(r->fd + (size_t)f * np1, vec_doubles(r->rows[f], np1, &r->fflush[f]), sizeof(double) * (size_t)np1);
+            memcpy(r->fd + (size_t)f * np1, vec_doubles(r->rows[f], np1, &r->fflush[f]),
+                   sizeof(double) * (size_t)np1);
     }
     /* deepest facets first: the ones that separate two regions split apart at sid come after it on the path
        (the shared ancestors' facets hold every tight generator on their positive side) */
