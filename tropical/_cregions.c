@@ -64,7 +64,7 @@ typedef struct Vec {
                        (see exact_value) */
     mpz_t hint; /* a likely divisor of a dirty generator's content (0: none) */
     int dflush; /* -1: no double approximation yet; else the flushed count of d (see vec_doubles) */
-    double *d;  /* the float filter's approximation of the coordinates (room for len doubles after v) */
+    double *d;  /* the float filter's approximation of the coordinates (room after v, see vec_dlen) */
     mpz_t v[];
 } Vec;
 
@@ -74,6 +74,9 @@ typedef struct Vec {
 #define FREE_CAP 4096
 static Vec **free_lists[FREE_LENS];
 static int free_n[FREE_LENS];
+/* the doubles a vector has room for: the run's n + 1 coordinates when the float filter is on, else none (set at
+   the start of a run, before its first vector; the free lists are emptied at its end) */
+static int vec_dlen;
 
 /* a vector whose entries the caller sets (from a free list they hold stale values) */
 static Vec *vec_raw(int len) {
@@ -88,7 +91,8 @@ static Vec *vec_raw(int len) {
         mpz_set_ui(x->hint, 0);
         return x;
     }
-    Vec *x = xmalloc(sizeof(Vec) + (sizeof(mpz_t) + sizeof(double)) * (size_t)len);
+    int dl = len < vec_dlen ? len : vec_dlen;
+    Vec *x = xmalloc(sizeof(Vec) + sizeof(mpz_t) * (size_t)len + sizeof(double) * (size_t)dl);
     x->d = (double *)(void *)(x->v + len);
     x->dflush = -1;
     x->rc = 1;
@@ -1683,6 +1687,7 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
     mpz_init(C->rem);
     C->n = n;
     C->np1 = n + 1;
+    vec_dlen = C->np1 <= FILTER_MAX ? C->np1 : 0;
     C->qt = xmalloc(sizeof(mpz_t) * (size_t)C->np1);
     for (int i = 0; i < C->np1; i++) mpz_init(C->qt[i]);
     C->NW = NW;
