@@ -427,10 +427,15 @@ static void reduce(Ctx *C, Vec *x) {
     x->lag = 0;
 }
 
+/* out = a . b over the first m entries (out must not be one of those entries) */
+static void dot(mpz_t out, const Vec *a, const Vec *b, int m) {
+    mpz_set_ui(out, 0);
+    for (int i = 0; i < m; i++) mpz_addmul(out, a->v[i], b->v[i]);
+}
+
 /* sign of a . b over the first m entries */
 static int dot_sign(Ctx *C, Vec *a, Vec *b, int m) {
-    mpz_set_ui(C->t3, 0);
-    for (int i = 0; i < m; i++) mpz_addmul(C->t3, a->v[i], b->v[i]);
+    dot(C->t3, a, b, m);
     return mpz_sgn(C->t3);
 }
 
@@ -1193,8 +1198,7 @@ static void start_layer(Ctx *C, Cell *c, int li) {
                     mpz_set_si(*z, gsg[g]);
                     continue;
                 }
-                Vec *x = c->lines[g - ng];
-                for (int i = 0; i < np1; i++) mpz_addmul(*z, prim->v[i], x->v[i]);
+                dot(*z, prim, c->lines[g - ng], np1);
             }
             signs[L->ncut] = 1;
             set_split_rows(L, L->ncut, prim, np1);
@@ -1205,8 +1209,7 @@ static void start_layer(Ctx *C, Cell *c, int li) {
         for (int g = 0; g < nv; g++) {
             mpz_t *z = &V[(size_t)g * width + k];
             mpz_init(*z);
-            Vec *x = g < ng ? c->gens[g] : c->lines[g - ng];
-            for (int i = 0; i < np1; i++) mpz_addmul(*z, prim->v[i], x->v[i]);
+            dot(*z, prim, g < ng ? c->gens[g] : c->lines[g - ng], np1);
             int sz = mpz_sgn(*z);
             if (g < ng) {
                 if (sz > 0)
@@ -1286,9 +1289,7 @@ static int cuts(const Cell *c, int idx, int *pos) {
 static void exact_value(Ctx *C, const Layer *L, Vec *x, int i) {
     int j = i - C->np1;
     if (j < 0 || j >= 64 || !(x->umask >> j & 1)) return;
-    Vec *row = L->hp[j];
-    mpz_set_ui(x->v[i], 0);
-    for (int t = 0; t < C->np1; t++) mpz_addmul(x->v[i], row->v[t], x->v[t]);
+    dot(x->v[i], L->hp[j], x, C->np1);
     x->umask &= ~((uint64_t)1 << j);
 }
 
@@ -1527,9 +1528,7 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
                         mpz_set_si(e->v[i], sg);
                         e->umask |= (uint64_t)1 << jj;
                     } else { /* a close call or an exact zero: the exact value */
-                        Vec *row = L->hp[jj];
-                        mpz_set_ui(e->v[i], 0);
-                        for (int t = 0; t < np1; t++) mpz_addmul(e->v[i], row->v[t], e->v[t]);
+                        dot(e->v[i], L->hp[jj], e, np1);
                     }
                     continue;
                 }
@@ -1546,7 +1545,7 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
                 }
                 Vec *brow = bidx < 0 ? NULL : bidx < C->ndom ? C->dom[bidx] : rows[bidx - C->ndom];
                 if (brow) {
-                    for (int i = 0; i < np1; i++) mpz_addmul(e->hint, brow->v[i], gp->v[i]);
+                    dot(e->hint, brow, gp, np1);
                     mpz_abs(e->hint, e->hint);
                 }
             }
