@@ -247,6 +247,45 @@ def test_more_cut_neurons_than_the_sign_masks_hold(n, widths):
     assert counts[0][0] > 64
 
 
+# ------------------------------------------------------------------------------------ exact cross products
+def _kernel_stats():
+    from tropical import _cregions  # type: ignore[attr-defined]
+
+    return _cregions.stats()
+
+
+@pytest.mark.parametrize("dom", [None, "box", "simplex"])
+def test_exact_cross_products_carry_the_new_generators(dom):
+    # with n + 1 <= 8 coordinates nearly every new generator is the exact cross product of its facets' rows,
+    # which reduce divides by the content hint without a remainder check (see reduce in _cregions.c)
+    net = ReLUNetwork.random(4, [7, 7, 6], seed=3, distribution="gaussian")
+    assert_parity(net, make_domain(dom, 4, random.Random(0)))  # the kernel runs first: the stats are its run
+    s = _kernel_stats()
+    assert s["seeded"] > 0 and s["exact_reductions"] > 0
+    assert s["exact_generators"] >= 0.9 * s["new_generators"] > 0
+
+
+@pytest.mark.parametrize("n", [6, 7, 8])
+def test_exact_cross_products_around_their_dimension_limit(n):
+    # 7 and 8 homogeneous coordinates are tracked, 9 are not (BASIS_MAX); planted degeneracies make vertices
+    # with more tight facets than n. On all of R^n a first layer of 5 neurons leaves lines in every cell, so no
+    # cross product is seeded and the checked hint does the work: both paths run in this test
+    exact = checked = 0
+    for seed, kind in enumerate(("none", "common_point", "duplicate", "opposite")):
+        rng = random.Random(seed)
+        net = plant(ReLUNetwork.random(n, [5, 4], seed=seed, distribution="gaussian" if seed % 2 else "integer"),
+                    kind, rng)
+        for dom in (None, "box", "halfspace"):
+            assert_parity(net, make_domain(dom, n, rng), max_regions=CAP)
+            s = _kernel_stats()
+            if n + 1 > 8:
+                assert s["exact_generators"] == s["seeds_tried"] == s["exact_reductions"] == 0
+            else:
+                exact += s["exact_reductions"]
+                checked += s["checked_reductions"]
+    assert n + 1 > 8 or (exact > 0 and checked > 0)
+
+
 # --------------------------------------------------------------------------------------- the exact fallback
 def _fallback_nets(limit=3):
     """Nets on which the compiled kernel hands pairs back to the exact Python clip (searched over seeds)."""

@@ -10,9 +10,9 @@
  * read off a double-precision value whose rigorous error bound it exceeds (the certified filter below; exact
  * zeros and close calls always go to GMP).  The rare merge pairs the cheap tests cannot decide are handed back
  * to Python (an exact double-description clip, the same function the reference path uses).  What is added to
- * the reference algorithm (lazy content reduction with a Pluecker hint, sign-only values of neurons that no
- * longer cut, exact values on demand, the incremental composition, the opposite-facet shortcut of the merge)
- * changes no count.
+ * the reference algorithm (lazy content reduction with a Pluecker hint, exact cross products whose division
+ * needs no check, sign-only values of neurons that no longer cut, exact values on demand, the incremental
+ * composition, the opposite-facet shortcut of the merge) changes no count.
  *
  * The Python reference path stays the specification: the test suite checks that both give identical counts.
  */
@@ -65,6 +65,9 @@ typedef struct Vec {
     mpz_t hint; /* a likely divisor of a dirty generator's content (0: none) */
     int dflush; /* -1: no double approximation yet; else the flushed count of d (see vec_doubles) */
     double *d;  /* the float filter's approximation of the coordinates (room after v, see vec_dlen) */
+    int exact;  /* the coordinates are +-(hint, when dirty) times the cross product of the rows in basis (see
+                   reduce) */
+    uint64_t *basis; /* the inequality bit indices of those rows (room after d, see vec_bw) */
     mpz_t v[];
 } Vec;
 
@@ -77,6 +80,12 @@ static int free_n[FREE_LENS];
 /* the doubles a vector has room for: the run's n + 1 coordinates when the float filter is on, else none (set at
    the start of a run, before its first vector; the free lists are emptied at its end) */
 static int vec_dlen;
+/* the 64-bit words of a basis bitset: the run's bitset words when exact cross products are tracked, else 0 */
+static int vec_bw;
+/* what the last run did with its generators (stats(); the tests check that each path is exercised) */
+static struct {
+    long made, made_exact, reduced_exact, reduced_checked, reduced_gcd, seeds_tried, seeded;
+} run_stats;
 
 /* a vector whose entries the caller sets (from a free list they hold stale values) */
 static Vec *vec_raw(int len) {
@@ -88,12 +97,16 @@ static Vec *vec_raw(int len) {
         x->smask = 0;
         x->umask = 0;
         x->dflush = -1;
+        x->exact = 0;
         mpz_set_ui(x->hint, 0);
         return x;
     }
     int dl = len < vec_dlen ? len : vec_dlen;
-    Vec *x = xmalloc(sizeof(Vec) + sizeof(mpz_t) * (size_t)len + sizeof(double) * (size_t)dl);
+    Vec *x = xmalloc(sizeof(Vec) + sizeof(mpz_t) * (size_t)len + sizeof(double) * (size_t)dl +
+                     sizeof(uint64_t) * (size_t)vec_bw);
     x->d = (double *)(void *)(x->v + len);
+    x->basis = (uint64_t *)(void *)(x->d + dl);
+    x->exact = 0;
     x->dflush = -1;
     x->rc = 1;
     x->len = len;
@@ -227,6 +240,10 @@ typedef struct {
     Vec **dom; /* the domain's homogenized inequalities (index 0: the face at infinity) */
     mpz_t t1, t2, t3, rem;
     mpz_t *qt; /* np1 quotients (reduce) */
+    mpz_t *bm; /* (BASIS_MAX - 1)^2 entries of a determinant (seed_exact), when vec_bw */
+    mpz_t *V;  /* the layer start's values (Vcap entries, kept initialized: their limbs are reused, and they
+                  trade limbs with the generators' entries by swaps) */
+    size_t Vcap;
     /* the distinct affine maps */
     struct KeyRef *maps;
     struct Arena *arena;
@@ -390,8 +407,21 @@ static Vec *primitive_row(Ctx *C, Vec *x, int m) {
    it divides every coordinate (checked exactly), and the gcd that remains is taken on much smaller numbers.
    The quotient's remaining content is small (a few bits on average), so it is left in place and the gcd is
    skipped, except every LAG_MAX generations along a line of descent (the lag counts them), which bounds the
-   growth. None of this changes a sign: any positive multiple is the same ray. */
+   growth. None of this changes a sign: any positive multiple is the same ray.
+
+   Exact cross products. For m = n + 1 coordinates and rows r_1 .. r_{m-1}, write w_R for their cross product
+   (w_R . x = det[r_1; ..; r_{m-1}; x]). If q = +-w_{S+b} exactly (S: m - 2 rows) and p is any vector tight on
+   every row of S, then for every row r, in the plane dual to ker S (Grassmann's identity for three vectors),
+       (h . p) det[S; b; r] - det[S; b; h] (r . p) = (b . p) det[S; h; r],
+   i.e. e = (h . p) q - (h . q) p = +-(b . p) w_{S+h}: the division by D = |b . p| is exact, and the quotient is
+   again an exact cross product, of S + h. So a generator records, when it can, the rows of its cross product
+   (exact, basis): dd_split takes b from the basis of q when all of the basis but b is tight at p (or the
+   same with p and q exchanged), and reduce then divides by D with an exact division (no remainder to check,
+   about half the cost) and never needs a gcd. Generators seed this at a layer start (seed_exact): a simple
+   vertex of a pointed cell is replaced by the cross product of its m - 1 tight facets, a positive multiple of
+   it. Degenerate vertices, cells with lines and m > BASIS_MAX keep the checked hint above. */
 #define LAG_MAX 32
+#define BASIS_MAX 8
 
 /* whether entry i of x holds only a sign (see dd_split and exact_value) */
 static inline int is_sign_only(const Vec *x, int i, int np1) {
@@ -401,7 +431,17 @@ static inline int is_sign_only(const Vec *x, int i, int np1) {
 
 static void reduce(Ctx *C, Vec *x) {
     int np1 = C->np1;
+    if (x->exact && mpz_sgn(x->hint) > 0) { /* D divides exactly (see above) */
+        run_stats.reduced_exact++;
+        for (int i = 0; i < x->len; i++)
+            if (!is_sign_only(x, i, np1)) mpz_divexact(x->v[i], x->v[i], x->hint);
+        mpz_set_ui(x->hint, 0);
+        x->dirty = 0;
+        x->lag = 0;
+        return;
+    }
     if (mpz_sgn(x->hint) > 0) {
+        run_stats.reduced_checked++;
         /* one division per coordinate gives the quotient and the exact divisibility check together */
         int ok = 1;
         for (int i = 0; i < np1 && ok; i++) {
@@ -419,6 +459,7 @@ static void reduce(Ctx *C, Vec *x) {
             return;
         }
     }
+    run_stats.reduced_gcd++;
     gcd_prefix(C->t1, x, np1);
     if (mpz_cmp_ui(C->t1, 1) > 0)
         for (int i = 0; i < x->len; i++)
@@ -1121,6 +1162,86 @@ static void set_split_rows(Layer *L, int j, Vec *prim, int np1) {
     for (int i = 0; i < np1; i++) mpz_neg(L->hm[j]->v[i], prim->v[i]);
 }
 
+/* The determinant of the k x k matrix a (row-major, overwritten) into d: fraction-free elimination (Bareiss),
+   every division exact. */
+static void bareiss_det(mpz_t d, mpz_t *a, int k, mpz_t prev) {
+    int sign = 1;
+    mpz_set_ui(prev, 1);
+    for (int c = 0; c < k - 1; c++) {
+        int r = c;
+        while (r < k && mpz_sgn(a[r * k + c]) == 0) r++;
+        if (r == k) {
+            mpz_set_ui(d, 0);
+            return;
+        }
+        if (r != c) {
+            for (int j = c; j < k; j++) mpz_swap(a[r * k + j], a[c * k + j]);
+            sign = -sign;
+        }
+        for (int i = c + 1; i < k; i++) {
+            for (int j = c + 1; j < k; j++) {
+                mpz_mul(a[i * k + j], a[i * k + j], a[c * k + c]);
+                mpz_submul(a[i * k + j], a[i * k + c], a[c * k + j]);
+                mpz_divexact(a[i * k + j], a[i * k + j], prev);
+            }
+        }
+        mpz_set(prev, a[c * k + c]);
+    }
+    if (sign > 0)
+        mpz_set(d, a[(k - 1) * k + k - 1]);
+    else
+        mpz_neg(d, a[(k - 1) * k + k - 1]);
+}
+
+/* Seeding the exact cross products (see reduce): generator x of a pointed cell, with incidence bits inc, as the
+   cross product w of the m - 1 rows of its tight active facets, the positive multiple of x on those rows'
+   1-dimensional kernel; NULL when x is not simple there or the rows are dependent. One determinant gives
+   w at a nonzero coordinate i0 of x, and w = (w[i0] / x[i0]) x, each division exact as w is an integer vector
+   parallel to x. Only the coordinates are set: the layer start computes the values. */
+static Vec *seed_exact(Ctx *C, Vec *x, const uint64_t *inc, const uint64_t *active, Vec **rows) {
+    int m = C->np1, NW = C->NW, k = m - 1;
+    int idx[BASIS_MAX];
+    int cnt = 0;
+    for (int w = 0; w < NW; w++) {
+        uint64_t b = inc[w] & active[w];
+        while (b) {
+            if (cnt == k) return NULL;
+            idx[cnt++] = 64 * w + __builtin_ctzll(b);
+            b &= b - 1;
+        }
+    }
+    if (cnt != k) return NULL;
+    int i0 = 0;
+    while (i0 < m && mpz_sgn(x->v[i0]) == 0) i0++;
+    if (i0 == m) return NULL;
+    for (int r = 0; r < k; r++) {
+        const Vec *row = idx[r] < C->ndom ? C->dom[idx[r]] : rows[idx[r] - C->ndom];
+        for (int c = 0, cc = 0; c < m; c++)
+            if (c != i0) mpz_set(C->bm[r * k + cc++], row->v[c]);
+    }
+    bareiss_det(C->t2, C->bm, k, C->t3);
+    if (mpz_sgn(C->t2) == 0) return NULL;
+    mpz_abs(C->t2, C->t2);
+    if (mpz_sgn(x->v[i0]) < 0) mpz_neg(C->t2, C->t2); /* w[i0], with the sign of x[i0] */
+    Vec *z = vec_raw(m); /* every entry is set below */
+    for (int i = 0; i < m; i++) {
+        if (i == i0) {
+            mpz_set(z->v[i], C->t2);
+            continue;
+        }
+        mpz_mul(z->v[i], C->t2, x->v[i]);
+        mpz_divexact(z->v[i], z->v[i], x->v[i0]);
+    }
+    if (x->dflush >= 0) { /* the same ray: the doubles stay valid (see vec_doubles) */
+        memcpy(z->d, x->d, sizeof(double) * (size_t)m);
+        z->dflush = x->dflush;
+    }
+    z->exact = 1;
+    memset(z->basis, 0, sizeof(uint64_t) * (size_t)NW);
+    for (int r = 0; r < k; r++) bs_set(z->basis, idx[r]);
+    return z;
+}
+
 /* start hidden layer li in cell c: compose its pre-activations, fix the neurons that do not cut the cell
    (their bits are set in the pattern), and rebuild the generators with the values of the cutting ones */
 static void start_layer(Ctx *C, Cell *c, int li) {
@@ -1133,10 +1254,35 @@ static void start_layer(Ctx *C, Cell *c, int li) {
     L->M = compose(C, li, prev, c->pat);
     int width = L->width;
     int ng = c->ng, nl = c->nl, nv = ng + nl;
+    if (vec_bw && nl == 0) { /* seed the exact cross products (see reduce) */
+        int depth = c->nineq - C->ndom;
+        Vec **rows = NULL;
+        for (int g = 0; g < ng; g++) {
+            if (c->gens[g]->exact) continue;
+            if (!rows) {
+                rows = xmalloc(sizeof(Vec *) * (size_t)(depth ? depth : 1));
+                for (Ineq *q = c->path; q; q = q->parent) rows[q->index - C->ndom] = q->h;
+            }
+            Vec *z = seed_exact(C, c->gens[g], c->incs + (size_t)g * C->NW, c->active, rows);
+            run_stats.seeds_tried++;
+            if (z) {
+                run_stats.seeded++;
+                vec_unref(c->gens[g]);
+                c->gens[g] = z;
+            }
+        }
+        free(rows);
+    }
     L->cidx = xmalloc(sizeof(int) * (size_t)width);
     /* values of each cutting neuron at generators and lines (exact; the others are decided by the filter or
        by exact values that are dropped) */
-    mpz_t *V = xmalloc(sizeof(mpz_t) * (size_t)(nv ? nv : 1) * (size_t)width);
+    size_t need = (size_t)(nv ? nv : 1) * (size_t)(width ? width : 1);
+    if (need > C->Vcap) {
+        C->V = xrealloc(C->V, sizeof(mpz_t) * need);
+        for (size_t i = C->Vcap; i < need; i++) mpz_init(C->V[i]);
+        C->Vcap = need;
+    }
+    mpz_t *V = C->V;
     uint8_t *pat = c->pat + C->offsets[li];
     const double **gd = xmalloc(sizeof(double *) * (size_t)(nv ? nv : 1));
     int *gflush = xmalloc(sizeof(int) * (size_t)(nv ? nv : 1));
@@ -1193,7 +1339,6 @@ static void start_layer(Ctx *C, Cell *c, int li) {
                                           as signs, exact values only on the lines (see exact_value) */
             for (int g = 0; g < nv; g++) {
                 mpz_t *z = &V[(size_t)g * width + k];
-                mpz_init(*z);
                 if (g < ng) {
                     mpz_set_si(*z, gsg[g]);
                     continue;
@@ -1208,7 +1353,6 @@ static void start_layer(Ctx *C, Cell *c, int li) {
         pos = neg = lcut = 0;
         for (int g = 0; g < nv; g++) {
             mpz_t *z = &V[(size_t)g * width + k];
-            mpz_init(*z);
             dot(*z, prim, g < ng ? c->gens[g] : c->lines[g - ng], np1);
             int sz = mpz_sgn(*z);
             if (g < ng) {
@@ -1225,7 +1369,6 @@ static void start_layer(Ctx *C, Cell *c, int li) {
         } else {
             vec_unref(prim);
             pat[k] = (uint8_t)pos;
-            for (int g = 0; g < nv; g++) mpz_clear(V[(size_t)g * width + k]);
         }
     }
     free(gd);
@@ -1237,6 +1380,7 @@ static void start_layer(Ctx *C, Cell *c, int li) {
         Vec *y = vec_raw(len); /* every entry is set below */
         y->dirty = x->dirty;
         y->lag = x->lag;
+        if ((y->exact = x->exact)) memcpy(y->basis, x->basis, sizeof(uint64_t) * (size_t)vec_bw);
         if (x->dflush >= 0) { /* the same coordinates */
             memcpy(y->d, x->d, sizeof(double) * (size_t)np1);
             y->dflush = x->dflush;
@@ -1253,9 +1397,6 @@ static void start_layer(Ctx *C, Cell *c, int li) {
         else
             c->lines[g - ng] = y;
     }
-    for (int j = 0; j < L->ncut; j++)
-        for (int g = 0; g < nv; g++) mpz_clear(V[(size_t)g * width + L->cidx[j]]);
-    free(V);
     free(signs);
     layer_unref(prev);
     c->lay = L;
@@ -1350,6 +1491,19 @@ static void side_push(Side *s, Vec *g, const uint64_t *inc, int NW) {
     s->gens[s->ng] = g;
     memcpy(s->incs + (size_t)s->ng * NW, inc, sizeof(uint64_t) * (size_t)NW);
     s->ng++;
+}
+
+/* the one row of x's basis (x exact) that is not tight at a generator with incidence bits inc, when all the
+   others are (see reduce); else -1 */
+static int basis_out(const Vec *x, const uint64_t *inc, int NW) {
+    int out = -1;
+    for (int w = 0; w < NW; w++) {
+        uint64_t d = x->basis[w] & ~inc[w];
+        if (!d) continue;
+        if (out >= 0 || (d & (d - 1))) return -1;
+        out = 64 * w + __builtin_ctzll(d);
+    }
+    return out;
 }
 
 /* one double-description step on cell c by the value index j (neuron k); the new inequality gets bit
@@ -1537,18 +1691,43 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
             }
             e->dirty = 1;
             e->lag = 1 + (gp->lag > gq->lag ? gp->lag : gq->lag);
-            {   /* the content hint |b . p| (see reduce); b: the first facet tight at q and not at p */
+            {   /* the content hint (see reduce): |b . p| with b the one row of q's basis not tight at p, or the
+                   same with p and q exchanged (exact); else b the first facet tight at q and not at p */
                 int bidx = -1;
-                for (int w = 0; w < NW && bidx < 0; w++) {
-                    uint64_t d = zq[w] & ~zp[w];
-                    if (d) bidx = 64 * w + __builtin_ctzll(d);
+                Vec *other = gp; /* the generator the hint row is taken at */
+                if (gq->exact) bidx = basis_out(gq, c->incs + (size_t)p * NW, NW);
+                if (bidx < 0 && gp->exact) {
+                    bidx = basis_out(gp, c->incs + (size_t)q * NW, NW);
+                    other = gq;
                 }
-                Vec *brow = bidx < 0 ? NULL : bidx < C->ndom ? C->dom[bidx] : rows[bidx - C->ndom];
-                if (brow) {
-                    dot(e->hint, brow, gp, np1);
+                if (bidx >= 0) {
+                    const Vec *from = other == gp ? gq : gp;
+                    dot(e->hint, bidx < C->ndom ? C->dom[bidx] : rows[bidx - C->ndom], other, np1);
                     mpz_abs(e->hint, e->hint);
+                    if (mpz_sgn(e->hint)) { /* nonzero as p and q are not parallel; checked all the same */
+                        e->exact = 1;
+                        memcpy(e->basis, from->basis, sizeof(uint64_t) * (size_t)NW);
+                        e->basis[bidx >> 6] &= ~((uint64_t)1 << (bidx & 63));
+                        bs_set(e->basis, bi);
+                    } else {
+                        bidx = -1;
+                    }
+                }
+                if (bidx < 0) {
+                    other = gp;
+                    for (int w = 0; w < NW && bidx < 0; w++) {
+                        uint64_t d = zq[w] & ~zp[w];
+                        if (d) bidx = 64 * w + __builtin_ctzll(d);
+                    }
+                    Vec *brow = bidx < 0 ? NULL : bidx < C->ndom ? C->dom[bidx] : rows[bidx - C->ndom];
+                    if (brow) {
+                        dot(e->hint, brow, gp, np1);
+                        mpz_abs(e->hint, e->hint);
+                    }
                 }
             }
+            run_stats.made++;
+            run_stats.made_exact += e->exact;
             bs_set(tmp, bi);
             side_push(P, e, tmp, NW);
             side_push(Mi, vec_ref(e), tmp, NW);
@@ -1637,6 +1816,12 @@ static void ctx_free(Ctx *C) {
         for (int i = 0; i < C->np1; i++) mpz_clear(C->qt[i]);
         free(C->qt);
     }
+    for (size_t i = 0; i < C->Vcap; i++) mpz_clear(C->V[i]);
+    free(C->V);
+    if (C->bm) {
+        for (int i = 0; i < (BASIS_MAX - 1) * (BASIS_MAX - 1); i++) mpz_clear(C->bm[i]);
+        free(C->bm);
+    }
 }
 
 /* o: a sequence of NW ints (64-bit words) into out; -1 on a Python error */
@@ -1690,6 +1875,12 @@ static PyObject *cr_count(PyObject *self, PyObject *args) {
     C->qt = xmalloc(sizeof(mpz_t) * (size_t)C->np1);
     for (int i = 0; i < C->np1; i++) mpz_init(C->qt[i]);
     C->NW = NW;
+    memset(&run_stats, 0, sizeof(run_stats));
+    vec_bw = C->np1 <= BASIS_MAX ? NW : 0;
+    if (vec_bw) {
+        C->bm = xmalloc(sizeof(mpz_t) * (size_t)((BASIS_MAX - 1) * (BASIS_MAX - 1)));
+        for (int i = 0; i < (BASIS_MAX - 1) * (BASIS_MAX - 1); i++) mpz_init(C->bm[i]);
+    }
     C->fallback = fallback;
     Stack st = {0};
     Open *open = NULL;
@@ -1986,10 +2177,23 @@ done:
     return result;
 }
 
+/* stats() -> dict: what the last run did with its generators */
+static PyObject *cr_stats(PyObject *self, PyObject *noargs) {
+    (void)self;
+    (void)noargs;
+    return Py_BuildValue("{s:l,s:l,s:l,s:l,s:l,s:l,s:l}", "new_generators", run_stats.made, "exact_generators",
+                         run_stats.made_exact, "exact_reductions", run_stats.reduced_exact, "checked_reductions",
+                         run_stats.reduced_checked, "gcd_reductions", run_stats.reduced_gcd, "seeds_tried",
+                         run_stats.seeds_tried, "seeded", run_stats.seeded);
+}
+
 static PyMethodDef methods[] = {
     {"count", cr_count, METH_VARARGS,
      "count(n, layers, dom_ineqs, dom_gens, dom_incs, dom_lines, dom_active, nwords, max_regions, time_budget, "
      "progress, fallback) -> (activation, linear, distinct, status, splits, fallback_pairs)"},
+    {"stats", cr_stats, METH_NOARGS,
+     "stats() -> dict: the last run's new generators (all, and exact cross products), its reductions (exact "
+     "division, checked hint, gcd) and its seeded exact cross products"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cregions",
