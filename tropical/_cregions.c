@@ -63,6 +63,7 @@ typedef struct Vec {
     uint64_t umask; /* bit j: value entry n + 1 + j holds the certified sign of a value not yet computed exactly
                        (see exact_value) */
     mpz_t hint; /* a likely divisor of a dirty generator's content (0: none) */
+    struct Vec *hrow, *hat; /* the hint not yet computed: |hrow . hat| (see reduce), or NULL */
     int dflush; /* -1: no double approximation yet; else the flushed count of d (see vec_doubles) */
     double *d;  /* the float filter's approximation of the coordinates (room after v, see vec_dlen) */
     int exact;  /* the coordinates are +-(hint, when dirty) times the cross product of the rows in basis (see
@@ -98,6 +99,7 @@ static Vec *vec_raw(int len) {
         x->umask = 0;
         x->dflush = -1;
         x->exact = 0;
+        x->hrow = x->hat = NULL;
         mpz_set_ui(x->hint, 0);
         return x;
     }
@@ -107,6 +109,7 @@ static Vec *vec_raw(int len) {
     x->d = (double *)(void *)(x->v + len);
     x->basis = (uint64_t *)(void *)(x->d + dl);
     x->exact = 0;
+    x->hrow = x->hat = NULL;
     x->dflush = -1;
     x->rc = 1;
     x->len = len;
@@ -134,6 +137,11 @@ static inline Vec *vec_ref(Vec *x) {
 static void vec_unref(Vec *x) {
     if (x && --x->rc == 0) {
         int len = x->len;
+        if (x->hat) { /* (a reduced generator: it holds no hint rows itself) */
+            vec_unref(x->hrow);
+            vec_unref(x->hat);
+            x->hrow = x->hat = NULL;
+        }
         if (len < FREE_LENS && free_n[len] < FREE_CAP) {
             if (!free_lists[len]) free_lists[len] = xmalloc(sizeof(Vec *) * FREE_CAP);
             free_lists[len][free_n[len]++] = x;
@@ -423,6 +431,12 @@ static Vec *primitive_row(Ctx *C, Vec *x, int m) {
 #define LAG_MAX 32
 #define BASIS_MAX 8
 
+/* out = a . b over the first m entries (out must not be one of those entries) */
+static void dot(mpz_t out, const Vec *a, const Vec *b, int m) {
+    mpz_set_ui(out, 0);
+    for (int i = 0; i < m; i++) mpz_addmul(out, a->v[i], b->v[i]);
+}
+
 /* whether entry i of x holds only a sign (see dd_split and exact_value) */
 static inline int is_sign_only(const Vec *x, int i, int np1) {
     int j = i - np1;
@@ -431,6 +445,14 @@ static inline int is_sign_only(const Vec *x, int i, int np1) {
 
 static void reduce(Ctx *C, Vec *x) {
     int np1 = C->np1;
+    if (x->hat) { /* the hint, computed now: about half of the new generators never become a parent */
+        dot(x->hint, x->hrow, x->hat, np1);
+        mpz_abs(x->hint, x->hint);
+        vec_unref(x->hrow);
+        vec_unref(x->hat);
+        x->hrow = x->hat = NULL;
+        if (!mpz_sgn(x->hint)) x->exact = 0; /* (never for an exact one: b . p = 0 would make p parallel to q) */
+    }
     if (x->exact && mpz_sgn(x->hint) > 0) { /* D divides exactly (see above) */
         run_stats.reduced_exact++;
         for (int i = 0; i < x->len; i++)
@@ -466,12 +488,6 @@ static void reduce(Ctx *C, Vec *x) {
             if (!is_sign_only(x, i, np1)) mpz_divexact(x->v[i], x->v[i], C->t1);
     x->dirty = 0;
     x->lag = 0;
-}
-
-/* out = a . b over the first m entries (out must not be one of those entries) */
-static void dot(mpz_t out, const Vec *a, const Vec *b, int m) {
-    mpz_set_ui(out, 0);
-    for (int i = 0; i < m; i++) mpz_addmul(out, a->v[i], b->v[i]);
 }
 
 /* sign of a . b over the first m entries */
@@ -1386,6 +1402,10 @@ static void start_layer(Ctx *C, Cell *c, int li) {
             y->dflush = x->dflush;
         }
         mpz_set(y->hint, x->hint);
+        if (x->hat) {
+            y->hrow = vec_ref(x->hrow);
+            y->hat = vec_ref(x->hat);
+        }
         for (int i = 0; i < np1; i++) mpz_set(y->v[i], x->v[i]);
         for (int j = 0; j < L->ncut; j++) {
             mpz_swap(y->v[np1 + j], V[(size_t)g * width + L->cidx[j]]);
@@ -1702,28 +1722,20 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
                 }
                 if (bidx >= 0) {
                     const Vec *from = other == gp ? gq : gp;
-                    dot(e->hint, bidx < C->ndom ? C->dom[bidx] : rows[bidx - C->ndom], other, np1);
-                    mpz_abs(e->hint, e->hint);
-                    if (mpz_sgn(e->hint)) { /* nonzero as p and q are not parallel; checked all the same */
-                        e->exact = 1;
-                        memcpy(e->basis, from->basis, sizeof(uint64_t) * (size_t)NW);
-                        e->basis[bidx >> 6] &= ~((uint64_t)1 << (bidx & 63));
-                        bs_set(e->basis, bi);
-                    } else {
-                        bidx = -1;
-                    }
-                }
-                if (bidx < 0) {
+                    e->exact = 1;
+                    memcpy(e->basis, from->basis, sizeof(uint64_t) * (size_t)NW);
+                    e->basis[bidx >> 6] &= ~((uint64_t)1 << (bidx & 63));
+                    bs_set(e->basis, bi);
+                } else {
                     other = gp;
                     for (int w = 0; w < NW && bidx < 0; w++) {
                         uint64_t d = zq[w] & ~zp[w];
                         if (d) bidx = 64 * w + __builtin_ctzll(d);
                     }
-                    Vec *brow = bidx < 0 ? NULL : bidx < C->ndom ? C->dom[bidx] : rows[bidx - C->ndom];
-                    if (brow) {
-                        dot(e->hint, brow, gp, np1);
-                        mpz_abs(e->hint, e->hint);
-                    }
+                }
+                if (bidx >= 0) { /* computed by reduce, if e ever becomes a parent (other is reduced: no chains) */
+                    e->hrow = vec_ref(bidx < C->ndom ? C->dom[bidx] : rows[bidx - C->ndom]);
+                    e->hat = vec_ref(other);
                 }
             }
             run_stats.made++;
