@@ -1149,8 +1149,13 @@ static int to_doubles(Vec *x, int m, double *out) {
         } else if (e[i] - E < -400) {
             out[i] = 0.0;
             flushed++;
-        } else {
-            out[i] = ldexp(d[i], (int)(e[i] - E));
+        } else { /* d[i] 2^(e[i] - E), exactly: a power of two from its bits (-400 <= e[i] - E <= 0) */
+            union {
+                uint64_t u;
+                double f;
+            } p2;
+            p2.u = (uint64_t)(1023 + (e[i] - E)) << 52;
+            out[i] = d[i] * p2.f;
         }
     }
     return flushed;
