@@ -249,6 +249,9 @@ typedef struct {
     mpz_t t1, t2, t3, rem;
     mpz_t *qt; /* np1 quotients (reduce) */
     mpz_t *bm; /* (BASIS_MAX - 1)^2 entries of a determinant (seed_exact), when vec_bw */
+    void *sb[6]; /* scratch kept between calls (see grow): dd_split's words, ints and rows; add_region's path
+                    nodes, tight generators and their doubles */
+    size_t sbcap[6];
     mpz_t *V;  /* the layer start's values (Vcap entries, kept initialized: their limbs are reused, and they
                   trade limbs with the generators' entries by swaps) */
     size_t Vcap;
@@ -273,6 +276,16 @@ typedef struct {
     PyObject *touching;
     size_t klen; /* length of the last key's bytes in kbuf */
 } Ctx;
+
+/* scratch buffer i of at least n bytes (dd_split and add_region each run one at a time) */
+static void *grow(Ctx *C, int i, size_t n) {
+    if (n > C->sbcap[i]) {
+        free(C->sb[i]);
+        C->sbcap[i] = n > 2 * C->sbcap[i] ? n : 2 * C->sbcap[i];
+        C->sb[i] = xmalloc(C->sbcap[i]);
+    }
+    return C->sb[i];
+}
 
 /* ------------------------------------------------------------------------------------------ bitsets */
 /* population count, inlined: built without -mpopcnt, __builtin_popcountll is a library call (about 2 % of a
@@ -970,7 +983,7 @@ static int add_region(Ctx *C, Cell *c, Vec *key) {
     r->fflush = NULL;
     r->rows = xmalloc(sizeof(Vec *) * (size_t)(nf ? nf : 1));
     r->sids = xmalloc(sizeof(long) * (size_t)(nf ? nf : 1));
-    Ineq **nodes = xmalloc(sizeof(Ineq *) * (size_t)(nf ? nf : 1));
+    Ineq **nodes = grow(C, 3, sizeof(Ineq *) * (size_t)(nf ? nf : 1));
     int nn = 0;
     for (int b = 1; b < C->ndom; b++) {
         if (bs_test(c->active, b)) {
@@ -986,10 +999,7 @@ static int add_region(Ctx *C, Cell *c, Vec *key) {
         r->sids[r->nf++] = nodes[j]->sid;
     }
     C->rf[i] = r;
-    if (C->touch && report_region(C, c, i, r) < 0) {
-        free(nodes);
-        return -1;
-    }
+    if (C->touch && report_region(C, c, i, r) < 0) return -1;
     int nref = 0;
     int err = 0;
     Vec **tight = NULL;
@@ -1006,11 +1016,10 @@ static int add_region(Ctx *C, Cell *c, Vec *key) {
         IList *cands = sidtab_get(C->plus[q->sid], mid, 0);
         if (!cands || !cands->n) continue;
         if (!tight) {
-            tight = xmalloc(sizeof(Vec *) * (size_t)(c->ng ? c->ng : 1));
-            if (C->np1 <= FILTER_MAX) {
-                td = xmalloc(sizeof(double) * (size_t)(c->ng ? c->ng : 1) * (size_t)C->np1);
-                tf = xmalloc(sizeof(int) * (size_t)(c->ng ? c->ng : 1));
-            }
+            tight = grow(C, 4, (sizeof(Vec *) + sizeof(int)) * (size_t)(c->ng ? c->ng : 1));
+            tf = (int *)(void *)(tight + (c->ng ? c->ng : 1));
+            if (C->np1 <= FILTER_MAX)
+                td = grow(C, 5, sizeof(double) * (size_t)(c->ng ? c->ng : 1) * (size_t)C->np1);
         }
         int nt = 0;
         for (int g = 0; g < c->ng; g++)
@@ -1034,10 +1043,6 @@ static int add_region(Ctx *C, Cell *c, Vec *key) {
             if (rel) uf_union(C, other, i);
         }
     }
-    free(tight);
-    free(td);
-    free(tf);
-    free(nodes);
     if (nref)
         r->refs = nref;
     else {
@@ -1538,7 +1543,8 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
     int ng = c->ng, nl = c->nl;
     int first = j + 1;
     const Layer *L = c->lay;
-    uint64_t *tmp = xmalloc(sizeof(uint64_t) * (size_t)NW);
+    /* scratch: tmp (NW words) then ia (ng * NW); pos, neg, zer, cnt (ng ints each); the path's rows */
+    uint64_t *tmp = grow(C, 0, sizeof(uint64_t) * (size_t)NW * (size_t)(ng + 1));
     /* 1. a line on which h is not zero: the line turns into a ray on each side */
     for (int i = 0; i < nl; i++) {
         int lv = mpz_sgn(c->lines[i]->v[j]);
@@ -1586,12 +1592,11 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
         bs_set(P->active, bi);
         memcpy(Mi->active, P->active, sizeof(uint64_t) * (size_t)NW);
         mpz_clear(al);
-        free(tmp);
         return;
     }
     /* 2. new generators on the edges joining h > 0 to h < 0 */
-    int *pos = xmalloc(sizeof(int) * (size_t)ng), *neg = xmalloc(sizeof(int) * (size_t)ng),
-        *zer = xmalloc(sizeof(int) * (size_t)ng);
+    int *pos = grow(C, 1, sizeof(int) * 4 * (size_t)(ng ? ng : 1)), *neg = pos + ng, *zer = neg + ng,
+        *cnt = zer + ng;
     int np = 0, nn = 0, nz = 0;
     for (int g = 0; g < ng; g++) {
         int s = mpz_sgn(c->gens[g]->v[j]);
@@ -1602,8 +1607,7 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
         else
             zer[nz++] = g;
     }
-    uint64_t *ia = xmalloc(sizeof(uint64_t) * (size_t)(ng ? ng : 1) * (size_t)NW);
-    int *cnt = xmalloc(sizeof(int) * (size_t)(ng ? ng : 1));
+    uint64_t *ia = tmp + NW;
     for (int g = 0; g < ng; g++) {
         int cc = 0;
         for (int w = 0; w < NW; w++) {
@@ -1623,7 +1627,7 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
         if (!cuts(c, i, &pos)) nocut |= (uint64_t)1 << (i - np1);
     }
     int depth = bi - C->ndom; /* the path's split inequalities, by bit index - ndom */
-    Vec **rows = xmalloc(sizeof(Vec *) * (size_t)(depth ? depth : 1));
+    Vec **rows = grow(C, 2, sizeof(Vec *) * (size_t)(depth ? depth : 1));
     for (Ineq *q = c->path; q; q = q->parent) rows[q->index - C->ndom] = q->h;
     int pdim = np1 - nl;
     int need = pdim - 2, simple = need + 1;
@@ -1762,13 +1766,6 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
         for (int w = 0; w < NW; w++) keep[w] |= c->incs[(size_t)neg[a] * NW + w];
     for (int w = 0; w < NW; w++) Mi->active[w] = c->active[w] & keep[w];
     bs_set(Mi->active, bi);
-    free(rows);
-    free(pos);
-    free(neg);
-    free(zer);
-    free(ia);
-    free(cnt);
-    free(tmp);
 }
 
 /* --------------------------------------------------------------------------------- the stack */
@@ -1835,6 +1832,7 @@ static void ctx_free(Ctx *C) {
     }
     for (size_t i = 0; i < C->Vcap; i++) mpz_clear(C->V[i]);
     free(C->V);
+    for (int i = 0; i < 6; i++) free(C->sb[i]);
     if (C->bm) {
         for (int i = 0; i < (BASIS_MAX - 1) * (BASIS_MAX - 1); i++) mpz_clear(C->bm[i]);
         free(C->bm);
