@@ -249,8 +249,8 @@ typedef struct {
     mpz_t t1, t2, t3, rem;
     mpz_t *qt; /* np1 quotients (reduce) */
     mpz_t *bm; /* (BASIS_MAX - 1)^2 entries of a determinant (seed_exact), when vec_bw */
-    void *sb[6]; /* scratch kept between calls (see grow): dd_split's words, ints and rows; add_region's path
-                    nodes, tight generators and their doubles */
+    void *sb[6]; /* scratch kept between calls (see grow): dd_split's words and ints, the path's rows
+                    (path_rows); add_region's path nodes, tight generators and their doubles */
     size_t sbcap[6];
     mpz_t *V;  /* the layer start's values (Vcap entries, kept initialized: their limbs are reused, and they
                   trade limbs with the generators' entries by swaps) */
@@ -1188,6 +1188,15 @@ static void set_split_rows(Layer *L, int j, Vec *prim, int np1) {
     for (int i = 0; i < np1; i++) mpz_neg(L->hm[j]->v[i], prim->v[i]);
 }
 
+/* the rows of the split inequalities on cell c's path, by bit index - ndom (a scratch buffer: valid until the
+   next call) */
+static Vec **path_rows(Ctx *C, const Cell *c) {
+    int depth = c->nineq - C->ndom;
+    Vec **rows = grow(C, 2, sizeof(Vec *) * (size_t)(depth ? depth : 1));
+    for (Ineq *q = c->path; q; q = q->parent) rows[q->index - C->ndom] = q->h;
+    return rows;
+}
+
 /* The determinant of the k x k matrix a (row-major, overwritten) into d: fraction-free elimination (Bareiss),
    every division exact. */
 static void bareiss_det(mpz_t d, mpz_t *a, int k, mpz_t prev) {
@@ -1281,14 +1290,10 @@ static void start_layer(Ctx *C, Cell *c, int li) {
     int width = L->width;
     int ng = c->ng, nl = c->nl, nv = ng + nl;
     if (vec_bw && nl == 0) { /* seed the exact cross products (see reduce) */
-        int depth = c->nineq - C->ndom;
         Vec **rows = NULL;
         for (int g = 0; g < ng; g++) {
             if (c->gens[g]->exact) continue;
-            if (!rows) {
-                rows = xmalloc(sizeof(Vec *) * (size_t)(depth ? depth : 1));
-                for (Ineq *q = c->path; q; q = q->parent) rows[q->index - C->ndom] = q->h;
-            }
+            if (!rows) rows = path_rows(C, c);
             Vec *z = seed_exact(C, c->gens[g], c->incs + (size_t)g * C->NW, c->active, rows);
             run_stats.seeds_tried++;
             if (z) {
@@ -1297,7 +1302,6 @@ static void start_layer(Ctx *C, Cell *c, int li) {
                 c->gens[g] = z;
             }
         }
-        free(rows);
     }
     L->cidx = xmalloc(sizeof(int) * (size_t)width);
     /* values of each cutting neuron at generators and lines (exact; the others are decided by the filter or
@@ -1626,9 +1630,7 @@ static void dd_split(Ctx *C, Cell *c, int j, int bi, Side *P, Side *Mi) {
         int pos;
         if (!cuts(c, i, &pos)) nocut |= (uint64_t)1 << (i - np1);
     }
-    int depth = bi - C->ndom; /* the path's split inequalities, by bit index - ndom */
-    Vec **rows = grow(C, 2, sizeof(Vec *) * (size_t)(depth ? depth : 1));
-    for (Ineq *q = c->path; q; q = q->parent) rows[q->index - C->ndom] = q->h;
+    Vec **rows = path_rows(C, c);
     int pdim = np1 - nl;
     int need = pdim - 2, simple = need + 1;
     int two = ng == 2;
