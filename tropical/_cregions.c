@@ -90,35 +90,28 @@ static struct {
 
 /* a vector whose entries the caller sets (from a free list they hold stale values) */
 static Vec *vec_raw(int len) {
+    Vec *x;
     if (len < FREE_LENS && free_n[len]) {
-        Vec *x = free_lists[len][--free_n[len]];
-        x->rc = 1;
-        x->dirty = 0;
-        x->lag = 0;
-        x->smask = 0;
-        x->umask = 0;
-        x->dflush = -1;
-        x->exact = 0;
-        x->hrow = x->hat = NULL;
+        x = free_lists[len][--free_n[len]];
         mpz_set_ui(x->hint, 0);
-        return x;
+    } else {
+        int dl = len < vec_dlen ? len : vec_dlen;
+        x = xmalloc(sizeof(Vec) + sizeof(mpz_t) * (size_t)len + sizeof(double) * (size_t)dl +
+                    sizeof(uint64_t) * (size_t)vec_bw);
+        x->d = (double *)(void *)(x->v + len);
+        x->basis = (uint64_t *)(void *)(x->d + dl);
+        x->len = len;
+        mpz_init(x->hint);
+        for (int i = 0; i < len; i++) mpz_init(x->v[i]);
     }
-    int dl = len < vec_dlen ? len : vec_dlen;
-    Vec *x = xmalloc(sizeof(Vec) + sizeof(mpz_t) * (size_t)len + sizeof(double) * (size_t)dl +
-                     sizeof(uint64_t) * (size_t)vec_bw);
-    x->d = (double *)(void *)(x->v + len);
-    x->basis = (uint64_t *)(void *)(x->d + dl);
-    x->exact = 0;
-    x->hrow = x->hat = NULL;
-    x->dflush = -1;
     x->rc = 1;
-    x->len = len;
     x->dirty = 0;
     x->lag = 0;
     x->smask = 0;
     x->umask = 0;
-    mpz_init(x->hint);
-    for (int i = 0; i < len; i++) mpz_init(x->v[i]);
+    x->dflush = -1;
+    x->exact = 0;
+    x->hrow = x->hat = NULL;
     return x;
 }
 
