@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from _pl_oracle import patterns, tiny
 from hypothesis import example, given
 from hypothesis import strategies as st
 from torch import nn
@@ -125,81 +126,17 @@ def test_degenerate_dense_cases():
 
 
 # ------------------------------------------------------------------------------- conv / pool / skip: brute force
-class _Tiny(nn.Module):
-    def __init__(self, pool: str = "max"):
-        super().__init__()
-        self.c1 = nn.Conv2d(1, 2, 2, padding=1)
-        self.bn = nn.BatchNorm2d(2)
-        self.c2 = nn.Conv2d(2, 2, 3, padding=1, bias=False)
-        self.pool = nn.MaxPool2d(2, stride=1, padding=1) if pool == "max" else nn.AvgPool2d(2)
-        self.relu = nn.ReLU(inplace=True)
-        self.fc = nn.Linear(8, 2)
-
-    def forward(self, x):
-        h = self.bn(self.c1(x))
-        y = self.relu(h)
-        y = F.relu(self.c2(y) + h * 0.5)  # skip, scaled, functional ReLU
-        y = self.pool(y)
-        y = torch.cat([y, -y], 1).relu()
-        y = F.adaptive_avg_pool2d(y, (2, 1))
-        return self.fc(y.view(y.size(0), -1))
-
-
-def _tiny(seed: int, pool: str = "max") -> nn.Module:
-    torch.manual_seed(seed)
-    net = _Tiny(pool).double()
-    with torch.no_grad():
-        net.bn.running_mean.uniform_(-0.5, 0.5)
-        net.bn.running_var.uniform_(0.5, 2.0)
-        net.bn.weight.uniform_(0.5, 1.5)
-        net.bn.bias.uniform_(-0.5, 0.5)
-    return net.eval()
-
-
 def _grid_patterns(net: nn.Module, a: torch.Tensor, b: torch.Tensor, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Brute force: the activation pattern (ReLU signs, max-pool arg-maxes) at n grid points of [a, b]."""
     t = torch.linspace(0, 1, n, dtype=torch.float64)
     x = a.unsqueeze(0) + t.view(-1, *([1] * a.dim())) * (b - a).unsqueeze(0)
-    parts: list[torch.Tensor] = []
-    handles = []
-
-    def relu_hook(mod, inp):
-        parts.append((inp[0] > 0).reshape(n, -1).to(torch.int64))
-
-    def pool_hook(mod, inp):
-        _, idx = F.max_pool2d(inp[0], mod.kernel_size, mod.stride, mod.padding, mod.dilation, return_indices=True)
-        parts.append(idx.reshape(n, -1))
-
-    orig_relu = F.relu
-    try:
-        for m in net.modules():
-            if isinstance(m, nn.ReLU):
-                handles.append(m.register_forward_pre_hook(relu_hook))
-            if isinstance(m, nn.MaxPool2d):
-                handles.append(m.register_forward_pre_hook(pool_hook))
-
-        def spy_relu(inp, inplace=False):
-            parts.append((inp > 0).reshape(n, -1).to(torch.int64))
-            return orig_relu(inp, inplace=inplace)
-
-        F.relu = spy_relu
-        torch.Tensor.relu, orig_method = (lambda self: spy_relu(self)), torch.Tensor.relu
-        try:
-            with torch.no_grad():
-                net(x.clone())
-        finally:
-            torch.Tensor.relu = orig_method
-    finally:
-        F.relu = orig_relu
-        for h in handles:
-            h.remove()
-    return t.numpy(), torch.cat(parts, 1).numpy()
+    return t.numpy(), patterns(net, x)
 
 
 @pytest.mark.parametrize("pool", ["max", "avg"])
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_tiny_conv_pool_skip_nets_match_a_fine_grid(seed, pool):
-    net = _tiny(seed, pool)
+    net = tiny(seed, pool)
     gen = torch.Generator().manual_seed(100 + seed)
     a, b = torch.randn(2, 1, 1, 3, 3, generator=gen, dtype=torch.float64)
     tr = trace_segments(net, a, b)
@@ -241,7 +178,7 @@ def test_small_nb201_network_matches_a_fine_grid():
 
 # -------------------------------------------------------------------------------------- proxy conventions
 def test_pure_seeded_and_deterministic():
-    net = _tiny(5)
+    net = tiny(5)
     net.train()
     before = {k: v.clone() for k, v in net.state_dict().items()}
     s1 = realized_regions(net, input_shape=(1, 3, 3), seed=4, length=1.0)
@@ -324,16 +261,16 @@ def test_bad_inputs_and_budget():
     with pytest.raises(ProxySettingsError):
         realized_regions("not a model")
     with pytest.raises(UnsupportedOperationError, match="exact path"):
-        realized_regions(_tiny(0), input_shape=(1, 3, 3), exact=True)
+        realized_regions(tiny(0), input_shape=(1, 3, 3), exact=True)
 
 
 def test_batchnorm_calibration_uses_one_seeded_batch_and_leaves_the_model_alone():
     from canopy.proxies._common import sub_seed, synthetic_inputs
     from canopy.proxies.realized_regions import _calibrate_batchnorm
 
-    net = _tiny(2)
+    net = tiny(2)
     before = {k: v.clone() for k, v in net.state_dict().items()}
-    copy_ = _tiny(2)
+    copy_ = tiny(2)
     _calibrate_batchnorm(copy_, (1, 3, 3), 16, sub_seed(7, 2))
     x = synthetic_inputs((1, 3, 3), batch_size=16, seed=sub_seed(7, 2), dtype=torch.float64)
     h = copy_.c1(x)

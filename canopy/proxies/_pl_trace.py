@@ -238,6 +238,16 @@ class _Pieces:
         flat = X.reshape(X.shape[0], -1)
         return flat[self.left], flat[self.left + 1]
 
+    def relu(self, src: fx.Node, env: dict[fx.Node, Any], live: list[fx.Node]) -> None:
+        """Split every piece where a neuron of ``env[src]`` (a ReLU's input) changes sign."""
+        cut, lam, neuron = _relu_crossings(env[src], self)
+        self.split(cut, lam, env, live, snap=(src, neuron))
+
+    def maxpool(self, src: fx.Node, pool: dict[str, Any], env: dict[fx.Node, Any], live: list[fx.Node]) -> None:
+        """Split every piece where the arg-max of a max-pool window of ``env[src]`` changes."""
+        cut, lam = _maxpool_breaks(env[src], pool, self)
+        self.split(cut, lam, env, live)
+
     def flag(self, piece: torch.Tensor) -> None:
         if piece.numel():
             self.uncertain += torch.bincount(self.seg[self.left[piece]], minlength=self.uncertain.numel())
@@ -433,6 +443,22 @@ def trace_segments(
     if (not isinstance(starts, torch.Tensor) or not isinstance(ends, torch.Tensor) or starts.shape != ends.shape
             or starts.dim() < 2 or starts.shape[0] < 1):
         raise ProxySettingsError("starts and ends must be tensors of the same shape (k, *input_shape), k >= 1")
+    k = int(starts.shape[0])
+    pcs = _Pieces(k, float(tol), int(max_pieces))
+    x = torch.stack([starts.detach().double(), ends.detach().double()], 1)
+    y = walk(model, x.reshape(2 * k, *starts.shape[1:]), pcs)  # rows 2 s, 2 s + 1: the ends of segment s
+    return _summarise(pcs, y, k)
+
+
+def walk(model: nn.Module, x: torch.Tensor, geom: Any) -> torch.Tensor:
+    """Run ``model`` (a float64 evaluation-mode copy, traced by :mod:`torch.fx`) on the rows ``x`` of ``geom``.
+
+    ``geom`` is the slice geometry (:class:`_Pieces` for segments, :class:`canopy.proxies._pl_plane._Polygons`
+    for planes): it has ``R`` (the current number of rows) and ``relu(src, env, live)`` /
+    ``maxpool(src, pool, env, live)``, which refine the pieces where a ReLU input changes sign or a max-pool
+    window's arg-max changes, inserting the new rows in every live tensor of ``env``. Returns the output tensor,
+    one row per row of ``geom``.
+    """
     net = copy.deepcopy(model).double().eval()
     for p in net.parameters():
         p.requires_grad_(False)
@@ -446,8 +472,6 @@ def trace_segments(
     modules = dict(gm.named_modules())
     nodes = list(gm.graph.nodes)
     last_use = {n: i for i, node in enumerate(nodes) for n in node.all_input_nodes}
-    k = int(starts.shape[0])
-    pcs = _Pieces(k, float(tol), int(max_pieces))
     env: dict[fx.Node, Any] = {}
     done: set[tuple[fx.Node, str]] = set()  # already split on: constant sign / arg-max on every piece
     out: Any = None
@@ -455,8 +479,7 @@ def trace_segments(
         for i, node in enumerate(nodes):
             kind = kinds.get(node)
             if node.op == "placeholder":
-                x = torch.stack([starts.detach().double(), ends.detach().double()], 1)
-                env[node] = x.reshape(2 * k, *starts.shape[1:])  # rows 2 s, 2 s + 1: the ends of segment s
+                env[node] = x
                 continue
             if node.op == "output":
                 out = fx.node.map_arg(node.args[0], lambda n: env[n])
@@ -468,17 +491,15 @@ def trace_segments(
                     pool = _pool_args(node, modules[node.target] if node.op == "call_module" else None)
                 key = (src, repr(pool))  # a ReLU's breakpoints depend on its input only, a pool's on its window
                 if key not in done:
-                    R_old = pcs.R
+                    R_old = geom.R
                     live = [n for n in env if last_use.get(n, -1) >= i]
                     if kind == "relu":
-                        cut, lam, neuron = _relu_crossings(env[src], pcs)
-                        pcs.split(cut, lam, env, live, snap=(src, neuron))
+                        geom.relu(src, env, live)
                     else:
                         assert pool is not None  # kind == "maxpool" set it above
-                        cut, lam = _maxpool_breaks(env[src], pool, pcs)
-                        pcs.split(cut, lam, env, live)
+                        geom.maxpool(src, pool, env, live)
                     done.add(key)
-                    if pcs.R != R_old:
+                    if geom.R != R_old:
                         _check_no_stale_sizes(env, live, kinds, R_old)
             args = fx.node.map_arg(node.args, lambda n: env[n])
             kwargs = fx.node.map_arg(node.kwargs, lambda n: env[n])
@@ -491,7 +512,7 @@ def trace_segments(
             else:
                 val = getattr(args[0], node.target)(*args[1:], **kwargs)
             if kind is not None and kind != "meta" and isinstance(val, torch.Tensor):
-                if val.dim() == 0 or val.shape[0] != pcs.R:
+                if val.dim() == 0 or val.shape[0] != geom.R:
                     raise _unsupported(node, "an operation that mixes or drops the batch dimension")
             env[node] = val
             if kind == "relu" and _inplace(node, modules):
@@ -500,9 +521,9 @@ def trace_segments(
                 if last_use.get(n) == i:
                     env.pop(n, None)
     y = out[-1] if isinstance(out, (tuple, list)) else out
-    if not isinstance(y, torch.Tensor) or y.shape[0] != pcs.R:
+    if not isinstance(y, torch.Tensor) or y.shape[0] != geom.R:
         raise UnsupportedOperationError("realized_regions: the model output must be a tensor (or end with one)")
-    return _summarise(pcs, y, k)
+    return y
 
 
 def _summarise(pcs: _Pieces, y: torch.Tensor, k: int) -> SegmentTrace:
