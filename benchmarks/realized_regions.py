@@ -9,7 +9,8 @@ Protocol
 * Networks: ``build_nb201_network(cell, 10)`` under ``torch.manual_seed(seed)`` (as ``canopy.scoring.score``
   builds them), one torch thread.
 * Score: :func:`canopy.proxies.realized_regions.realized_region_counts` with the given settings (defaults: the
-  proxy's: 8 segments of length 0.005, 4x4 inputs, calibrated batch norm, mean log count).
+  proxy's: 8 segments of length 0.005, 4x4 inputs, calibrated batch norm, mean log count; ``--slicing plane``:
+  8 parallelograms of side ``--length`` instead).
 * Cost: ``time.process_time()`` of the proxy call alone (network construction excluded and reported apart).
 * Ground truth: NATS-Bench tss seed-mean CIFAR-10 test accuracy after 200 epochs
   (``nb201/nats_bench_tss_test_acc_200ep.csv`` under ``CANOPY_DATA_DIR``); Spearman rho / Kendall tau-b of the
@@ -115,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--num-segments", type=int, default=8)
     ap.add_argument("--resolution", type=int, default=4)
     ap.add_argument("--length", type=float, default=0.005)
+    ap.add_argument("--slicing", choices=("segment", "plane"), default="segment",
+                    help="count along segments (the proxy's default) or on 2-D planes (parallelograms; "
+                         "--num-segments of them, side --length)")
     ap.add_argument("--aggregate", default="mean_log")
     ap.add_argument("--bn", default="calibrate", help="calibrate or eval")
     ap.add_argument("--init", default="none")
@@ -144,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         done, out_fh = open_table(Path(args.out), args.resume)
     settings = dict(num_segments=args.num_segments, input_shape=(3, args.resolution, args.resolution),
-                    length=args.length, aggregate=args.aggregate, bn=args.bn, init=args.init)
+                    length=args.length, aggregate=args.aggregate, bn=args.bn, init=args.init, slicing=args.slicing)
     rows = []
     spent = 0.0
     for i, arch in enumerate(archs):

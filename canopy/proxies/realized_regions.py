@@ -71,13 +71,18 @@ from torch import nn
 from canopy.errors import ProxySettingsError, UnsupportedOperationError
 
 from ._common import check_positive_int, sub_seed, synthetic_inputs, working_copy
+from ._pl_plane import trace_planes
 from ._pl_trace import SegmentTrace, trace_segments
 
-__all__ = ["RealizedRegions", "realized_regions", "realized_region_counts", "segment_ends", "exact_segment_regions"]
+__all__ = [
+    "RealizedRegions", "realized_regions", "realized_region_counts", "segment_ends", "plane_corners",
+    "exact_segment_regions", "exact_plane_regions",
+]
 
 #: default per-sample input shape of the proxy (4x4 keeps an NB201 network under 1 s CPU)
 DEFAULT_SHAPE: tuple[int, ...] = (3, 4, 4)
 AGGREGATES = ("mean_log", "log_total")
+SLICES = ("segment", "plane")
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,38 @@ def segment_ends(
     return a, a + float(length) * (b - a)
 
 
+def plane_corners(
+    inputs: Any, *, seed: int | np.random.Generator = 0, num_planes: int = 8,
+    input_shape: Sequence[int] | None = None, length: float = 0.005,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The float64 corners ``(a, b, c)`` of the plane slices, each ``(k, *input_shape)``.
+
+    ``inputs=None``: ``3 k`` seeded Gaussian samples ``x`` (:func:`canopy.proxies._common.synthetic_inputs`),
+    ``a = x[0::3]``; a tensor: its consecutive triples (a batch of ``3 k``). The slice is the parallelogram
+    ``a + s (b - a) + t (c - a)``, ``(s, t)`` in ``[0, 1]^2``, with ``b = a + length * (x[1::3] - a)`` and
+    ``c = a + length * (x[2::3] - a)``.
+
+    Examples
+    --------
+    >>> a, b, c = plane_corners(None, num_planes=2, input_shape=(3,), length=0.5)
+    >>> tuple(a.shape), tuple(c.shape), a.dtype
+    ((2, 3), (2, 3), torch.float64)
+    """
+    if isinstance(length, bool) or not isinstance(length, (int, float)) or not 0 < length <= 1e6:
+        raise ProxySettingsError(f"length must be a positive number, got {length!r}")
+    if inputs is None:
+        k = check_positive_int("num_planes", num_planes)
+        shape = tuple(input_shape) if input_shape is not None else DEFAULT_SHAPE
+        x = synthetic_inputs(shape, batch_size=3 * k, seed=sub_seed(seed, 0), dtype=torch.float64)
+    else:
+        x = inputs[0] if isinstance(inputs, (tuple, list)) and len(inputs) == 2 else inputs
+        if not isinstance(x, torch.Tensor) or x.dim() < 2 or x.shape[0] < 3 or x.shape[0] % 3:
+            raise ProxySettingsError("inputs must be a batch tensor (3k, ...) of k consecutive plane-corner triples")
+        x = x.detach().to(torch.float64)
+    a = x[0::3]
+    return a, a + float(length) * (x[1::3] - a), a + float(length) * (x[2::3] - a)
+
+
 def _aggregate(pieces: np.ndarray, aggregate: str) -> float:
     if aggregate == "mean_log":
         return float(np.mean(np.log(pieces)))
@@ -179,6 +216,7 @@ def realized_region_counts(
     exact: bool = False,
     tol: float = 1e-9,
     max_pieces: int = 200_000,
+    slicing: str = "segment",
 ) -> RealizedRegions:
     """Activation regions met by seeded short segments through the inputs of ``model`` (never modified).
 
@@ -207,6 +245,12 @@ def realized_region_counts(
         Relative tolerance of the float path's uncertainty flags.
     max_pieces : int
         Refuse (:class:`~canopy.errors.ProxySettingsError`) beyond this many pieces in all.
+    slicing : {"segment", "plane"}
+        ``"plane"``: count the activation regions met by ``num_segments`` seeded parallelograms
+        (:func:`plane_corners`; ``inputs``: consecutive triples) instead, with
+        :func:`canopy.proxies._pl_plane.trace_planes` (float64, flagged) or, with ``exact=True``,
+        :func:`exact_plane_regions`. ``linear_pieces`` is then ``-1`` on the float path (not estimated) and
+        ``breakpoints`` is empty.
 
     Returns
     -------
@@ -234,21 +278,32 @@ def realized_region_counts(
     max_pieces = check_positive_int("max_pieces", max_pieces)
     if not isinstance(model, nn.Module):
         raise ProxySettingsError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    starts, ends = segment_ends(inputs, seed=seed, num_segments=num_segments, input_shape=input_shape,
-                                length=length)
+    if slicing not in SLICES:
+        raise ProxySettingsError(f"unknown slicing {slicing!r}; valid: {', '.join(SLICES)}")
+    corners: tuple[torch.Tensor, ...]  # (a, b) of each segment or (a, b, c) of each plane
+    if slicing == "plane":
+        corners = tuple(plane_corners(inputs, seed=seed, num_planes=num_segments, input_shape=input_shape,
+                                      length=length))
+    else:
+        corners = tuple(segment_ends(inputs, seed=seed, num_segments=num_segments, input_shape=input_shape,
+                                     length=length))
     net = working_copy(model, init=init, seed=seed, train=False)
     if bn == "calibrate":
-        _calibrate_batchnorm(net, tuple(starts.shape[1:]), check_positive_int("calibration_size", calibration_size),
-                             sub_seed(seed, 2))
+        _calibrate_batchnorm(net, tuple(corners[0].shape[1:]),
+                             check_positive_int("calibration_size", calibration_size), sub_seed(seed, 2))
     elif bn != "eval":
         raise ProxySettingsError(f"unknown bn mode {bn!r}; valid: 'eval', 'calibrate'")
     if exact:
-        exact_counts = [_exact_counts(net, a, b) for a, b in zip(starts, ends)]
+        exact_counts = [_exact_counts(net, *ends) for ends in zip(*corners)]
         counts = np.array([c.activation_regions for c in exact_counts], dtype=np.int64)
         linear = np.array([c.linear_regions for c in exact_counts], dtype=np.int64)
         return RealizedRegions(_aggregate(counts, aggregate), counts, np.zeros_like(counts), linear, True,
                                [np.zeros(0) for _ in counts])
-    tr: SegmentTrace = trace_segments(net, starts, ends, tol=float(tol), max_pieces=max_pieces)
+    if slicing == "plane":
+        pt = trace_planes(net, corners[0], corners[1], corners[2], tol=float(tol), max_pieces=max_pieces)
+        return RealizedRegions(_aggregate(pt.pieces, aggregate), pt.pieces, pt.uncertain,
+                               np.full_like(pt.pieces, -1), False, [])
+    tr: SegmentTrace = trace_segments(net, corners[0], corners[1], tol=float(tol), max_pieces=max_pieces)
     return RealizedRegions(_aggregate(tr.pieces, aggregate), tr.pieces, tr.uncertain, tr.linear_pieces, False,
                            tr.breakpoints)
 
@@ -268,6 +323,7 @@ def realized_regions(
     exact: bool = False,
     tol: float = 1e-9,
     max_pieces: int = 200_000,
+    slicing: str = "segment",
 ) -> float:
     """The realized-region score (``aggregate`` of the counts of :func:`realized_region_counts`).
 
@@ -281,7 +337,7 @@ def realized_regions(
     return realized_region_counts(
         model, inputs, seed=seed, num_segments=num_segments, input_shape=input_shape, length=length,
         aggregate=aggregate, init=init, bn=bn, calibration_size=calibration_size, exact=exact, tol=tol,
-        max_pieces=max_pieces,
+        max_pieces=max_pieces, slicing=slicing,
     ).score
 
 
@@ -313,8 +369,37 @@ def exact_segment_regions(model: Any, start: Sequence[Any], end: Sequence[Any]) 
     return int(_exact_counts(model, start, end).activation_regions)
 
 
-def _exact_counts(model: Any, start: Sequence[Any], end: Sequence[Any]) -> Any:
-    """:class:`tropical.regions.RegionCounts` of the 1-D restriction (see :func:`exact_segment_regions`)."""
+def exact_plane_regions(model: Any, origin: Sequence[Any], s_end: Sequence[Any], t_end: Sequence[Any]) -> int:
+    """Exact number of activation regions of a dense ReLU network met by an open parallelogram.
+
+    The parallelogram is ``a + s (b - a) + t (c - a)``, ``(s, t)`` in ``(0, 1)^2``, with ``a = origin``,
+    ``b = s_end``, ``c = t_end``. The network is converted exactly (as in :func:`exact_segment_regions`),
+    restricted to the plane (a network with the two inputs ``(s, t)``, exact rational weights) and counted on the
+    unit square by :func:`tropical.regions.count_regions` (certified; the compiled kernel when it is built).
+
+    Parameters
+    ----------
+    model : torch.nn.Sequential or tropical.network.ReLUNetwork
+    origin, s_end, t_end : sequence or tensor of numbers
+        The corners ``a``, ``b``, ``c`` (floats are taken at their exact binary value).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from tropical.network import ReLUNetwork
+    >>> net = ReLUNetwork([[[1, 0], [0, 1]], [[1, 1]]], [[Fraction(-1, 2), Fraction(-1, 2)], [0]])
+    >>> exact_plane_regions(net, [0, 0], [1, 0], [0, 1])
+    4
+    """
+    return int(_exact_counts(model, origin, s_end, t_end).activation_regions)
+
+
+def _exact_counts(model: Any, start: Sequence[Any], *ends: Sequence[Any]) -> Any:
+    """:class:`tropical.regions.RegionCounts` of the restriction to ``start + sum_i u_i (ends[i] - start)``,
+    ``u`` in the unit cube (:func:`exact_segment_regions`, :func:`exact_plane_regions`)."""
     from tropical.convert import to_rational
     from tropical.errors import TropicalError
     from tropical.network import ReLUNetwork
@@ -330,12 +415,13 @@ def _exact_counts(model: Any, start: Sequence[Any], end: Sequence[Any]) -> Any:
             v = v.detach().reshape(-1).tolist()
         return [Fraction(v_) if isinstance(v_, (int, Fraction)) else to_rational(v_) for v_ in v]
 
-    a, b = vec(start), vec(end)
-    if len(a) != net.input_dim or len(b) != net.input_dim:
-        raise ProxySettingsError(f"segment ends need {net.input_dim} coordinates, got {len(a)} and {len(b)}")
-    d = [y - x for x, y in zip(a, b)]
+    a, others = vec(start), [vec(e) for e in ends]
+    if any(len(v) != net.input_dim for v in (a, *others)):
+        raise ProxySettingsError(f"slice corners need {net.input_dim} coordinates, got "
+                                 f"{', '.join(str(len(v)) for v in (a, *others))}")
+    ds = [[y - x for x, y in zip(a, b)] for b in others]
     W1, b1 = net.weights[0], net.biases[0]
-    w = [[sum((wij * dj for wij, dj in zip(row, d)), Fraction(0))] for row in W1]
+    w = [[sum((wij * dj for wij, dj in zip(row, d)), Fraction(0)) for d in ds] for row in W1]
     c = [sum((wij * aj for wij, aj in zip(row, a)), Fraction(0)) + bi for row, bi in zip(W1, b1)]
-    line = ReLUNetwork([w, *net.weights[1:]], [c, *net.biases[1:]])
-    return count_regions(line, Box(0, 1), max_regions=None)
+    sliced = ReLUNetwork([w, *net.weights[1:]], [c, *net.biases[1:]])
+    return count_regions(sliced, Box(0, 1), max_regions=None)
