@@ -1,4 +1,5 @@
-"""Picture of the exact linear regions of a 2-input ReLU network over a box.
+"""Pictures of regions: the exact linear regions of a 2-input ReLU network over a box; the activation regions of
+any traced torch model on a plane through its inputs (:func:`plot_plane_regions`).
 
 Each linear region (facet-connected activation regions with one exact affine map, see
 :mod:`tropical.regions`) gets its own colour; the bent hyperplanes of each hidden layer are drawn in that
@@ -24,7 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-__all__ = ["region_polygons", "draw_regions", "plot_regions"]
+__all__ = ["region_polygons", "draw_regions", "plot_regions", "plot_plane_regions"]
 
 _LAYER_COLOURS = ["#1b1b1b", "#1f4e9c", "#b2182b", "#2d7d32", "#7b3294", "#e08214"]
 
@@ -148,6 +149,50 @@ def plot_regions(net: Any, path: str | os.PathLike[str] | None = None, *, box: t
     fig = Figure(figsize=(6.4, 6.8), dpi=130)
     ax = fig.add_subplot()
     draw_regions(ax, data, title=title)
+    fig.tight_layout()
+    if path is None:
+        return fig
+    out = Path(path)
+    fig.savefig(out)
+    return out
+
+
+def plot_plane_regions(trace: Any, path: str | os.PathLike[str] | None = None, *, plane: int = 0,
+                       title: str | None = None) -> Any:
+    """Draw the activation regions met by one plane of a :class:`canopy.proxies._pl_plane.PlaneTrace`.
+
+    The axes are the plane coordinates ``(s, t)`` of ``a + s (b - a) + t (c - a)``; each polygon (one activation
+    region of the model) gets its own colour. Returns the path when ``path`` is given, else the figure.
+
+    Examples
+    --------
+    >>> import os, tempfile, torch
+    >>> from canopy.proxies._pl_plane import trace_planes
+    >>> _ = torch.manual_seed(0)
+    >>> net = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 2), torch.nn.ReLU(), torch.nn.Flatten(),
+    ...                           torch.nn.Linear(12, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    >>> a, b, c = torch.randn(3, 1, 1, 3, 3)
+    >>> path = plot_plane_regions(trace_planes(net, a, b, c), os.path.join(tempfile.mkdtemp(), "p.png"))
+    >>> os.path.getsize(path) > 0
+    True
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Polygon
+
+    if not 0 <= plane < len(trace.polygons):
+        raise IndexError(f"plane {plane} out of range: the trace has {len(trace.polygons)} planes")
+    fig = Figure(figsize=(6.0, 6.2), dpi=130)
+    ax = fig.add_subplot()
+    for i, verts in enumerate(trace.polygons[plane]):
+        ax.add_patch(Polygon(verts, closed=True, facecolor=_colour(i), edgecolor="0.25", lw=0.3))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$s$")
+    ax.set_ylabel("$t$")
+    flags = int(trace.uncertain[plane])
+    counts = f"{int(trace.pieces[plane])} activation regions" + (f" ({flags} uncertain crossings)" if flags else "")
+    ax.set_title(f"{title}\n{counts}" if title else counts, fontsize=10)
     fig.tight_layout()
     if path is None:
         return fig
