@@ -27,6 +27,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -88,6 +89,7 @@ def score_cell(arch: str, seed: int = 0, **settings) -> tuple:
     """``(arch, score, pieces, uncertain, proxy CPU s, construction CPU s)`` of one NB201 cell (the protocol above)."""
     import torch
 
+    from canopy.errors import ProxySettingsError
     from canopy.proxies.realized_regions import realized_region_counts
     from canopy.spaces.nb201_torch import build_nb201_network
 
@@ -96,7 +98,13 @@ def score_cell(arch: str, seed: int = 0, **settings) -> tuple:
         torch.manual_seed(seed)
         net = build_nb201_network(arch, num_classes=10)
     t1 = time.process_time()
-    res = realized_region_counts(net, seed=seed, **settings)
+    try:
+        res = realized_region_counts(net, seed=seed, **settings)
+    except ProxySettingsError as exc:
+        if "max_pieces" not in str(exc):
+            raise
+        # over the budget: more than max_pieces regions in all (score +inf, pieces -1; ranked above every other)
+        return arch, math.inf, -1, 0, time.process_time() - t1, t1 - t0
     t2 = time.process_time()
     return arch, res.score, int(res.pieces.sum()), int(res.uncertain.sum()), t2 - t1, t1 - t0
 
@@ -116,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--num-segments", type=int, default=8)
     ap.add_argument("--resolution", type=int, default=4)
     ap.add_argument("--length", type=float, default=0.005)
+    ap.add_argument("--max-pieces", type=int, default=200_000,
+                    help="a cell with more regions than this in all is recorded as over the budget (score inf, "
+                         "pieces -1) and ranked above every other cell")
     ap.add_argument("--slicing", choices=("segment", "plane"), default="segment",
                     help="count along segments (the proxy's default) or on 2-D planes (parallelograms; "
                          "--num-segments of them, side --length)")
@@ -148,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         done, out_fh = open_table(Path(args.out), args.resume)
     settings = dict(num_segments=args.num_segments, input_shape=(3, args.resolution, args.resolution),
-                    length=args.length, aggregate=args.aggregate, bn=args.bn, init=args.init, slicing=args.slicing)
+                    length=args.length, aggregate=args.aggregate, bn=args.bn, init=args.init, slicing=args.slicing,
+                    max_pieces=args.max_pieces)
     rows = []
     spent = 0.0
     for i, arch in enumerate(archs):
@@ -173,8 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"proxy CPU s per net: median {statistics.median(times):.3f}, mean {statistics.fmean(times):.3f}, "
           f"max {max(times):.3f}, share <= 1 s {np.mean(np.array(times) <= 1.0):.3f} "
           f"(construction: median {statistics.median(r[5] for r in rows):.3f})")
-    print(f"pieces per net: median {statistics.median(r[2] for r in rows)}, max {max(r[2] for r in rows)}; "
-          f"uncertain breakpoints: total {sum(r[3] for r in rows)} in {sum(1 for r in rows if r[3])} nets")
+    counted = [r[2] for r in rows if r[2] >= 0]
+    print(f"pieces per net: median {statistics.median(counted)}, max {max(counted)}; "
+          f"uncertain breakpoints: total {sum(r[3] for r in rows)} in {sum(1 for r in rows if r[3])} nets; "
+          f"over max_pieces={args.max_pieces}: {len(rows) - len(counted)} nets (ranked first)")
     if args.no_accuracy or len(rows) < 3:
         return 0
     from scipy.stats import rankdata
@@ -186,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     cells = [NB201Cell.from_string(r[0]) for r in rows]
     acc = np.array([table.accuracy(c, dataset="cifar10") for c in cells])
     score = np.array([r[1] for r in rows])
+    finite = score[np.isfinite(score)]
+    score = np.where(np.isfinite(score), score, (finite.max() if finite.size else 0.0) + 1.0)  # over budget: first
     params = np.array([c.num_params(num_classes=10) for c in cells], dtype=float)
     print(f"CIFAR-10 test acc (200 ep, seed mean), n = {len(rows)}:")
     print(f"  realized_regions  rho {spearman_rho(score, acc):.3f}  tau {kendall_tau(score, acc):.3f}")

@@ -4,15 +4,17 @@ On the parallelogram ``x(s, t) = a + s (b - a) + t (c - a)``, ``(s, t)`` in ``[0
 tensor of a network built from affine operations, ReLUs and max pooling is a continuous piecewise-affine function
 of ``(s, t)``. :func:`trace_planes` runs the :mod:`torch.fx` graph once (the walk of
 :func:`canopy.proxies._pl_trace.walk`, shared with the segment tracer) on a batch whose rows are the *vertices*
-of the current convex polygons, each polygon owning its vertices in counter-clockwise order. On a polygon every
-tensor is affine, so
+of the current convex polygons; a polygon is a counter-clockwise cycle of rows, and a vertex is one row shared by
+the polygons around it. On a polygon every tensor is affine, so
 
 * an affine operation applied to the vertex values gives the vertex values of its output;
 * at a ReLU the pre-activation ``z`` of a neuron is affine on a polygon: if it is strictly positive at one vertex
   and strictly negative at another, its zero line cuts the polygon into two convex polygons. The cuts of one
   ReLU are applied one neuron after the other to the pieces made so far; a new vertex lies on an edge
-  ``(u, v)`` at ``lam = z_u / (z_u - z_v)`` and every live tensor gets its value there by linear interpolation
-  (``torch.lerp``), the cutting neuron an exact ``0.0`` (as on segments);
+  ``(u, v)`` at ``lam = z_u / (z_u - z_v)`` and every live tensor gets its value there by linear interpolation,
+  the cutting neuron an exact ``0.0`` (as on segments). The edge is always taken from its end with the smaller
+  ``(s, t)``, so the two polygons on either side of an edge make a point there bit for bit alike, and it becomes
+  one row (new points of one plane with equal ``(s, t)`` are one row: the same input, the same values);
 * at a 2-D max pooling each window's output is the maximum of affine functions. Its arg-max is constant on a
   polygon iff one entry is a maximum at every vertex (the maximum is convex); otherwise the polygon is cut into
   the cells ``{z_i >= z_j for all j}`` of the entries ``i``, each the polygon clipped by half-planes (a cell has
@@ -81,20 +83,30 @@ class PlaneTrace:
 class _Local:
     """The pieces of one polygon while it is cut: local vertices (old rows or new points) and their values."""
 
-    def __init__(self, nv: int, values: np.ndarray, units: np.ndarray | None = None) -> None:
+    def __init__(self, rows: np.ndarray, values: np.ndarray, st: np.ndarray, units: np.ndarray | None = None
+                 ) -> None:
         self.units = units  # flat neuron index of each value column, for exact zeros (ReLU) and ties (pooling)
-        self.nv = nv  # local ids < nv are the polygon's own rows, in order
+        self.rows = rows  # the polygon's own vertex rows, in order: local ids 0 .. nv - 1
+        self.nv = int(rows.size)
         self.vals: list[np.ndarray] = list(values)
+        self.st: list[tuple[float, float]] = [(x, y) for x, y in st.tolist()]  # plane coordinates
         self.recipe: list[tuple[int, int, float, tuple[int, ...]]] = []  # (local a, local b, lam, zero columns)
-        self.subs: list[list[int]] = [list(range(nv))]
+        self.subs: list[list[int]] = [list(range(self.nv))]
         # max pooling: the groups of neurons known to be equal at a point (exactly equal values at the polygon's
         # own rows; at a new point, the lines z_i = z_j it was made on or whose edge lay on them)
         self.ties: dict[int, list[frozenset[int]]] = {}
 
-    def point(self, a: int, b: int, lam: float, zero: int) -> int:
-        """A new point on the edge ``(a, b)``; with ``zero >= 0`` the neuron of that column vanishes there, and so
-        does every neuron that is a float-exact multiple of it on the edge (``x_a z_b == x_b z_a``: its zero
-        line is the same; as on segments)."""
+    def point(self, a: int, b: int, ha: float, hb: float, zero: int) -> int:
+        """The new point where ``h`` (``ha`` at ``a``, ``hb`` at ``b``, opposite signs) vanishes on the edge ``(a, b)``.
+
+        The edge is taken from its end with the smaller ``(s, t)``, so a polygon and its neighbour across the edge
+        make the same point bit for bit (the rows then merge). With ``zero >= 0`` the neuron of that column
+        vanishes there, and so does every neuron that is a float-exact multiple of it on the edge
+        (``x_a z_b == x_b z_a``: its zero line is the same; as on segments).
+        """
+        if self.st[b] < self.st[a]:
+            a, b, ha, hb = b, a, hb, ha
+        lam = ha / (ha - hb)
         va, vb = self.vals[a], self.vals[b]
         v = va + lam * (vb - va)
         zeros: tuple[int, ...] = ()
@@ -104,7 +116,9 @@ class _Local:
             same = np.nonzero((va * vb[zero] == vb * va[zero]) & (va != 0))[0]
             v[same] = 0.0
             zeros = tuple(same.tolist())
+        (sa, ta), (sb, tb) = self.st[a], self.st[b]
         self.vals.append(v)
+        self.st.append((sa + lam * (sb - sa), ta + lam * (tb - ta)))
         self.recipe.append((a, b, lam, zeros))
         return len(self.vals) - 1
 
@@ -121,7 +135,7 @@ class _Local:
             if vi <= 0:
                 neg.append(poly[i])
             if (vi > 0 > vj) or (vi < 0 < vj):
-                w = self.point(poly[i], poly[(i + 1) % n], vi / (vi - vj), c)
+                w = self.point(poly[i], poly[(i + 1) % n], vi, vj, c)
                 pos.append(w)
                 neg.append(w)
         return pos, neg
@@ -151,7 +165,7 @@ class _Local:
                 out.append(poly[q])
             if (hq > 0 > hr) or (hq < 0 < hr):
                 u, v = poly[q], poly[(q + 1) % n]
-                w = self.point(u, v, hq / (hq - hr), -1)
+                w = self.point(u, v, hq, hr, -1)
                 # on the line z_i = z_j, and on every tie line through both ends of its edge
                 self.ties[w] = _join(_meet(self._groups(u), self._groups(v)), ui, uj)
                 out.append(w)
@@ -185,10 +199,12 @@ def _join(G: list[frozenset[int]], a: int, b: int) -> list[frozenset[int]]:
 
 
 class _Polygons:
-    """The current polygons: rows grouped by polygon (``off``), counter-clockwise; ``st`` their plane coordinates."""
+    """The current polygons: each a counter-clockwise cycle of vertex rows (``vid[off[p]:off[p + 1]]``); a vertex
+    is one row of every tensor, shared by the polygons around it; ``st`` its plane coordinates."""
 
     def __init__(self, k: int, tol: float, max_pieces: int) -> None:
         self.st = torch.tensor(_UNIT_SQUARE * k, dtype=torch.float64)
+        self.vid = np.arange(4 * k)
         self.off = np.arange(0, 4 * k + 1, 4)
         self.plane = np.arange(k)
         self.uncertain = np.zeros(k, dtype=np.int64)
@@ -203,26 +219,23 @@ class _Polygons:
     def P(self) -> int:
         return int(self.plane.shape[0])
 
-    def _scale(self, A: np.ndarray) -> np.ndarray:
-        """``tol`` times the largest magnitude of ``A`` (rows x columns) on each polygon."""
-        return np.maximum.reduceat(np.abs(A).max(1), self.off[:-1]) * self.tol
-
     # ------------------------------------------------------------------ ReLU
     def relu(self, src: fx.Node, env: dict[fx.Node, Any], live: list[fx.Node]) -> None:
         """Cut every polygon along the zero lines of the neurons of ``env[src]`` that change sign on it."""
-        Z = env[src].reshape(self.R, -1).numpy()
+        Z = env[src].reshape(self.R, -1).numpy()[self.vid]  # polygon after polygon, vertex after vertex
         starts = self.off[:-1]
-        s = self._scale(Z)
+        s = np.maximum.reduceat(np.abs(Z).max(1), starts) * self.tol  # tol x the largest |z| on each polygon
         srow = np.repeat(s, np.diff(self.off))[:, None]
         amb_row = (Z != 0) & (np.abs(Z) <= srow)
         amb = np.logical_or.reduceat(amb_row, starts, axis=0)
         cross = np.logical_or.reduceat(Z > 0, starts, axis=0) & np.logical_or.reduceat(Z < 0, starts, axis=0) & ~amb
         np.add.at(self.uncertain, self.plane, amb.sum(1))
         plans: dict[int, _Local] = {}
+        stn = self.st.numpy()
         for p in np.nonzero(cross.any(1))[0].tolist():
             units = np.nonzero(cross[p])[0]
             a, b = self.off[p], self.off[p + 1]
-            loc = _Local(b - a, Z[a:b][:, units].copy(), units)
+            loc = _Local(self.vid[a:b], Z[a:b][:, units].copy(), stn[self.vid[a:b]], units)
             for c in range(units.size):
                 subs: list[list[int]] = []
                 for poly in loc.subs:
@@ -247,7 +260,7 @@ class _Polygons:
         x = F.pad(env[src], (pad[1], pad[1], pad[0], pad[0]), value=-1e300)
         U = F.unfold(x, k, dilation=dil, stride=st)  # (R, C*K, L)
         C, K = x.shape[1], k[0] * k[1]
-        W = U.reshape(self.R, C, K, -1).transpose(2, 3).reshape(self.R, -1, K).numpy()  # (R, windows, K)
+        W = U.reshape(self.R, C, K, -1).transpose(2, 3).reshape(self.R, -1, K).numpy()[self.vid]  # (V, windows, K)
         ids = torch.arange(env[src][0].numel(), dtype=torch.float64).view(1, *env[src].shape[1:])
         ids = F.unfold(F.pad(ids, (pad[1], pad[1], pad[0], pad[0]), value=-1.0), k, dilation=dil, stride=st)
         nid = ids.reshape(C, K, -1).transpose(1, 2).reshape(-1, K).long().numpy()  # neuron of each entry, -1: pad
@@ -255,12 +268,14 @@ class _Polygons:
         is_max = W == W.max(-1, keepdims=True)
         constant = np.asarray(np.asarray(np.logical_and.reduceat(is_max, starts, axis=0)).any(-1))  # (P, windows)
         finite = np.where(W > -1e299, W, 0.0)
-        s = np.maximum.reduceat(np.abs(finite).reshape(self.R, -1).max(1), starts) * self.tol
+        s = np.maximum.reduceat(np.abs(finite).reshape(W.shape[0], -1).max(1), starts) * self.tol
         plans: dict[int, _Local] = {}
+        stn = self.st.numpy()
         for p in np.nonzero(~constant.all(1))[0].tolist():
             wins = np.nonzero(~constant[p])[0]
             a, b = self.off[p], self.off[p + 1]
-            loc = _Local(b - a, W[a:b][:, wins].reshape(b - a, -1).copy(), nid[wins].reshape(-1))
+            loc = _Local(self.vid[a:b], W[a:b][:, wins].reshape(b - a, -1).copy(), stn[self.vid[a:b]],
+                         nid[wins].reshape(-1))
             near = False
             for w in range(wins.size):
                 cols = range(w * K, (w + 1) * K)
@@ -299,59 +314,84 @@ class _Polygons:
     # ------------------------------------------------------------------ rows
     def _apply(self, plans: dict[int, _Local], env: dict[fx.Node, Any], live: list[fx.Node],
                snap: fx.Node | None) -> None:
-        """Replace the cut polygons by their pieces; compute the new rows of every live tensor and of ``st``."""
+        """Replace the cut polygons by their pieces; append the rows of the new points to every live tensor.
+
+        A new point is one row, shared by every polygon that made it (the same plane and bit-for-bit the same
+        ``(s, t)``: the same point of the input space, so the same values); its values are interpolated along its
+        edge with the formula of :meth:`_Local.point`.
+        """
         if not plans or all(len(loc.subs) == 1 and not loc.recipe for loc in plans.values()):
             return
         R = self.R
-        # new points get indices R, R + 1, ... (after the old rows); recipes in those indices
+        # the new points the new polygons use, and the points they are made from (transitively), per plan
+        key_of: dict[tuple[int, float, float], int] = {}  # (plane, s, t) -> new row
         ra: list[int] = []
         rb: list[int] = []
         lam: list[float] = []
-        zp: list[int] = []  # (new point, neuron) pairs: the neuron vanishes exactly at the point
-        zn: list[int] = []
-        order: list[int] = []  # the new row layout, polygon after polygon, as indices into old rows + new points
-        plane: list[int] = []
-        off = [0]
-        nxt = R
-        for p in range(self.P):
-            loc = plans.get(p)
-            a = int(self.off[p])
-            if loc is None:
-                order.extend(range(a, int(self.off[p + 1])))
-                plane.append(int(self.plane[p]))
-                off.append(len(order))
-                continue
-            gid = [a + i for i in range(loc.nv)]
-            units = loc.units
-            for (la, lb, lm, zc) in loc.recipe:
-                if zc and units is not None:
-                    zp.extend([nxt - R] * len(zc))
-                    zn.extend(int(units[c]) for c in zc)
-                gid.append(nxt)
-                nxt += 1
-                ra.append(gid[la])
-                rb.append(gid[lb])
-                lam.append(lm)
+        new_st: list[tuple[float, float]] = []
+        zeros: set[tuple[int, int]] = set()  # (row, neuron): the neuron vanishes exactly at the row's point
+        gid_of: dict[int, list[int]] = {}
+        for p, loc in plans.items():
+            pl = int(self.plane[p])
+            need = [False] * len(loc.vals)
             for poly in loc.subs:
-                order.extend(gid[i] for i in poly)
+                for i in poly:
+                    need[i] = True
+            for q in range(len(loc.vals) - 1, loc.nv - 1, -1):  # a point's ends were made before it
+                if need[q]:
+                    qa, qb, _, _ = loc.recipe[q - loc.nv]
+                    need[qa] = need[qb] = True
+            gid = [int(r) for r in loc.rows] + [-1] * (len(loc.vals) - loc.nv)
+            for q in range(loc.nv, len(loc.vals)):
+                if not need[q]:
+                    continue
+                qa, qb, lm, zc = loc.recipe[q - loc.nv]
+                key = (pl, *loc.st[q])
+                row = key_of.get(key)
+                if row is None:
+                    row = R + len(ra)
+                    key_of[key] = row
+                    ra.append(gid[qa])
+                    rb.append(gid[qb])
+                    lam.append(lm)
+                    new_st.append(loc.st[q])
+                gid[q] = row
+                if zc and loc.units is not None:
+                    zeros.update((row, int(loc.units[c])) for c in zc)
+            gid_of[p] = gid
+        vid: list[np.ndarray] = []
+        off = [0]
+        plane: list[int] = []
+        for p in range(self.P):
+            cut = plans.get(p)
+            if cut is None:
+                vid.append(self.vid[self.off[p]:self.off[p + 1]])
+                off.append(off[-1] + vid[-1].size)
                 plane.append(int(self.plane[p]))
-                off.append(len(order))
+                continue
+            gid = gid_of[p]
+            for poly in cut.subs:
+                vid.append(np.array([gid[i] for i in poly], dtype=np.int64))
+                off.append(off[-1] + vid[-1].size)
+                plane.append(int(self.plane[p]))
         if len(plane) > self.max_pieces:
             raise ProxySettingsError(
                 f"realized_regions: more than max_pieces={self.max_pieces} pieces; use a smaller input "
                 "resolution, fewer or smaller planes, or raise max_pieces")
-        G = nxt - R
+        G = len(ra)
         ra_t, rb_t = torch.tensor(ra, dtype=torch.long), torch.tensor(rb, dtype=torch.long)
         lam_t = torch.tensor(lam, dtype=torch.float64)
-        zp_t, zn_t = torch.tensor(zp, dtype=torch.long), torch.tensor(zn, dtype=torch.long)
         # generations: a new point made from new points comes after them
         gen = np.zeros(R + G, dtype=np.int64)
         for g in range(G):
             gen[R + g] = 1 + max(gen[ra[g]], gen[rb[g]])
-        gens = [torch.from_numpy(np.nonzero(gen[R:] == level)[0]) for level in range(1, int(gen.max(initial=0)) + 1)]
-        idx = torch.tensor(order, dtype=torch.long)
-        zgen = torch.from_numpy(gen[R:])[zp_t] if zp else torch.zeros(0, dtype=torch.long)
-        zsel = [torch.nonzero(zgen == level).flatten() for level in range(1, len(gens) + 1)]  # per generation
+        levels = range(1, int(gen.max(initial=0)) + 1)
+        gens = [torch.from_numpy(np.nonzero(gen[R:] == level)[0]) for level in levels]
+        zl = sorted(zeros)
+        zp_t = torch.tensor([r - R for r, _ in zl], dtype=torch.long)
+        zn_t = torch.tensor([n for _, n in zl], dtype=torch.long)
+        zgen = torch.from_numpy(gen[R:])[zp_t] if zl else torch.zeros(0, dtype=torch.long)
+        zsel = [torch.nonzero(zgen == level).flatten() for level in levels]  # per generation
 
         def extend(X: torch.Tensor, ref: torch.Tensor | None, cut: bool) -> torch.Tensor:
             """``X`` at the old rows, then the new points; ``cut``: X is the cut tensor; ``ref``: its extension."""
@@ -385,13 +425,14 @@ class _Polygons:
             if not isinstance(X, torch.Tensor) or X.dim() == 0 or X.shape[0] != R:
                 continue
             if snap is not None and X is env[snap]:
-                assert Zext is not None
-                env[node] = Zext[idx]
+                env[node] = Zext
             else:
-                env[node] = extend(X, Zext if X.shape == zshape else None, False)[idx]
+                env[node] = extend(X, Zext if X.shape == zshape else None, False)
         if snap is not None and snap not in live and Zext is not None:
-            env[snap] = Zext[idx]
-        self.st = extend(self.st, None, False)[idx]
+            env[snap] = Zext
+        if G:
+            self.st = torch.cat([self.st, torch.tensor(new_st, dtype=torch.float64)])
+        self.vid = np.concatenate(vid) if vid else np.zeros(0, dtype=np.int64)
         self.off = np.asarray(off, dtype=np.int64)
         self.plane = np.asarray(plane, dtype=np.int64)
 
@@ -447,5 +488,5 @@ def trace_planes(
     coords = geom.st.numpy()
     polys: list[list[np.ndarray]] = [[] for _ in range(k)]
     for p in range(geom.P):
-        polys[int(geom.plane[p])].append(coords[geom.off[p]:geom.off[p + 1]].copy())
+        polys[int(geom.plane[p])].append(coords[geom.vid[geom.off[p]:geom.off[p + 1]]].copy())
     return PlaneTrace(pieces, geom.uncertain.copy(), polys)
