@@ -31,7 +31,8 @@ F = torch.nn.functional
 
 # ----------------------------------------------------------------------------------------------- models
 class Zoo(nn.Module):
-    """Strides, dilation, groups, avg / adaptive pools, cat, method relu, sub and scalar arithmetic."""
+    """Strides, dilation, groups, avg / adaptive pools, cat, method relu, sub, unary minus, scalar arithmetic and a
+    shape query in a view."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -45,8 +46,8 @@ class Zoo(nn.Module):
     def forward(self, x):
         u = self.a(x).relu()
         v = torch.relu(self.b(x))
-        w = torch.cat([self.ada(self.avg(u)), self.ada(self.mp(v) - 0.5 * v)], dim=1)
-        return self.fc(w.view(1, 4)) * 2 + 1
+        w = torch.cat([self.ada(self.avg(u)), self.ada(self.mp(v) + -(0.5 * v))], dim=1)
+        return self.fc(w.view(x.size(0), 4)) * 2 + 1
 
 
 class DyadicNet(nn.Module):

@@ -15,8 +15,8 @@ layer ``k`` (``z_0`` is the flattened input), ``A`` stored row by row as sparse 
 
 * ``Conv2d`` (any stride / zero padding / dilation / groups, bias), ``Linear`` (over the last axis),
   ``AvgPool2d`` (padding, ``ceil_mode``, ``count_include_pad``, ``divisor_override`` as torch defines them),
-  ``AdaptiveAvgPool2d``, ``BatchNorm2d`` in evaluation mode, ``+`` / ``-`` of tensors, ``+ - * /`` by a
-  Python number, ``torch.cat``, ``flatten`` / ``view`` / ``reshape``, ``Identity``, ``Dropout`` (evaluation
+  ``AdaptiveAvgPool2d``, ``BatchNorm2d`` in evaluation mode, ``+`` / ``-`` of tensors, unary ``-``,
+  ``+ - * /`` by a Python number, shape queries (``x.size(0)`` for a ``view``), ``torch.cat``, ``flatten`` / ``view`` / ``reshape``, ``Identity``, ``Dropout`` (evaluation
   mode): compose exactly into the current affine map (no new layer).
 * ``ReLU`` (module, ``F.relu``, ``torch.relu``, ``.relu()``): its input rows become the neurons of the next
   hidden layer.
@@ -299,8 +299,10 @@ def export_graph(
                 raise UnsupportedOperationError("the model's output must be a single tensor")
             output = alias[res.name]
             break
-        out = shape_of(node)
         tgt = node.target
+        if op == "call_method" and tgt in ("size", "dim") or op == "call_function" and tgt is getattr:
+            continue  # shape queries (``x.size(0)`` in a ``view``): the shapes are fixed by the trace, no graph node
+        out = shape_of(node)
         if op == "call_module":
             do_module(node, modules[tgt], out)
         elif op == "call_function" and tgt in relus or op == "call_method" and tgt in ("relu", "relu_"):
@@ -331,6 +333,9 @@ def export_graph(
                     emit(node, "scale", out, input=ref(node, x), factor=one, offset=sign * cy)
                 continue
             emit(node, "add", out, inputs=[ref(node, x), ref(node, y)], coefficients=[one, sign])
+        elif (op == "call_function" and tgt in (operator.neg, torch.neg)
+              or op == "call_method" and tgt == "neg"):
+            emit(node, "scale", out, input=ref(node, node.args[0]), factor=-one)
         elif op == "call_function" and tgt is torch.cat:
             tensors = node.args[0]
             dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
