@@ -696,6 +696,151 @@ class GraphNetwork:
                 env.append([sum((c * ins[s][i] for c, s, i in terms), const) for terms, const in plan[1]])
         return tuple(env[self._output])
 
+    # ------------------------------------------------------------------ slices
+    def slice_region(self, base: Sequence[Any], directions: Sequence[Sequence[Any]], point: Sequence[Any]
+                     ) -> tuple[tuple[int, ...], list[tuple[Fraction, ...]]] | None:
+        """The activation region of ``point`` on the slice ``u -> base + sum_k u_k directions[k]``, exactly.
+
+        Every tensor is an affine function of ``u`` on the region, carried with the pattern of ``point`` fixed:
+        a ReLU keeps its input where it is positive at ``point`` and is zero where it is not; a max-pool window
+        takes its arg-max at ``point`` (the first, among entries equal as functions). The region is where
+        those choices hold. :meth:`slice_regions` does many points at once.
+
+        Parameters
+        ----------
+        base : sequence of exact numbers
+            A point of the input space (the input tensor flattened in C order).
+        directions : sequence of sequences of exact numbers
+            The slice's ``d`` directions, each with one entry per input coordinate.
+        point : sequence of exact numbers
+            ``d`` slice coordinates ``u``.
+
+        Returns
+        -------
+        tuple or None
+            ``(pattern, inequalities)``. The ``pattern`` holds one entry per ReLU unit (1 if its input is positive
+            at ``point``, else 0) and one per max-pool window (the arg-max's position in its window), in node
+            order. The ``inequalities`` are tuples ``(c_0, c_1, ..., c_d)`` with ``c_0 + sum_k c_k u_k >= 0``,
+            and they define the closure of the set of slice points with that pattern. ``None`` means ``point``
+            is a breakpoint of the slice: a ReLU input that vanishes at ``point`` but not on the whole slice, or
+            two window entries that are equal at ``point`` but not as functions.
+
+        Examples
+        --------
+        >>> g = GraphNetwork([{"id": "x", "op": "input", "shape": [1]},
+        ...                   {"id": "h", "op": "linear", "input": "x", "weight": [["1"]], "bias": ["-1"]},
+        ...                   {"id": "r", "op": "relu", "input": "h"}], output="r")
+        >>> g.slice_region([0], [[2]], [Fraction(3, 4)])          # x = 2u: the unit is active where u >= 1/2
+        ((1,), [(Fraction(-1, 1), Fraction(2, 1))])
+        >>> g.slice_region([0], [[2]], [Fraction(1, 2)]) is None  # u = 1/2 is the breakpoint
+        True
+        """
+        return self.slice_regions(base, directions, [point])[0]
+
+    def slice_regions(self, base: Sequence[Any], directions: Sequence[Sequence[Any]],
+                      points: Sequence[Sequence[Any]]) -> list[tuple[tuple[int, ...], list[tuple[Fraction, ...]]] | None]:
+        """:meth:`slice_region` of every point of ``points``, sharing the work of common pattern prefixes.
+
+        The points are carried through the graph in groups with the same pattern so far; an affine node is
+        computed once per group, and a group splits at a ReLU or max pool where its points' choices differ.
+
+        Examples
+        --------
+        >>> g = GraphNetwork([{"id": "x", "op": "input", "shape": [1]},
+        ...                   {"id": "r", "op": "relu", "input": "x"}], output="r")
+        >>> [got[0] for got in g.slice_regions([0], [[1]], [[-1], [2], [3]])]
+        [(0,), (1,), (1,)]
+        """
+        from tropical.errors import DimensionMismatchError
+
+        b = [as_fraction(v, f"base[{i}]") for i, v in enumerate(base)]
+        dirs = [[as_fraction(v, f"directions[{k}][{i}]") for i, v in enumerate(row)] for k, row in enumerate(directions)]
+        us = [[as_fraction(v, f"points[{j}][{k}]") for k, v in enumerate(p)] for j, p in enumerate(points)]
+        d = len(dirs)
+        if len(b) != self.input_dim or any(len(row) != self.input_dim for row in dirs) or any(len(u) != d for u in us):
+            raise DimensionMismatchError(
+                f"slice: base and every direction need {self.input_dim} coordinates and each point {d} (one per "
+                "direction)")
+        zero = Fraction(0)
+        nil = (zero,) * (d + 1)
+        F = tuple[Fraction, ...]
+
+        def at(f: F, u: list[Fraction]) -> Fraction:
+            return f[0] + sum((c * x for c, x in zip(f[1:], u)), zero)
+
+        results: list[tuple[tuple[int, ...], list[F]] | None] = [None] * len(us)
+        # a group: (node values so far, member points, pattern so far, inequalities so far)
+        groups: list[tuple[list[list[F]], list[int], list[int], list[F]]] = [([], list(range(len(us))), [], [])]
+        for n in self._nodes:
+            plan = self._plan(n)
+            kind = plan[0]
+            nxt: list[tuple[list[list[F]], list[int], list[int], list[F]]] = []
+            for env, members, pattern, ineqs in groups:
+                ins = [env[i] for i in n.inputs]
+                if kind in ("relu", "max"):
+                    split: dict[tuple[int, ...], list[int]] = {}
+                    for j in members:
+                        u = us[j]
+                        choice: list[int] = []
+                        if kind == "relu":
+                            for f in ins[0]:
+                                v = at(f, u)
+                                if v == 0 and any(f):
+                                    break  # vanishes at the point, not on the slice: a breakpoint
+                                choice.append(int(v > 0))
+                            else:
+                                split.setdefault(tuple(choice), []).append(j)
+                        else:
+                            src = ins[0]
+                            for wd in plan[1]:
+                                fs = [src[i] for i in wd]
+                                vs = [at(f, u) for f in fs]
+                                m = vs.index(max(vs))
+                                if any(v == vs[m] and f != fs[m] for f, v in zip(fs, vs)):
+                                    break  # two different entries tie at the point: a breakpoint
+                                choice.append(m)
+                            else:
+                                split.setdefault(tuple(choice), []).append(j)
+                    for choice_t, mem in split.items():
+                        new_ineqs = list(ineqs)
+                        if kind == "relu":
+                            out = []
+                            for f, on in zip(ins[0], choice_t):
+                                out.append(f if on else nil)
+                                if on:
+                                    new_ineqs.append(f)
+                                elif any(f):
+                                    new_ineqs.append(tuple(-c for c in f))
+                        else:
+                            src, out = ins[0], []
+                            for wd, m in zip(plan[1], choice_t):
+                                fs = [src[i] for i in wd]
+                                new_ineqs.extend(tuple(p - q for p, q in zip(fs[m], f)) for f in fs if f != fs[m])
+                                out.append(fs[m])
+                        nxt.append(([*env, out], mem, [*pattern, *choice_t], new_ineqs))
+                    continue
+                if kind == "input":
+                    vals = [(b[i], *(row[i] for row in dirs)) for i in range(self.input_dim)]
+                elif kind == "gather":
+                    vals = [ins[s][i] for s, i in plan[1]]
+                else:
+                    vals = []
+                    for terms, const in plan[1]:
+                        acc = [const] + [zero] * d
+                        for c, s, i in terms:
+                            f = ins[s][i]
+                            for k in range(d + 1):
+                                if f[k]:
+                                    acc[k] += c * f[k]
+                        vals.append(tuple(acc))
+                env.append(vals)
+                nxt.append((env, members, pattern, ineqs))
+            groups = nxt
+        for _env, members, pattern, ineqs in groups:
+            for j in members:
+                results[j] = (tuple(pattern), ineqs)
+        return results
+
     # ------------------------------------------------------------------ lowering
     def to_relu_network(self, *, input_lower: Sequence[Any] | None = None, max_neurons: int = 20_000) -> Any:
         """A dense :class:`~tropical.network.ReLUNetwork` computing the same function (exactly).
