@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 from _pl_oracle import patterns, tiny
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -199,3 +199,93 @@ def test_plane_tracer_refuses_unsupported_nodes_with_one_clear_line():
     net = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid())
     with pytest.raises(UnsupportedOperationError, match="Sigmoid"):
         trace_planes(net, torch.zeros(1, 2), torch.ones(1, 2), torch.eye(2)[:1])
+
+
+# ------------------------------------------------------------------------- exact certification of float traces
+class _Exportable(nn.Module):
+    """Conv, batch norm, a scaled skip, max / average pooling, cat with a negation, adaptive pooling, linear."""
+
+    def __init__(self, pool: str):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 2, 2, padding=1)
+        self.bn = nn.BatchNorm2d(2)
+        self.c2 = nn.Conv2d(2, 2, 3, padding=1, bias=False)
+        self.pool = nn.MaxPool2d(2, stride=1, padding=1) if pool == "max" else nn.AvgPool2d(2)
+        self.gap = nn.AdaptiveAvgPool2d((2, 1))
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        h = self.bn(self.c1(x))
+        y = torch.relu(self.c2(torch.relu(h)) + h * 0.5)
+        y = torch.cat([self.pool(y), -self.pool(y)], 1).relu()
+        return self.fc(self.gap(y).view(x.size(0), -1))
+
+
+def _exportable(seed: int, pool: str) -> nn.Module:
+    torch.manual_seed(seed)
+    net = _Exportable(pool).double()
+    with torch.no_grad():
+        net.bn.running_mean.uniform_(-0.5, 0.5)
+        net.bn.running_var.uniform_(0.5, 2.0)
+    return net.eval()
+
+
+@settings(max_examples=15)  # each example certifies some 50-300 regions in exact rationals (about a second)
+@given(seed=st.integers(0, 2**31 - 1), pool=st.sampled_from(["max", "avg"]))
+@example(seed=0, pool="max")
+def test_float_counts_of_conv_pool_skip_nets_are_certified_exactly(seed, pool):
+    from canopy.nas.lower import export_graph
+    from canopy.proxies._pl_certify import certify_planes, certify_segments
+    from canopy.proxies._pl_trace import trace_segments
+
+    net = _exportable(seed % 1000, pool)
+    g = export_graph(net, (1, 1, 3, 3))
+    gen = torch.Generator().manual_seed(seed)
+    a, b, c = torch.randn(3, 1, 1, 3, 3, generator=gen, dtype=torch.float64)
+    b, c = a + 0.3 * (b - a), a + 0.3 * (c - a)
+    tp, ts = trace_planes(net, a, b, c), trace_segments(net, a, b)
+    if tp.uncertain[0] == 0:
+        assert certify_planes(g, a, b, c, tp).tolist() == [True]
+    if ts.uncertain[0] == 0:
+        assert certify_segments(g, a, b, ts).tolist() == [True]
+
+
+def test_a_wrong_trace_is_not_certified():
+    from canopy.nas.lower import export_graph
+    from canopy.proxies._pl_certify import certify_planes, certify_segments
+    from canopy.proxies._pl_plane import PlaneTrace
+    from canopy.proxies._pl_trace import SegmentTrace, trace_segments
+
+    net = _exportable(3, "avg")
+    g = export_graph(net, (1, 1, 3, 3))
+    gen = torch.Generator().manual_seed(7)
+    a, b, c = torch.randn(3, 1, 1, 3, 3, generator=gen, dtype=torch.float64)
+    tp, ts = trace_planes(net, a, b, c), trace_segments(net, a, b)
+    assert tp.pieces[0] > 5 and ts.pieces[0] > 5
+    assert certify_planes(g, a, b, c, tp).tolist() == [True] and certify_segments(g, a, b, ts).tolist() == [True]
+    polys = tp.polygons[0]
+    # a missing polygon leaves a gap; a polygon given twice repeats a pattern
+    for wrong in (polys[1:], polys + polys[:1]):
+        bad = PlaneTrace(np.array([len(wrong)]), tp.uncertain, [wrong])
+        assert certify_planes(g, a, b, c, bad).tolist() == [False]
+    bps = ts.breakpoints[0]
+    # a missing breakpoint: a piece with two patterns (its midpoint's region is shorter: a gap); a spurious one:
+    # two pieces with one pattern
+    for wrong in (np.delete(bps, len(bps) // 2), np.sort(np.append(bps, (bps[0] + bps[1]) / 2))):
+        bad = SegmentTrace(np.array([len(wrong) + 1]), [wrong], ts.uncertain, ts.linear_pieces)
+        assert certify_segments(g, a, b, bad).tolist() == [False]
+
+
+@pytest.mark.slow
+def test_realized_counts_with_exact_true_certify_a_small_nb201_network():
+    from canopy.spaces.nb201_torch import build_nb201_network
+
+    torch.manual_seed(0)
+    net = build_nb201_network("|nor_conv_3x3~0|+|avg_pool_3x3~0|skip_connect~1|+|none~0|nor_conv_1x1~1|skip_connect~2|",
+                              C=4, N=1)
+    for slicing, length in (("segment", 0.2), ("plane", 0.05)):
+        ex = realized_region_counts(net, seed=1, num_segments=2, length=length, slicing=slicing, exact=True)
+        fl = realized_region_counts(net, seed=1, num_segments=2, length=length, slicing=slicing)
+        assert ex.exact and ex.certified.tolist() == [True, True] and not fl.exact
+        assert ex.pieces.tolist() == fl.pieces.tolist() and (ex.pieces > 10).all()
+        assert not fl.certified.any()

@@ -71,6 +71,7 @@ from torch import nn
 from canopy.errors import ProxySettingsError, UnsupportedOperationError
 
 from ._common import check_positive_int, sub_seed, synthetic_inputs, working_copy
+from ._pl_certify import certify_planes, certify_segments
 from ._pl_plane import trace_planes
 from ._pl_trace import SegmentTrace, trace_segments
 
@@ -101,9 +102,13 @@ class RealizedRegions:
         Float64 estimate of the linear regions met by each segment (exact, from
         :func:`tropical.regions.count_regions`, on the exact path).
     exact : bool
-        Whether the counts come from the exact rational path.
+        Whether every count is exact: from the exact rational path (dense nets), or a float count certified in
+        rational arithmetic (``certified``).
     breakpoints : list of numpy.ndarray
         Interior breakpoints ``t`` of each segment (float path; empty arrays on the exact path).
+    certified : numpy.ndarray of bool
+        Per slice, whether its count is exact (all true on the dense exact path; with ``exact=True`` on any other
+        model, whether :mod:`canopy.proxies._pl_certify` certified the float count; all false otherwise).
     """
 
     score: float
@@ -112,6 +117,7 @@ class RealizedRegions:
     linear_pieces: np.ndarray
     exact: bool = False
     breakpoints: list[np.ndarray] = field(default_factory=list)
+    certified: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 def segment_ends(
@@ -240,7 +246,12 @@ def realized_region_counts(
     calibration_size : int
         Batch size of the calibration pass (``bn="calibrate"`` only).
     exact : bool
-        Count each segment with :func:`exact_segment_regions` (dense ``Linear``/``ReLU`` ``Sequential`` only).
+        Exact counts. A dense ``Linear``/``ReLU`` ``Sequential`` is counted in rational arithmetic
+        (:func:`exact_segment_regions`, :func:`exact_plane_regions`). Any other model is traced in float64 and
+        each slice's count is then certified in rational arithmetic on the model's exact graph
+        (:func:`canopy.nas.lower.export_graph`, batch norm folded in float64; :mod:`canopy.proxies._pl_certify`):
+        ``certified`` says which slices passed, and ``exact`` is true only if all did. Exact rationals are slow:
+        for small networks.
     tol : float
         Relative tolerance of the float path's uncertainty flags.
     max_pieces : int
@@ -293,19 +304,31 @@ def realized_region_counts(
                              check_positive_int("calibration_size", calibration_size), sub_seed(seed, 2))
     elif bn != "eval":
         raise ProxySettingsError(f"unknown bn mode {bn!r}; valid: 'eval', 'calibrate'")
-    if exact:
+    k = int(corners[0].shape[0])
+    if exact and _is_dense(net):
         exact_counts = [_exact_counts(net, *ends) for ends in zip(*corners)]
         counts = np.array([c.activation_regions for c in exact_counts], dtype=np.int64)
         linear = np.array([c.linear_regions for c in exact_counts], dtype=np.int64)
         return RealizedRegions(_aggregate(counts, aggregate), counts, np.zeros_like(counts), linear, True,
-                               [np.zeros(0) for _ in counts])
+                               [np.zeros(0) for _ in counts], np.ones(k, dtype=bool))
+    graph = None
+    if exact:  # the exact graph first: a model it cannot take is refused before any tracing
+        from canopy.nas.lower import export_graph
+
+        try:
+            graph = export_graph(net, (1, *corners[0].shape[1:]))
+        except UnsupportedOperationError as exc:
+            raise UnsupportedOperationError(f"exact path: the model has no exact graph to certify on: {exc}") from None
     if slicing == "plane":
         pt = trace_planes(net, corners[0], corners[1], corners[2], tol=float(tol), max_pieces=max_pieces)
+        ok = (certify_planes(graph, corners[0], corners[1], corners[2], pt) if graph is not None
+              else np.zeros(k, dtype=bool))
         return RealizedRegions(_aggregate(pt.pieces, aggregate), pt.pieces, pt.uncertain,
-                               np.full_like(pt.pieces, -1), False, [])
+                               np.full_like(pt.pieces, -1), bool(ok.all()), [], ok)
     tr: SegmentTrace = trace_segments(net, corners[0], corners[1], tol=float(tol), max_pieces=max_pieces)
-    return RealizedRegions(_aggregate(tr.pieces, aggregate), tr.pieces, tr.uncertain, tr.linear_pieces, False,
-                           tr.breakpoints)
+    ok = certify_segments(graph, corners[0], corners[1], tr) if graph is not None else np.zeros(k, dtype=bool)
+    return RealizedRegions(_aggregate(tr.pieces, aggregate), tr.pieces, tr.uncertain, tr.linear_pieces,
+                           bool(ok.all()), tr.breakpoints, ok)
 
 
 def realized_regions(
@@ -339,6 +362,20 @@ def realized_regions(
         aggregate=aggregate, init=init, bn=bn, calibration_size=calibration_size, exact=exact, tol=tol,
         max_pieces=max_pieces, slicing=slicing,
     ).score
+
+
+def _is_dense(model: Any) -> bool:
+    """Whether ``model`` is a dense ``Linear``/``ReLU`` network that the rational path counts directly."""
+    from tropical.errors import TropicalError
+    from tropical.network import ReLUNetwork
+
+    if isinstance(model, ReLUNetwork):
+        return True
+    try:
+        ReLUNetwork.from_torch(model)
+    except (TropicalError, UnsupportedOperationError):
+        return False
+    return True
 
 
 def exact_segment_regions(model: Any, start: Sequence[Any], end: Sequence[Any]) -> int:
