@@ -39,9 +39,14 @@ Protocol choices (the defaults)
   or re-initialised by :func:`canopy.proxies._common.reinit_`.
 
 Exactness: the count is float64 with flagged uncertain breakpoints (``uncertain``; see
-:mod:`canopy.proxies._pl_trace` for what is exact and what is float64). For dense ``Linear``/``ReLU``
-``Sequential`` networks, ``exact=True`` counts with :func:`exact_segment_regions` (rational arithmetic,
-certified by :mod:`tropical.regions`) instead.
+:mod:`canopy.proxies._pl_trace` for what is exact and what is float64). With ``exact=True``, a dense
+``Linear``/``ReLU`` ``Sequential`` network is counted with :func:`exact_segment_regions` /
+:func:`exact_plane_regions` instead (rational arithmetic, certified by :mod:`tropical.regions`). Any other model
+that :func:`canopy.nas.lower.export_graph` takes (conv, batch norm, pooling, skips, cat, ...) is traced in
+float64, and the count of each slice is then certified in rational arithmetic on the model's exact graph
+(:mod:`canopy.proxies._pl_certify`). ``certified`` says which slices passed; a slice that fails is reported,
+never guessed. Slices are either segments (default) or 2-D planes (``slicing="plane"``,
+:mod:`canopy.proxies._pl_plane`).
 
 Examples
 --------
