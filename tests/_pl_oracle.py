@@ -1,5 +1,6 @@
-"""Brute-force oracles of the piecewise-linear tracers (segments and planes): tiny conv / pool / skip nets and
-the activation pattern (ReLU signs, max-pool arg-maxes) of a network at given points, read by hooks."""
+"""Test networks and brute-force oracles of the piecewise-linear tracers (segments and planes): seeded dense nets,
+tiny conv / pool / skip nets, and the activation pattern (ReLU signs, max-pool arg-maxes) of a network at given
+points, read by hooks."""
 
 from __future__ import annotations
 
@@ -7,6 +8,21 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+
+def dense(seed: int, dims: list[int], scale: float = 1.0) -> nn.Sequential:
+    """A seeded float64 ``Linear``/``ReLU`` ``Sequential`` with layer sizes ``dims`` (biases times ``scale``)."""
+    gen = torch.Generator().manual_seed(seed)
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(dims[:-1], dims[1:])):
+        lin = nn.Linear(n_in, n_out).double()
+        with torch.no_grad():
+            lin.weight.copy_(torch.randn(n_out, n_in, generator=gen, dtype=torch.float64))
+            lin.bias.copy_(torch.randn(n_out, generator=gen, dtype=torch.float64) * scale)
+        layers.append(lin)
+        if i < len(dims) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
 
 
 class Tiny(nn.Module):

@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
-from _pl_oracle import patterns, tiny
+from _pl_oracle import dense, patterns, tiny
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -25,18 +25,6 @@ from canopy.proxies.realized_regions import (
 torch.set_num_threads(1)
 
 
-def _dense(seed: int, dims: list[int], scale: float = 1.0) -> nn.Sequential:
-    gen = torch.Generator().manual_seed(seed)
-    layers: list[nn.Module] = []
-    for i, (n_in, n_out) in enumerate(zip(dims[:-1], dims[1:])):
-        lin = nn.Linear(n_in, n_out).double()
-        with torch.no_grad():
-            lin.weight.copy_(torch.randn(n_out, n_in, generator=gen, dtype=torch.float64))
-            lin.bias.copy_(torch.randn(n_out, generator=gen, dtype=torch.float64) * scale)
-        layers.append(lin)
-        if i < len(dims) - 2:
-            layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
 
 
 def _area(P: np.ndarray) -> float:
@@ -80,7 +68,7 @@ def _check_partition(net: nn.Module, a: torch.Tensor, b: torch.Tensor, c: torch.
 @example(seed=0, dims=[2, 1, 1], length=1.0)
 @example(seed=5, dims=[3, 7, 7, 7, 1], length=3.0)
 def test_float_planes_equal_the_exact_rational_count_on_dense_nets(seed, dims, length):
-    net = _dense(seed, dims)
+    net = dense(seed, dims)
     res = realized_region_counts(net, input_shape=(dims[0],), num_segments=2, length=length, seed=seed,
                                  slicing="plane")
     ex = realized_region_counts(net, input_shape=(dims[0],), num_segments=2, length=length, seed=seed,
@@ -110,7 +98,7 @@ def test_degenerate_planes():
 
 
 def test_two_planes_are_independent():
-    net = _dense(3, [3, 6, 6, 1])
+    net = dense(3, [3, 6, 6, 1])
     a, b, c = plane_corners(None, seed=4, num_planes=3, input_shape=(3,), length=2.0)
     both = trace_planes(net, a, b, c)
     for i in range(3):
@@ -173,7 +161,7 @@ def test_small_darts_network_with_max_pooling_partitions_the_plane():
 
 # ------------------------------------------------------------------------------------------- proxy option
 def test_plane_proxy_is_pure_seeded_and_checks_its_settings():
-    net = _dense(1, [4, 8, 8, 2])
+    net = dense(1, [4, 8, 8, 2])
     before = [p.clone() for p in net.parameters()]
     r1 = realized_region_counts(net, input_shape=(4,), num_segments=3, length=1.0, seed=7, slicing="plane")
     r2 = realized_region_counts(net, input_shape=(4,), num_segments=3, length=1.0, seed=7, slicing="plane")
@@ -189,7 +177,7 @@ def test_plane_proxy_is_pure_seeded_and_checks_its_settings():
     with pytest.raises(ProxySettingsError, match="triples"):
         realized_region_counts(net, torch.randn(4, 4), slicing="plane")
     with pytest.raises(ProxySettingsError, match="max_pieces"):
-        realized_region_counts(_dense(2, [2, 30, 30, 1]), input_shape=(2,), num_segments=1, length=5.0,
+        realized_region_counts(dense(2, [2, 30, 30, 1]), input_shape=(2,), num_segments=1, length=5.0,
                                slicing="plane", max_pieces=10)
     with pytest.raises(ProxySettingsError, match="one shape"):
         trace_planes(net, torch.zeros(1, 4), torch.zeros(1, 4), torch.zeros(2, 4))

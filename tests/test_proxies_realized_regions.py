@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from _pl_oracle import patterns, tiny
+from _pl_oracle import dense, patterns, tiny
 from hypothesis import example, given
 from hypothesis import strategies as st
 from torch import nn
@@ -26,18 +26,6 @@ torch.set_num_threads(1)
 
 
 # ------------------------------------------------------------------------------------------- dense: exact oracle
-def _dense(seed: int, dims: list[int], scale: float = 1.0) -> nn.Sequential:
-    gen = torch.Generator().manual_seed(seed)
-    layers: list[nn.Module] = []
-    for i, (n_in, n_out) in enumerate(zip(dims[:-1], dims[1:])):
-        lin = nn.Linear(n_in, n_out).double()
-        with torch.no_grad():
-            lin.weight.copy_(torch.randn(n_out, n_in, generator=gen, dtype=torch.float64))
-            lin.bias.copy_(torch.randn(n_out, generator=gen, dtype=torch.float64) * scale)
-        layers.append(lin)
-        if i < len(dims) - 2:
-            layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
 
 
 @given(seed=st.integers(0, 2**31 - 1),
@@ -46,7 +34,7 @@ def _dense(seed: int, dims: list[int], scale: float = 1.0) -> nn.Sequential:
 @example(seed=0, dims=[1, 1, 1], seg=0)
 @example(seed=3, dims=[2, 5, 5, 5, 1], seg=7)
 def test_float_path_equals_exact_rational_count_on_dense_nets(seed, dims, seg):
-    net = _dense(seed, dims)
+    net = dense(seed, dims)
     a, b = segment_ends(None, seed=seg, num_segments=2, input_shape=(dims[0],), length=1.0)
     a, b = a * 3, b * 3  # long segments: more breakpoints
     tr = trace_segments(net, a, b)
@@ -97,7 +85,7 @@ def _exact_breakpoints(net: nn.Sequential, a, b) -> list[Fraction]:
 
 @given(seed=st.integers(0, 2**31 - 1), dims=st.lists(st.integers(1, 3), min_size=3, max_size=4))
 def test_breakpoints_match_an_exact_fraction_oracle(seed, dims):
-    net = _dense(seed, dims)
+    net = dense(seed, dims)
     a, b = segment_ends(None, seed=seed % 997, num_segments=1, input_shape=(dims[0],), length=1.0)
     tr = trace_segments(net, a * 2, b * 2)
     exact = _exact_breakpoints(net, a[0] * 2, b[0] * 2)
@@ -192,7 +180,7 @@ def test_pure_seeded_and_deterministic():
 
 
 def test_given_inputs_and_aggregates():
-    net = _dense(1, [3, 6, 6, 2])
+    net = dense(1, [3, 6, 6, 2])
     x = torch.randn(4, 3, generator=torch.Generator().manual_seed(0))
     res = realized_region_counts(net, x, length=1.0)
     assert len(res.pieces) == 2
@@ -253,7 +241,7 @@ def test_bad_settings(kwargs):
 
 
 def test_bad_inputs_and_budget():
-    net = _dense(0, [2, 8, 8, 1])
+    net = dense(0, [2, 8, 8, 1])
     with pytest.raises(ProxySettingsError, match="consecutive"):
         realized_regions(net, torch.zeros(3, 2))
     with pytest.raises(ProxySettingsError, match="max_pieces"):

@@ -149,6 +149,11 @@ def plot_regions(net: Any, path: str | os.PathLike[str] | None = None, *, box: t
     fig = Figure(figsize=(6.4, 6.8), dpi=130)
     ax = fig.add_subplot()
     draw_regions(ax, data, title=title)
+    return _finish(fig, path)
+
+
+def _finish(fig: Any, path: str | os.PathLike[str] | None) -> Any:
+    """Lay out ``fig``; save it to ``path`` and return the path, or return the figure when ``path`` is None."""
     fig.tight_layout()
     if path is None:
         return fig
@@ -193,9 +198,4 @@ def plot_plane_regions(trace: Any, path: str | os.PathLike[str] | None = None, *
     flags = int(trace.uncertain[plane])
     counts = f"{int(trace.pieces[plane])} activation regions" + (f" ({flags} uncertain crossings)" if flags else "")
     ax.set_title(f"{title}\n{counts}" if title else counts, fontsize=10)
-    fig.tight_layout()
-    if path is None:
-        return fig
-    out = Path(path)
-    fig.savefig(out)
-    return out
+    return _finish(fig, path)

@@ -141,19 +141,27 @@ def segment_ends(
     >>> tuple(s.shape), s.dtype
     ((2, 3), torch.float64)
     """
+    a, (b,) = _slice_points(inputs, seed, "num_segments", num_segments, input_shape, length, 2)
+    return a, b
+
+
+def _slice_points(inputs: Any, seed: int | np.random.Generator, count_name: str, count: int,
+                  input_shape: Sequence[int] | None, length: float, m: int) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """``a`` and the far points ``a + length (x_j - a)`` of slices through ``m`` consecutive inputs each."""
     if isinstance(length, bool) or not isinstance(length, (int, float)) or not 0 < length <= 1e6:
         raise ProxySettingsError(f"length must be a positive number, got {length!r}")
     if inputs is None:
-        k = check_positive_int("num_segments", num_segments)
+        k = check_positive_int(count_name, count)
         shape = tuple(input_shape) if input_shape is not None else DEFAULT_SHAPE
-        x = synthetic_inputs(shape, batch_size=2 * k, seed=sub_seed(seed, 0), dtype=torch.float64)
+        x = synthetic_inputs(shape, batch_size=m * k, seed=sub_seed(seed, 0), dtype=torch.float64)
     else:
         x = inputs[0] if isinstance(inputs, (tuple, list)) and len(inputs) == 2 else inputs
-        if not isinstance(x, torch.Tensor) or x.dim() < 2 or x.shape[0] < 2 or x.shape[0] % 2:
-            raise ProxySettingsError("inputs must be a batch tensor (2k, ...) of k consecutive segment-end pairs")
+        what = "segment-end pairs" if m == 2 else "plane-corner triples"
+        if not isinstance(x, torch.Tensor) or x.dim() < 2 or x.shape[0] < m or x.shape[0] % m:
+            raise ProxySettingsError(f"inputs must be a batch tensor ({m}k, ...) of k consecutive {what}")
         x = x.detach().to(torch.float64)
-    a, b = x[0::2], x[1::2]
-    return a, a + float(length) * (b - a)
+    a = x[0::m]
+    return a, [a + float(length) * (x[j::m] - a) for j in range(1, m)]
 
 
 def plane_corners(
@@ -173,19 +181,8 @@ def plane_corners(
     >>> tuple(a.shape), tuple(c.shape), a.dtype
     ((2, 3), (2, 3), torch.float64)
     """
-    if isinstance(length, bool) or not isinstance(length, (int, float)) or not 0 < length <= 1e6:
-        raise ProxySettingsError(f"length must be a positive number, got {length!r}")
-    if inputs is None:
-        k = check_positive_int("num_planes", num_planes)
-        shape = tuple(input_shape) if input_shape is not None else DEFAULT_SHAPE
-        x = synthetic_inputs(shape, batch_size=3 * k, seed=sub_seed(seed, 0), dtype=torch.float64)
-    else:
-        x = inputs[0] if isinstance(inputs, (tuple, list)) and len(inputs) == 2 else inputs
-        if not isinstance(x, torch.Tensor) or x.dim() < 2 or x.shape[0] < 3 or x.shape[0] % 3:
-            raise ProxySettingsError("inputs must be a batch tensor (3k, ...) of k consecutive plane-corner triples")
-        x = x.detach().to(torch.float64)
-    a = x[0::3]
-    return a, a + float(length) * (x[1::3] - a), a + float(length) * (x[2::3] - a)
+    a, (b, c) = _slice_points(inputs, seed, "num_planes", num_planes, input_shape, length, 3)
+    return a, b, c
 
 
 def _aggregate(pieces: np.ndarray, aggregate: str) -> float:
