@@ -277,3 +277,22 @@ def test_realized_counts_with_exact_true_certify_a_small_nb201_network():
         assert ex.exact and ex.certified.tolist() == [True, True] and not fl.exact
         assert ex.pieces.tolist() == fl.pieces.tolist() and (ex.pieces > 10).all()
         assert not fl.certified.any()
+
+
+def test_non_finite_slices_or_weights_are_refused_not_counted():
+    from canopy.proxies._pl_trace import trace_segments
+
+    net = dense(0, [2, 4, 1])
+    nan = torch.tensor([[float("nan"), 0.0]], dtype=torch.float64)
+    one, e1 = torch.ones(1, 2, dtype=torch.float64), torch.tensor([[1.0, 0.0]], dtype=torch.float64)
+    with pytest.raises(ProxySettingsError, match="finite"):
+        trace_segments(net, nan, one)
+    with pytest.raises(ProxySettingsError, match="finite"):
+        trace_planes(net, nan, one, e1)
+    with pytest.raises(ProxySettingsError, match="finite"):
+        trace_planes(net, torch.zeros(1, 2, dtype=torch.float64), one * float("inf"), e1)
+    with torch.no_grad():
+        net[0].weight[0, 0] = float("inf")
+    for slicing in ("segment", "plane"):
+        with pytest.raises(ProxySettingsError, match="non-finite values .* reach node"):
+            realized_region_counts(net, input_shape=(2,), num_segments=1, slicing=slicing)

@@ -479,6 +479,9 @@ def walk(model: nn.Module, x: torch.Tensor, geom: Any) -> torch.Tensor:
         for i, node in enumerate(nodes):
             kind = kinds.get(node)
             if node.op == "placeholder":
+                if not bool(torch.isfinite(x).all()):
+                    raise ProxySettingsError("realized_regions: the slice's points must be finite (a NaN or inf "
+                                             "coordinate)")
                 env[node] = x
                 continue
             if node.op == "output":
@@ -491,6 +494,10 @@ def walk(model: nn.Module, x: torch.Tensor, geom: Any) -> torch.Tensor:
                     pool = _pool_args(node, modules[node.target] if node.op == "call_module" else None)
                 key = (src, repr(pool))  # a ReLU's breakpoints depend on its input only, a pool's on its window
                 if key not in done:
+                    if isinstance(env[src], torch.Tensor) and not bool(torch.isfinite(env[src]).all()):
+                        raise ProxySettingsError(
+                            f"realized_regions: non-finite values (NaN or inf) reach {_where(node)}: the model's "
+                            "weights or the slice's points are not finite")
                     R_old = geom.R
                     live = [n for n in env if last_use.get(n, -1) >= i]
                     if kind == "relu":
@@ -523,6 +530,9 @@ def walk(model: nn.Module, x: torch.Tensor, geom: Any) -> torch.Tensor:
     y = out[-1] if isinstance(out, (tuple, list)) else out
     if not isinstance(y, torch.Tensor) or y.shape[0] != geom.R:
         raise UnsupportedOperationError("realized_regions: the model output must be a tensor (or end with one)")
+    if not bool(torch.isfinite(y).all()):
+        raise ProxySettingsError("realized_regions: the model's output has non-finite values (NaN or inf): its "
+                                 "weights or the slice's points are not finite")
     return y
 
 
