@@ -309,8 +309,9 @@ def realized_region_counts(
     elif bn != "eval":
         raise ProxySettingsError(f"unknown bn mode {bn!r}; valid: 'eval', 'calibrate'")
     k = int(corners[0].shape[0])
-    if exact and _is_dense(net):
-        exact_counts = [_exact_counts(net, *ends) for ends in zip(*corners)]
+    dense = _dense_network(net) if exact else None
+    if dense is not None:  # converted once, counted on every slice
+        exact_counts = [_exact_counts(dense, *ends) for ends in zip(*corners)]
         counts = np.array([c.activation_regions for c in exact_counts], dtype=np.int64)
         linear = np.array([c.linear_regions for c in exact_counts], dtype=np.int64)
         return RealizedRegions(_aggregate(counts, aggregate), counts, np.zeros_like(counts), linear, True,
@@ -368,18 +369,18 @@ def realized_regions(
     ).score
 
 
-def _is_dense(model: Any) -> bool:
-    """Whether ``model`` is a dense ``Linear``/``ReLU`` network that the rational path counts directly."""
+def _dense_network(model: Any) -> Any:
+    """``model`` as an exact :class:`tropical.network.ReLUNetwork` if it is a dense ``Linear``/``ReLU`` network
+    (the rational path counts it directly), else ``None``."""
     from tropical.errors import TropicalError
     from tropical.network import ReLUNetwork
 
     if isinstance(model, ReLUNetwork):
-        return True
+        return model
     try:
-        ReLUNetwork.from_torch(model)
+        return ReLUNetwork.from_torch(model)
     except (TropicalError, UnsupportedOperationError):
-        return False
-    return True
+        return None
 
 
 def exact_segment_regions(model: Any, start: Sequence[Any], end: Sequence[Any]) -> int:
