@@ -49,14 +49,31 @@ def _exact(v: torch.Tensor) -> list[Fraction]:
     return [Fraction(x) for x in v.detach().to(torch.float64).reshape(-1).tolist()]
 
 
-def _interval(ineqs: list[Ineq]) -> tuple[Fraction, Fraction]:
+def _fills(regions: list[Any], measure: Any) -> bool:
+    """The certificate: the pieces' exact regions (``slice_regions`` output) have pairwise distinct patterns,
+    each a positive ``measure`` (length or area of the closure within the unit slice), adding up to exactly 1."""
+    seen: set[tuple[int, ...]] = set()
+    total = Fraction(0)
+    for got in regions:
+        if got is None or got[0] in seen:
+            return False
+        seen.add(got[0])
+        m = measure(got[1])
+        if not m > 0:
+            return False
+        total += m
+    return total == 1
+
+
+def _length(ineqs: list[Ineq]) -> Fraction:
+    """Length of ``[0, 1]`` cut by ``c0 + c1 u >= 0`` for every ``(c0, c1)`` (0 when empty)."""
     lo, hi = Fraction(0), Fraction(1)
     for c0, c1 in ineqs:
         if c1 > 0:
             lo = max(lo, -c0 / c1)
         elif c1 < 0:
             hi = min(hi, -c0 / c1)
-    return lo, hi
+    return max(hi - lo, Fraction(0))
 
 
 def certify_segments(graph: Any, starts: torch.Tensor, ends: torch.Tensor, trace: Any) -> np.ndarray:
@@ -79,20 +96,7 @@ def certify_segments(graph: Any, starts: torch.Tensor, ends: torch.Tensor, trace
         a, b = _exact(starts[i]), _exact(ends[i])
         d = [y - x for x, y in zip(a, b)]
         ts = [Fraction(0), *(Fraction(x) for x in np.asarray(trace.breakpoints[i]).tolist()), Fraction(1)]
-        seen: set[tuple[int, ...]] = set()
-        total = Fraction(0)
-        ok = True
-        for got in graph.slice_regions(a, [d], [[(t0 + t1) / 2] for t0, t1 in zip(ts[:-1], ts[1:])]):
-            if got is None or got[0] in seen:
-                ok = False
-                break
-            seen.add(got[0])
-            lo, hi = _interval(got[1])
-            if not lo < hi:
-                ok = False
-                break
-            total += hi - lo
-        out[i] = ok and total == 1
+        out[i] = _fills(graph.slice_regions(a, [d], [[(t0 + t1) / 2] for t0, t1 in zip(ts[:-1], ts[1:])]), _length)
     return out
 
 
@@ -123,6 +127,20 @@ def _clip(poly: list[tuple[Fraction, Fraction]], f: Ineq, approx: list[tuple[flo
     return out
 
 
+def _square_area(ineqs: list[Ineq]) -> Fraction:
+    """Area of the unit square cut by ``f0 + f1 s + f2 t >= 0`` for every ``f`` (0 when degenerate)."""
+    poly = [(Fraction(0), Fraction(0)), (Fraction(1), Fraction(0)), (Fraction(1), Fraction(1)),
+            (Fraction(0), Fraction(1))]
+    approx = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
+    for f in ineqs:
+        cut = _clip(poly, f, approx)
+        if cut is not poly:
+            poly, approx = cut, [(float(s), float(t)) for s, t in cut]
+        if len(poly) < 3:
+            return Fraction(0)
+    return _area(poly)
+
+
 def _area(poly: list[tuple[Fraction, Fraction]]) -> Fraction:
     n = len(poly)
     return sum((poly[q][0] * poly[(q + 1) % n][1] - poly[(q + 1) % n][0] * poly[q][1] for q in range(n)),
@@ -146,35 +164,12 @@ def certify_planes(graph: Any, origins: torch.Tensor, s_ends: torch.Tensor, t_en
     numpy.ndarray of bool, shape (k,)
     """
     out = np.zeros(int(origins.shape[0]), dtype=bool)
-    square = [(Fraction(0), Fraction(0)), (Fraction(1), Fraction(0)), (Fraction(1), Fraction(1)),
-              (Fraction(0), Fraction(1))]
     for i in range(out.size):
         a, b, c = _exact(origins[i]), _exact(s_ends[i]), _exact(t_ends[i])
         dirs = [[y - x for x, y in zip(a, b)], [y - x for x, y in zip(a, c)]]
-        seen: set[tuple[int, ...]] = set()
-        total = Fraction(0)
-        ok = True
         centres = []
         for verts in trace.polygons[i]:
             pts = [(Fraction(s), Fraction(t)) for s, t in np.asarray(verts).tolist()]
             centres.append([sum((p[k] for p in pts), Fraction(0)) / len(pts) for k in (0, 1)])
-        for got in graph.slice_regions(a, dirs, centres):
-            if got is None or got[0] in seen:
-                ok = False
-                break
-            seen.add(got[0])
-            poly = square
-            approx = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
-            for f in got[1]:
-                cut = _clip(poly, f, approx)
-                if cut is not poly:
-                    poly, approx = cut, [(float(s), float(t)) for s, t in cut]
-                if len(poly) < 3:
-                    break
-            area = _area(poly) if len(poly) >= 3 else Fraction(0)
-            if not area > 0:
-                ok = False
-                break
-            total += area
-        out[i] = ok and total == 1
+        out[i] = _fills(graph.slice_regions(a, dirs, centres), _square_area)
     return out

@@ -266,7 +266,7 @@ class _Polygons:
         nid = ids.reshape(C, K, -1).transpose(1, 2).reshape(-1, K).long().numpy()  # neuron of each entry, -1: pad
         starts = self.off[:-1]
         is_max = W == W.max(-1, keepdims=True)
-        constant = np.asarray(np.asarray(np.logical_and.reduceat(is_max, starts, axis=0)).any(-1))  # (P, windows)
+        constant = np.asarray(np.logical_and.reduceat(is_max, starts, axis=0).any(-1))  # (P, windows)
         finite = np.where(W > -1e299, W, 0.0)
         s = np.maximum.reduceat(np.abs(finite).reshape(W.shape[0], -1).max(1), starts) * self.tol
         plans: dict[int, _Local] = {}

@@ -263,8 +263,8 @@ def realized_region_counts(
     slicing : {"segment", "plane"}
         ``"plane"``: count the activation regions met by ``num_segments`` seeded parallelograms
         (:func:`plane_corners`; ``inputs``: consecutive triples) instead, with
-        :func:`canopy.proxies._pl_plane.trace_planes` (float64, flagged) or, with ``exact=True``,
-        :func:`exact_plane_regions`. ``linear_pieces`` is then ``-1`` on the float path (not estimated) and
+        :func:`canopy.proxies._pl_plane.trace_planes` (float64, flagged; with ``exact=True``, exact as described
+        under ``exact``). ``linear_pieces`` is then ``-1`` on the float path (not estimated) and
         ``breakpoints`` is empty.
 
     Returns
